@@ -1,0 +1,20 @@
+"""etl: a plugin-based document ETL for news.
+
+A plugin needs only ``from etl import hookimpl``. The rest of this namespace is the public API for
+plugins and programs: the document model, the settings type, helpers for parse plugins and the error
+types a plugin may raise.
+"""
+
+__version__ = "0.1.0"
+
+from .catalog import write_catalog  # noqa: E402
+from .config import Config, Setting, load_config  # noqa: E402
+from .errors import DocumentError, EtlError, UnreadableInput  # noqa: E402
+from .hookspecs import hookimpl  # noqa: E402
+from .model import Document, Segment  # noqa: E402
+from .sources import Source, decode_text, split_paragraphs  # noqa: E402
+
+__all__ = [
+    "__version__", "hookimpl", "Config", "Setting", "load_config", "Document", "Segment", "Source",
+    "DocumentError", "EtlError", "UnreadableInput", "decode_text", "split_paragraphs", "write_catalog",
+]

@@ -1,0 +1,225 @@
+"""The `etl` command line: a thin layer over `etl.run`, the catalog and the plugin manager."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+import click
+
+from . import __version__
+from .config import STAGES, load_config
+from .errors import EtlError, StoreError
+from .manager import get_plugin_manager
+from .pipeline import Pipeline
+
+CATALOG = "etl.duckdb"
+
+
+@contextmanager
+def domain_errors() -> Iterator[None]:
+    """Turn the host's errors into click errors: a message and exit code 1, no traceback."""
+    try:
+        yield
+    except EtlError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+class EtlGroup(click.Group):
+    """Loads plugin subcommands (`etl_register_commands`) the first time an unknown name is asked for."""
+
+    _plugins_loaded = False
+
+    def _load_plugin_commands(self) -> None:
+        if self._plugins_loaded:
+            return
+        self._plugins_loaded = True
+        pm = get_plugin_manager()
+        pm.hook.etl_register_commands(cli=self)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load_plugin_commands()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is None:
+            self._load_plugin_commands()
+            command = super().get_command(ctx, cmd_name)
+        return command
+
+
+@click.group(cls=EtlGroup)
+@click.version_option(__version__, prog_name="etl")
+def cli() -> None:
+    """Turn folders of news documents into queryable Parquet tables and DuckDB views.
+
+    \b
+    Quick start:
+        etl run seeds/
+        etl query "SELECT label, count(*) FROM entities GROUP BY 1"
+    """
+
+
+def _config_options(func: Any) -> Any:
+    for option in reversed([
+        click.option("--out", "-o", type=click.Path(file_okay=False), help="Output folder [default: etl-out]."),
+        click.option("--config", "config_file", type=click.Path(dir_okay=False),
+                     help="Config file [default: ./etl.toml or [tool.etl] in ./pyproject.toml]."),
+        click.option("--plugins-dir", multiple=True, type=click.Path(file_okay=False),
+                     help="Load every *.py file of this folder as a plugin (repeatable)."),
+    ]):
+        func = option(func)
+    return func
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@_config_options
+@click.option("--workers", "-w", type=click.IntRange(min=1), help="Worker processes [default: the cores].")
+@click.option("--batch-size", type=click.IntRange(min=1), help="Documents per batch [default: 64].")
+@click.option("--disable", multiple=True, help="Disable a plugin by name (repeatable).")
+@click.option("--retry-errors", is_flag=True, help="Process again the documents that failed last time.")
+@click.option("--prune", is_flag=True, help="Forget documents whose files no longer exist.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
+def run(paths: tuple[str, ...], out: str | None, config_file: str | None, plugins_dir: tuple[str, ...],
+        workers: int | None, batch_size: int | None, disable: tuple[str, ...], retry_errors: bool,
+        prune: bool, as_json: bool) -> None:
+    """Run the pipeline over PATHS (files or folders) and publish the tables.
+
+    \b
+    Example:
+        etl run seeds/ --out etl-out --workers 2
+    """
+    from .progress import progress_display
+    from .run import run as run_pipeline
+
+    with domain_errors():
+        config = load_config(config_file, out=out, workers=workers, batch_size=batch_size,
+                             plugins_dir=plugins_dir, disable=disable)
+        with progress_display(enabled=not as_json and sys.stderr.isatty()) as progress:
+            summary = run_pipeline(list(paths), config, retry_errors=retry_errors, prune=prune, progress=progress)
+    if as_json:
+        click.echo(json.dumps(summary.as_dict()))
+        return
+    docs = summary.documents
+    click.echo(f"run {summary.run_id} {summary.status} in {summary.seconds:.1f} s -> {summary.out}")
+    click.echo(f"documents: {docs['seen']} seen, {docs['new']} new, {docs['changed']} changed, "
+               f"{docs['unchanged']} unchanged, {docs['failed']} failed")
+    click.echo("rows: " + ", ".join(f"{table} {count}" for table, count in summary.rows.items()))
+    if summary.errors:
+        click.echo(f"errors: {summary.errors} (etl query \"SELECT * FROM error_summary\")")
+    for warning in summary.warnings:
+        click.echo(f"warning: {warning}", err=True)
+
+
+@cli.command()
+@click.argument("sql")
+@click.option("--out", "-o", type=click.Path(file_okay=False), help="Output folder [default: from config, etl-out].")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Config file.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+def query(sql: str, out: str | None, config_file: str | None, fmt: str) -> None:
+    """Run SQL against the published tables and views.
+
+    \b
+    Example:
+        etl query "SELECT label, count(*) FROM entities GROUP BY 1" --format csv
+    """
+    import duckdb
+
+    with domain_errors():
+        config = load_config(config_file, out=out)
+        catalog = Path(config.out) / CATALOG
+        if not catalog.exists():
+            raise StoreError(f"no catalog at {catalog}; run `etl run PATH --out {config.out}` first")
+        try:
+            con = duckdb.connect(str(catalog), read_only=True)
+            cursor = con.execute(sql)
+        except duckdb.Error as exc:
+            raise EtlError(f"query failed: {exc}") from exc
+        columns = [d[0] for d in cursor.description or []]
+        rows = cursor.fetchall()
+    _print_rows(columns, rows, fmt)
+
+
+def _print_rows(columns: list[str], rows: list[tuple[Any, ...]], fmt: str) -> None:
+    if fmt == "json":
+        click.echo(json.dumps([dict(zip(columns, row)) for row in rows], default=str, ensure_ascii=False))
+    elif fmt == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(rows)
+    else:
+        from rich.console import Console
+        from rich.table import Table, box
+
+        table = Table(box=box.SIMPLE_HEAD, show_edge=False)
+        for column in columns:
+            table.add_column(column, overflow="fold")
+        for row in rows:
+            table.add_row(*("" if v is None else str(v) for v in row))
+        console = Console(file=sys.stdout, width=max(120, Console().width), highlight=False)
+        console.print(table)
+        console.print(f"{len(rows)} row{'s' if len(rows) != 1 else ''}")
+
+
+@cli.command()
+@_config_options
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+def plugins(out: str | None, config_file: str | None, plugins_dir: tuple[str, ...], as_json: bool) -> None:
+    """List every plugin: version, origin, hooks, and the effective order of each stage."""
+    with domain_errors():
+        config = load_config(config_file, out=out, plugins_dir=plugins_dir)
+        pm = get_plugin_manager(plugins_dirs=config.plugins_dir, disabled=config.disable)
+        pipeline = Pipeline(pm, config, strict=False)
+    order = {stage: [s.plugin for s in pipeline.plans[stage]] for stage in STAGES}
+    listing = []
+    for name, plugin in pm.list_name_plugin():
+        origin = pm.origin(name)
+        hooks = sorted(caller.name for caller in pm.get_hookcallers(plugin) or [])
+        listing.append({
+            "name": name, "version": origin.version, "kind": origin.kind, "where": origin.where, "hooks": hooks,
+            "status": "disabled" if name in config.disable else "active",
+            "stages": [stage for stage in STAGES if name in order[stage]],
+        })
+    for name, why in sorted(pm.broken.items()):
+        origin = pm.origin(name)
+        listing.append({"name": name, "version": origin.version, "kind": origin.kind, "where": origin.where,
+                        "hooks": [], "status": "broken", "error": why, "stages": []})
+    if as_json:
+        click.echo(json.dumps({"plugins": listing, "order": order}, indent=2))
+        return
+    click.echo("stage order:")
+    for stage in STAGES:
+        click.echo(f"  {stage:<8} {' -> '.join(order[stage]) or '(none)'}")
+    click.echo("")
+    for item in listing:
+        click.echo(f"{item['name']} {item['version'] or ''} [{item['kind']}: {item['where']}] {item['status']}")
+        if item["hooks"]:
+            click.echo(f"    hooks: {', '.join(item['hooks'])}")
+        if item.get("error"):
+            click.echo(f"    error: {item['error']}")
+
+
+@cli.command()
+@_config_options
+def views(out: str | None, config_file: str | None, plugins_dir: tuple[str, ...]) -> None:
+    """Rewrite the catalog's views for the published tables (after moving the output folder)."""
+    from .catalog import write_catalog
+    from .store import Store
+
+    with domain_errors():
+        config = load_config(config_file, out=out, plugins_dir=plugins_dir)
+        pipeline = Pipeline(get_plugin_manager(plugins_dirs=config.plugins_dir, disabled=config.disable), config)
+        version = Store(Path(config.out)).current_version()
+        if version is None:
+            raise StoreError(f"nothing is published in {config.out}; run `etl run PATH --out {config.out}` first")
+        tables = sorted(p.stem for p in version.glob("*.parquet"))
+        problems = write_catalog(version / CATALOG, version, tables, pipeline.views)
+    click.echo(f"wrote {len(tables)} table views and {len(pipeline.views)} views to {version / CATALOG}")
+    for problem in problems:
+        click.echo(f"warning: view left out: {problem}", err=True)

@@ -1,0 +1,307 @@
+"""The document model and the Arrow schema of every table.
+
+This is the one place where a column is defined. Parse plugins create `Document` objects (through
+`Source.document`), clean plugins edit their `segments`, extract plugins append records with
+`Document.add`, and the host turns each batch into Arrow tables with the schemas below.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import pyarrow as pa
+
+from .errors import SchemaError
+
+SEGMENT_LABELS = (
+    "body", "headline", "standfirst", "caption", "credit", "byline",
+    "author_bio", "related", "navigation", "other",
+)
+
+_TS = pa.timestamp("us", tz="UTC")
+_STR_LIST = pa.list_(pa.string())
+
+
+def _span(*extra: pa.Field) -> list[pa.Field]:
+    """Columns of every row that comes from text: where it is and who made it."""
+    return [pa.field("doc_id", pa.string()), *extra]
+
+
+ARTICLES = pa.schema([
+    pa.field("doc_id", pa.string()),
+    pa.field("source_uri", pa.string()),
+    pa.field("content_sha256", pa.string()),
+    pa.field("media_type", pa.string()),
+    pa.field("title", pa.string()),
+    pa.field("authors", _STR_LIST),
+    pa.field("publisher", pa.string()),
+    pa.field("url", pa.string()),
+    pa.field("published_at", _TS),
+    pa.field("published_at_source", pa.string()),
+    pa.field("language", pa.string()),
+    pa.field("text", pa.string()),
+    pa.field("word_count", pa.int32()),
+    pa.field("dup_group", pa.string()),
+    pa.field("derived_from", pa.string()),
+    pa.field("derived_similarity", pa.float32()),
+    pa.field("run_id", pa.string()),
+])
+
+SEGMENTS = pa.schema([
+    pa.field("doc_id", pa.string()),
+    pa.field("seq", pa.int32()),
+    pa.field("label", pa.string()),
+    pa.field("text", pa.string()),
+    pa.field("start", pa.int32()),
+    pa.field("end", pa.int32()),
+    pa.field("plugin", pa.string()),
+    pa.field("run_id", pa.string()),
+])
+
+ENTITIES = pa.schema(_span(
+    pa.field("mention_id", pa.string()),
+    pa.field("start", pa.int32()),
+    pa.field("end", pa.int32()),
+    pa.field("text", pa.string()),
+    pa.field("label", pa.string()),
+    pa.field("sentence", pa.int32()),
+    pa.field("entity_id", pa.string()),
+    pa.field("canonical_name", pa.string()),
+    pa.field("plugin", pa.string()),
+    pa.field("run_id", pa.string()),
+))
+
+DATES = pa.schema(_span(
+    pa.field("start", pa.int32()),
+    pa.field("end", pa.int32()),
+    pa.field("text", pa.string()),
+    pa.field("value", pa.string()),
+    pa.field("kind", pa.string()),
+    pa.field("mod", pa.string()),
+    pa.field("granularity", pa.string()),
+    pa.field("range_start", pa.date32()),
+    pa.field("range_end", pa.date32()),
+    pa.field("anchor", pa.string()),
+    pa.field("anchor_date", pa.date32()),
+    pa.field("sentence", pa.int32()),
+    pa.field("plugin", pa.string()),
+    pa.field("run_id", pa.string()),
+))
+
+CLAIMS = pa.schema(_span(
+    pa.field("claim_id", pa.string()),
+    pa.field("speaker", pa.string()),
+    pa.field("speaker_mention_id", pa.string()),
+    pa.field("speaker_entity_id", pa.string()),
+    pa.field("cue", pa.string()),
+    pa.field("cue_start", pa.int32()),
+    pa.field("cue_end", pa.int32()),
+    pa.field("stance", pa.string()),
+    pa.field("quote", pa.string()),
+    pa.field("content", pa.string()),
+    pa.field("start", pa.int32()),
+    pa.field("end", pa.int32()),
+    pa.field("sentence_start", pa.int32()),
+    pa.field("sentence_end", pa.int32()),
+    pa.field("claim_date", pa.date32()),
+    pa.field("cluster_id", pa.string()),
+    pa.field("plugin", pa.string()),
+    pa.field("run_id", pa.string()),
+))
+
+FIGURES = pa.schema(_span(
+    pa.field("start", pa.int32()),
+    pa.field("end", pa.int32()),
+    pa.field("text", pa.string()),
+    pa.field("quantity", pa.float64()),
+    pa.field("unit", pa.string()),
+    pa.field("counts", pa.string()),
+    pa.field("about_entity_id", pa.string()),
+    pa.field("approx", pa.bool_()),
+    pa.field("plugin", pa.string()),
+    pa.field("run_id", pa.string()),
+))
+
+ERRORS = pa.schema([
+    pa.field("run_id", pa.string()),
+    pa.field("source_uri", pa.string()),
+    pa.field("doc_id", pa.string()),
+    pa.field("stage", pa.string()),
+    pa.field("plugin", pa.string()),
+    pa.field("error_type", pa.string()),
+    pa.field("message", pa.string()),
+    pa.field("at", _TS),
+])
+
+RUNS = pa.schema([
+    pa.field("run_id", pa.string()),
+    pa.field("started_at", _TS),
+    pa.field("finished_at", _TS),
+    pa.field("status", pa.string()),
+    pa.field("plugins", pa.list_(pa.struct([("name", pa.string()), ("version", pa.string())]))),
+    pa.field("config_sha256", pa.string()),
+    pa.field("docs_seen", pa.int64()),
+    pa.field("docs_new", pa.int64()),
+    pa.field("docs_changed", pa.int64()),
+    pa.field("docs_unchanged", pa.int64()),
+    pa.field("docs_failed", pa.int64()),
+    pa.field("seconds", pa.float64()),
+])
+
+#: The built-in tables, in the order they are listed and published.
+BASE_TABLES: dict[str, pa.Schema] = {
+    "articles": ARTICLES,
+    "segments": SEGMENTS,
+    "entities": ENTITIES,
+    "claims": CLAIMS,
+    "dates": DATES,
+    "figures": FIGURES,
+    "errors": ERRORS,
+    "runs": RUNS,
+}
+
+#: Tables written per document into the extraction layer (the rest are per run).
+RECORD_TABLES = ("entities", "claims", "dates", "figures")
+#: Columns the host fills on every record; a plugin never has to.
+HOST_COLUMNS = ("doc_id", "run_id")
+
+
+def plugin_table_schema(name: str, schema: pa.Schema) -> pa.Schema:
+    """Complete a schema declared in `etl_tables`: `doc_id` first and `run_id` last are added if missing."""
+    if name in BASE_TABLES:
+        raise SchemaError(f"table {name!r} is a built-in table; choose another name for a plugin table")
+    if not isinstance(schema, pa.Schema):
+        raise SchemaError(f"table {name!r}: etl_tables must map names to pyarrow.Schema, got {type(schema).__name__}")
+    fields = list(schema)
+    if "doc_id" not in schema.names:
+        fields.insert(0, pa.field("doc_id", pa.string()))
+    if "run_id" not in schema.names:
+        fields.append(pa.field("run_id", pa.string()))
+    return pa.schema(fields, metadata=schema.metadata)
+
+
+def doc_id_for(source_uri: str) -> str:
+    """Identity is the location: the first 32 hex digits of sha256(source_uri).
+
+    The same value is `left(sha256(source_uri), 32)` in DuckDB.
+    """
+    return hashlib.sha256(source_uri.encode("utf-8")).hexdigest()[:32]
+
+
+@dataclass
+class Segment:
+    """One block of the original document, labelled by the clean stage.
+
+    `start`/`end` are filled by the host for body segments once the body text is assembled.
+    """
+
+    text: str
+    label: str = "body"
+    seq: int = 0
+    plugin: str | None = None
+    start: int | None = None
+    end: int | None = None
+
+
+@dataclass
+class Document:
+    """One article on its way through the pipeline.
+
+    Metadata fields are the `articles` columns. `text` is the body text: before the clean stage it is
+    the decoded text as parsed; after it, the host sets it to the body segments joined by blank lines.
+    `records` holds one list of row dicts per table; extract plugins append with `add`.
+    `nlp` holds the shared NLP parse of `text` (a spaCy `Doc`) for extract plugins; it is never stored.
+    `error` is set on a container record that could not be parsed (see `Source.failed`).
+    """
+
+    doc_id: str
+    source_uri: str
+    content_sha256: str
+    media_type: str = "text/plain"
+    title: str | None = None
+    authors: list[str] = field(default_factory=list)
+    publisher: str | None = None
+    url: str | None = None
+    published_at: datetime | None = None
+    published_at_source: str | None = None
+    language: str | None = None
+    text: str = ""
+    segments: list[Segment] = field(default_factory=list)
+    records: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    nlp: Any = None
+    error: BaseException | None = None
+
+    @property
+    def entities(self) -> list[dict[str, Any]]:
+        return self.records.setdefault("entities", [])
+
+    @property
+    def dates(self) -> list[dict[str, Any]]:
+        return self.records.setdefault("dates", [])
+
+    @property
+    def claims(self) -> list[dict[str, Any]]:
+        return self.records.setdefault("claims", [])
+
+    def add(self, table: str, **row: Any) -> dict[str, Any]:
+        """Append one row to `table` (a built-in record table or a plugin table) and return it.
+
+        Columns are checked when the batch is written: an unknown column is an error naming the table.
+        """
+        self.records.setdefault(table, []).append(row)
+        return row
+
+    def add_segment(self, text: str, label: str = "body", plugin: str | None = None) -> Segment:
+        segment = Segment(text=text, label=label, seq=len(self.segments), plugin=plugin)
+        self.segments.append(segment)
+        return segment
+
+    @property
+    def body(self) -> list[Segment]:
+        return [s for s in self.segments if s.label == "body"]
+
+    def article_row(self) -> dict[str, Any]:
+        return {
+            "doc_id": self.doc_id,
+            "source_uri": self.source_uri,
+            "content_sha256": self.content_sha256,
+            "media_type": self.media_type,
+            "title": self.title,
+            "authors": list(self.authors),
+            "publisher": self.publisher,
+            "url": self.url,
+            "published_at": self.published_at,
+            "published_at_source": self.published_at_source,
+            "language": self.language,
+            "text": self.text,
+            "word_count": len(self.text.split()),
+        }
+
+    def segment_rows(self) -> list[dict[str, Any]]:
+        return [
+            {"doc_id": self.doc_id, "seq": s.seq, "label": s.label, "text": s.text,
+             "start": s.start, "end": s.end, "plugin": s.plugin}
+            for s in self.segments
+        ]
+
+
+def rows_to_table(table: str, schema: pa.Schema, rows: list[dict[str, Any]]) -> pa.Table:
+    """Build an Arrow table from row dicts, refusing columns the schema does not declare.
+
+    `pa.Table.from_pylist` would drop an unknown key silently; a misspelled column must fail loudly.
+    """
+    names = set(schema.names)
+    for row in rows:
+        unknown = row.keys() - names
+        if unknown:
+            raise SchemaError(
+                f"table {table!r} has no column {', '.join(sorted(map(repr, unknown)))}; "
+                f"its columns: {', '.join(schema.names)}"
+            )
+    try:
+        return pa.Table.from_pylist(rows, schema=schema)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError) as exc:
+        raise SchemaError(f"table {table!r}: a value does not fit the declared schema: {exc}") from exc

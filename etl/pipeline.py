@@ -1,0 +1,210 @@
+"""The pipeline: which plugin runs in which stage and order, and calling them one at a time.
+
+Stage hooks are called per plugin, not through pluggy's one-shot call, so that an exception is charged
+to the plugin and the document that raised it, and the order can follow the config.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import pyarrow as pa
+
+from .config import STAGES, Config
+from .errors import ConfigError, PluginError, SchemaError
+from .manager import PluginManager
+from .model import BASE_TABLES, Document, plugin_table_schema
+
+HOOK_OF_STAGE = {stage: f"etl_{stage}" for stage in STAGES}
+TRACE_ENV = "ETL_TRACE_PLUGINS"
+log = logging.getLogger("etl.trace")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One plugin's implementation of one stage hook."""
+
+    plugin: str
+    function: Callable[..., Any]
+    argnames: tuple[str, ...]
+
+    def __call__(self, **kwargs: Any) -> Any:
+        args = {name: kwargs[name] for name in self.argnames}
+        if not os.environ.get(TRACE_ENV):
+            return self.function(**args)
+        started = time.perf_counter()
+        try:
+            return self.function(**args)
+        finally:
+            count = len(kwargs["documents"]) if "documents" in kwargs else None
+            log.warning("%s %s %.1f ms%s", self.function.__name__, self.plugin,
+                        (time.perf_counter() - started) * 1000,
+                        "" if count is None else f" {count} documents")
+
+
+class Pipeline:
+    """A validated plugin set: stage plans, settings, tables, views and the fingerprint."""
+
+    def __init__(self, pm: PluginManager, config: Config, strict: bool = True) -> None:
+        """`strict=False` tolerates broken plugins, for listing them; a run is always strict."""
+        pm.validate()
+        if strict:
+            pm.check()
+        self.pm = pm
+        names = [name for name, _ in pm.list_name_plugin()]
+        unknown = [n for n in config.disable if n not in names]
+        if unknown:
+            raise ConfigError(
+                f"cannot disable {', '.join(map(repr, unknown))}: no such plugin; "
+                f"installed: {', '.join(names)} (see `etl plugins`)"
+            )
+        self.config = config.with_plugin_settings(self._declared_settings())
+        self.plans = {stage: self._plan(stage) for stage in STAGES}
+        self.tables = self._tables()
+        self.views = self._views()
+
+    # --- planning -------------------------------------------------------------------------------
+
+    def _steps(self, hook: str) -> list[Step]:
+        caller = getattr(self.pm.hook, hook)
+        steps = []
+        # pluggy keeps implementations in reverse call order; the pipeline runs in registration order,
+        # with tryfirst implementations first and trylast ones last.
+        impls = caller.get_hookimpls()
+        ordered = ([i for i in impls if i.tryfirst] + [i for i in impls if not (i.tryfirst or i.trylast)]
+                   + [i for i in impls if i.trylast])
+        for impl in ordered:
+            if impl.hookwrapper or impl.wrapper:
+                raise PluginError(f"plugin {impl.plugin_name!r}: hook wrappers are not supported on {hook}")
+            steps.append(Step(impl.plugin_name, impl.function, tuple(impl.argnames)))
+        return steps
+
+    def _plan(self, stage: str) -> list[Step]:
+        hook = HOOK_OF_STAGE[stage]
+        steps = {step.plugin: step for step in self._steps(hook)}
+        chosen = self.config.stages.get(stage)
+        if chosen is None:
+            return [s for name, s in steps.items() if name not in self.config.disable]
+        plan = []
+        for name in chosen:
+            if name not in steps:
+                raise ConfigError(
+                    f"[stages] {stage} names {name!r}, which does not implement {hook}; "
+                    f"plugins for {stage}: {', '.join(steps) or 'none'} (see `etl plugins`)"
+                )
+            if name in self.config.disable:
+                raise ConfigError(f"plugin {name!r} is listed in [stages] {stage} and also disabled; choose one")
+            plan.append(steps[name])
+        return plan
+
+    def unselected(self) -> dict[str, list[str]]:
+        """Plugins that implement a stage but will not run in it (disabled or left out of [stages])."""
+        out = {}
+        for stage in STAGES:
+            planned = {s.plugin for s in self.plans[stage]}
+            idle = [s.plugin for s in self._steps(HOOK_OF_STAGE[stage]) if s.plugin not in planned]
+            if idle:
+                out[stage] = idle
+        return out
+
+    def _per_plugin(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
+        results = []
+        for step in self._steps(hook):
+            try:
+                value = step(**kwargs)
+            except Exception as exc:
+                raise PluginError(f"plugin {step.plugin!r} failed in {hook}: {type(exc).__name__}: {exc}") from exc
+            if value is not None:
+                results.append((step.plugin, value))
+        return results
+
+    def _declared_settings(self) -> dict[str, dict[str, Any]]:
+        declared: dict[str, dict[str, Any]] = {name: {} for name, _ in self.pm.list_name_plugin()}
+        for plugin, specs in self._per_plugin("etl_settings"):
+            declared[plugin] = dict(specs)
+        return declared
+
+    def _tables(self) -> dict[str, pa.Schema]:
+        tables = dict(BASE_TABLES)
+        owners: dict[str, str] = {}
+        for plugin, declared in self._per_plugin("etl_tables"):
+            for name, schema in declared.items():
+                if name in owners:
+                    raise SchemaError(f"table {name!r} is declared by both {owners[name]!r} and {plugin!r}")
+                try:
+                    tables[name] = plugin_table_schema(name, schema)
+                except SchemaError as exc:
+                    raise SchemaError(f"plugin {plugin!r}: {exc}") from exc
+                owners[name] = plugin
+        return tables
+
+    def _views(self) -> dict[str, str]:
+        views = builtin_views()
+        for plugin, declared in self._per_plugin("etl_views"):
+            for name, sql in declared.items():
+                if name in views or name in self.tables:
+                    raise SchemaError(f"plugin {plugin!r} declares view {name!r}, which already exists")
+                views[name] = sql
+        return views
+
+    # --- identity of the pipeline ------------------------------------------------------------------
+
+    def plugin_versions(self) -> list[dict[str, str | None]]:
+        seen = []
+        for stage in STAGES:
+            for step in self.plans[stage]:
+                if step.plugin not in [p["name"] for p in seen]:
+                    seen.append({"name": step.plugin, "version": self.pm.origin(step.plugin).version})
+        return seen
+
+    def fingerprint(self) -> str:
+        """Digest of what decides a document's extraction: plugins, order, versions, settings, models."""
+        extra = dict(self._per_plugin("etl_fingerprint", config=self.config))
+        state = {
+            "stages": {stage: [s.plugin for s in self.plans[stage]] for stage in ("parse", "clean", "extract")},
+            "plugins": {
+                name: {"version": self.pm.origin(name).version, "settings": self.config.settings(name),
+                       "extra": extra.get(name)}
+                for stage in ("parse", "clean", "extract") for name in [s.plugin for s in self.plans[stage]]
+            },
+            "max_document_bytes": self.config.max_document_bytes,
+            "tables": {name: str(schema) for name, schema in self.tables.items()},
+        }
+        return hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()
+
+    def config_sha256(self) -> str:
+        settings = {name: self.config.settings(name) for name, _ in self.pm.list_name_plugin()}
+        state = {"stages": {k: [s.plugin for s in v] for k, v in self.plans.items()}, "settings": settings}
+        return hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()
+
+    # --- running the per-document stages ---------------------------------------------------------------
+
+    def parse(self, source: Any) -> tuple[str, Iterable[Document]] | None:
+        """Ask parse plugins in order; the first that returns an iterable wins."""
+        for step in self.plans["parse"]:
+            try:
+                result = step(source=source, config=self.config)
+            except Exception as exc:
+                exc.etl_plugin = step.plugin  # type: ignore[attr-defined]
+                raise
+            if result is not None:
+                return step.plugin, result
+        return None
+
+
+def builtin_views() -> dict[str, str]:
+    """The views shipped in `sql/`, one file per view named after it."""
+    folder = resources.files("etl.sql")
+    return {
+        entry.name[:-4]: entry.read_text(encoding="utf-8")
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name)
+        if entry.name.endswith(".sql")
+    }

@@ -1,0 +1,204 @@
+"""One `etl run`: sources through parse, clean and extract in batches, then enrich, load and publish."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import closing
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Protocol
+
+import duckdb
+import pyarrow as pa
+
+from .config import Config, RunContext
+from .errors import EtlError, PluginError
+from .executors import LocalExecutor, WorkerSpec
+from .manager import PluginManager, get_plugin_manager
+from .pipeline import Pipeline
+from .progress import SilentProgress
+from .sources import discover
+from .store import Store
+from .worker import SourceOutcome, SourceTask, WorkContext
+
+#: A task (the unit sent to a worker) holds at most this many bytes of input, however many files.
+TASK_MAX_BYTES = 64 * 1024 * 1024
+
+
+class Progress(Protocol):
+    def start(self, total_sources: int) -> None: ...
+    def advance(self, sources: int, documents: int) -> None: ...
+    def stage(self, name: str) -> None: ...
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    out: str
+    status: str
+    documents: dict[str, int]
+    rows: dict[str, int] = field(default_factory=dict)
+    errors: int = 0
+    seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"run_id": self.run_id, "out": self.out, "status": self.status, "documents": self.documents,
+                "rows": self.rows, "errors": self.errors, "seconds": round(self.seconds, 3),
+                "warnings": self.warnings}
+
+
+def new_run_id(now: datetime) -> str:
+    return now.strftime("%Y%m%dT%H%M%S%fZ") + "-" + uuid.uuid4().hex[:6]
+
+
+def run(paths: Sequence[str | Path], config: Config, *, pm: PluginManager | None = None,
+        load_entrypoints: bool = True, retry_errors: bool = False, prune: bool = False,
+        progress: Progress | None = None) -> RunSummary:
+    """Run the pipeline over `paths` into `config.out` and publish; return the summary."""
+    progress = progress or SilentProgress()
+    for path in paths:
+        if not Path(path).exists():
+            raise EtlError(f"input path {path} does not exist")
+    if pm is None:
+        pm = get_plugin_manager(load_entrypoints=load_entrypoints, plugins_dirs=config.plugins_dir,
+                                disabled=config.disable)
+    pipeline = Pipeline(pm, config)
+    config = pipeline.config
+    fingerprint = pipeline.fingerprint()
+    started = time.perf_counter()
+    started_at = datetime.now(timezone.utc)
+    run_id = new_run_id(started_at)
+    warnings = [f"{', '.join(names)} implement {stage} but will not run (disabled or not in [stages] {stage})"
+                for stage, names in pipeline.unselected().items()]
+
+    with closing(Store.open(config.out)) as store:
+        store.begin_run(run_id, started_at, pipeline.plugin_versions(), pipeline.config_sha256())
+        try:
+            counts = _extract(paths, pipeline, store, run_id, fingerprint, retry_errors, load_entrypoints, progress)
+            if prune:
+                store.prune(store.known_sources())
+            progress.stage("compacting")
+            record_tables = {t: s for t, s in pipeline.tables.items() if t != "runs"}
+            store.compact(record_tables, run_id)
+            store.finish_run(run_id, "completed", counts, time.perf_counter() - started)
+            rows, run_errors = _enrich_and_publish(pipeline, store, run_id, progress)
+        except BaseException:
+            store.finish_run(run_id, "interrupted", {k: 0 for k in ("seen", "new", "changed", "unchanged", "failed")},
+                             time.perf_counter() - started)
+            raise
+    return RunSummary(run_id=run_id, out=str(Path(config.out).absolute()), status="completed", documents=counts,
+                      rows=rows, errors=rows.get("errors", 0), seconds=time.perf_counter() - started,
+                      warnings=warnings + run_errors)
+
+
+def _extract(paths: Sequence[str | Path], pipeline: Pipeline, store: Store, run_id: str, fingerprint: str,
+             retry_errors: bool, load_entrypoints: bool, progress: Progress) -> dict[str, int]:
+    config = pipeline.config
+    known = store.known_sources()
+    retry = store.failed_sources() if retry_errors else set()
+    doc_counts = store.doc_counts()
+    counts = dict.fromkeys(("seen", "new", "changed", "unchanged", "failed"), 0)
+    todo: list[tuple[str, int]] = []
+    files = list(discover([Path(p) for p in paths], exclude=[config.out]))
+    progress.start(len(files))
+    skipped = 0
+    for path in files:
+        key = str(path.absolute())
+        stat = path.stat()
+        seen = known.get(key)
+        if (seen and seen.size == stat.st_size and seen.mtime_ns == stat.st_mtime_ns
+                and seen.fingerprint == fingerprint and key not in retry):
+            counts["unchanged"] += doc_counts.get(key, 0)
+            skipped += 1
+        else:
+            todo.append((key, stat.st_size))
+    progress.advance(skipped, counts["unchanged"])
+
+    def tasks() -> Iterator[list[SourceTask]]:
+        batch: list[SourceTask] = []
+        size = 0
+        for key, nbytes in todo:
+            seen = known.get(key)
+            batch.append(SourceTask(key, seen.sha256 if seen else None, store.known_docs(key)))
+            size += nbytes
+            if len(batch) >= config.batch_size or size >= TASK_MAX_BYTES:
+                yield batch
+                batch, size = [], 0
+        if batch:
+            yield batch
+
+    ctx = WorkContext(run_id=run_id, parts_dir=str(store.parts), fingerprint=fingerprint, retry_errors=retry_errors)
+    spec = WorkerSpec(config, ctx, load_entrypoints)
+    executor = LocalExecutor(pipeline, spec, config.workers if len(todo) > 1 else 1)
+    for outcomes in executor.map(tasks()):
+        store.commit(outcomes, fingerprint, run_id)
+        docs = 0
+        for outcome in outcomes:
+            docs += _count(outcome, store, counts)
+        progress.advance(len(outcomes), docs)
+    counts["seen"] = counts["new"] + counts["changed"] + counts["unchanged"] + counts["failed"]
+    return counts
+
+
+def _count(outcome: SourceOutcome, store: Store, counts: dict[str, int]) -> int:
+    counts["unchanged"] += len(outcome.unchanged)
+    for doc in outcome.docs:
+        if doc.status == "failed":
+            counts["failed"] += 1
+        elif doc.existed:
+            counts["changed"] += 1
+        else:
+            counts["new"] += 1
+    return len(outcome.docs) + len(outcome.unchanged)
+
+
+def _enrich_and_publish(pipeline: Pipeline, store: Store, run_id: str,
+                        progress: Progress) -> tuple[dict[str, int], list[str]]:
+    config = pipeline.config
+    work = store.state / "work"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir()
+    warnings: list[str] = []
+    with closing(duckdb.connect(str(work / "enrich.duckdb"))) as db:
+        db.execute("SET TimeZone = 'UTC'")
+        db.execute(f"SET temp_directory = '{work / 'spill'}'")
+        progress.stage("enriching")
+        record_tables = {t: s for t, s in pipeline.tables.items() if t != "runs"}
+        store.load_tables(db, record_tables)
+        runs = store.runs_table(pipeline.tables["runs"])
+        db.register("_runs", runs)
+        db.execute("CREATE TABLE runs AS SELECT * FROM _runs")
+        db.unregister("_runs")
+        for step in pipeline.plans["enrich"]:
+            try:
+                step(db=db, config=config)
+            except Exception as exc:
+                message = f"{type(exc).__name__}: {exc}"
+                warnings.append(f"enrich plugin {step.plugin!r} failed: {message}")
+                db.execute("INSERT INTO errors (run_id, stage, plugin, error_type, message, at) "
+                           "VALUES (?, 'enrich', ?, ?, ?, now())", [run_id, step.plugin, type(exc).__name__, str(exc)])
+        progress.stage("publishing")
+        version_dir = store.new_version_dir(run_id)
+        context = RunContext(run_id=run_id, out=store.out, staging_dir=version_dir,
+                             tables=dict(pipeline.tables), views=dict(pipeline.views))
+        load_config = replace(config, run=context)
+        try:
+            for step in pipeline.plans["load"]:
+                try:
+                    step(db=db, config=load_config)
+                except Exception as exc:
+                    raise PluginError(f"load plugin {step.plugin!r} failed, nothing was published: "
+                                      f"{type(exc).__name__}: {exc}") from exc
+        except BaseException:
+            shutil.rmtree(version_dir, ignore_errors=True)
+            raise
+        rows = {t: db.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in pipeline.tables}
+    store.publish(version_dir)
+    shutil.rmtree(work, ignore_errors=True)
+    return rows, warnings

@@ -1,0 +1,237 @@
+"""Input files: finding them, reading and decoding them, and minting documents with their identity."""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import os
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from .errors import DocumentTooLarge, UnreadableInput
+from .model import Document, Segment, doc_id_for
+
+# Media types the standard library does not know, by file-name ending (longest match wins).
+_EXTRA_TYPES = {
+    ".md": "text/markdown",
+    ".markdown": "text/markdown",
+    ".jsonl": "application/jsonl",
+    ".ndjson": "application/jsonl",
+    ".json": "application/json",
+    ".warc": "application/warc",
+    ".warc.gz": "application/warc",
+    ".html": "text/html",
+    ".htm": "text/html",
+    ".txt": "text/plain",
+}
+
+
+def guess_media_type(path: Path) -> str | None:
+    name = path.name.lower()
+    for suffix in sorted(_EXTRA_TYPES, key=len, reverse=True):
+        if name.endswith(suffix):
+            return _EXTRA_TYPES[suffix]
+    return mimetypes.guess_type(name)[0]
+
+
+@dataclass
+class Source:
+    """One input file, as parse plugins see it.
+
+    `read_bytes()` and `read_text()` enforce the per-document size limit (a plain file is one document);
+    `open()` streams without a limit, for containers whose records are checked one by one in `document`.
+    """
+
+    path: Path
+    max_document_bytes: int
+    media_type: str | None = None
+    size: int = 0
+    _bytes: bytes | None = field(default=None, repr=False)
+    _text: str | None = field(default=None, repr=False)
+    _sha256: str | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self.path = Path(self.path)
+        if self.media_type is None:
+            self.media_type = guess_media_type(self.path)
+        if not self.size:
+            self.size = self.path.stat().st_size
+
+    @property
+    def uri(self) -> str:
+        return self.path.resolve().as_uri()
+
+    @property
+    def sha256(self) -> str:
+        """Digest of the whole file, computed by streaming (the file may be larger than the limit)."""
+        if self._sha256 is None:
+            if self._bytes is not None:
+                self._sha256 = hashlib.sha256(self._bytes).hexdigest()
+            else:
+                digest = hashlib.sha256()
+                with self.open() as handle:
+                    for chunk in iter(lambda: handle.read(1 << 20), b""):
+                        digest.update(chunk)
+                self._sha256 = digest.hexdigest()
+        return self._sha256
+
+    def open(self) -> IO[bytes]:
+        return self.path.open("rb")
+
+    def read_bytes(self) -> bytes:
+        if self.size > self.max_document_bytes:
+            raise DocumentTooLarge(_too_large(self.size, self.max_document_bytes))
+        if self._bytes is None:
+            self._bytes = self.path.read_bytes()
+        return self._bytes
+
+    def read_text(self) -> str:
+        """The file decoded to text (see `decode_text`); cached, so several parsers may sniff it."""
+        if self._text is None:
+            self._text = decode_text(self.read_bytes())
+        return self._text
+
+    def document(self, *, index: int | None = None, raw: bytes | None = None, **fields: Any) -> Document:
+        """A new Document with its identity filled in.
+
+        For the file itself, leave `index` out. For the n-th record of a container, pass `index=n` and
+        the record's `raw` bytes: its URI is the file's plus ``#n`` and its digest is that of `raw`.
+        """
+        if index is None:
+            uri, digest = self.uri, self.sha256
+        else:
+            if raw is None:
+                raise TypeError("source.document(index=...) needs the record's raw bytes")
+            uri, digest = f"{self.uri}#{index}", hashlib.sha256(raw).hexdigest()
+        return Document(doc_id=doc_id_for(uri), source_uri=uri, content_sha256=digest,
+                        media_type=fields.pop("media_type", self.media_type or "text/plain"), **fields)
+
+    def failed(self, *, index: int, raw: bytes, error: BaseException | str) -> Document:
+        """A Document for a container record that cannot be used: it becomes an `errors` row.
+
+        Yield it in place of the record, and go on with the next one.
+        """
+        doc = self.document(index=index, raw=raw)
+        doc.error = error if isinstance(error, BaseException) else UnreadableInput(str(error))
+        return doc
+
+    def check_record_size(self, raw: bytes) -> None:
+        if len(raw) > self.max_document_bytes:
+            raise DocumentTooLarge(_too_large(len(raw), self.max_document_bytes))
+
+
+def _too_large(size: int, limit: int) -> str:
+    return (f"document is {size:,} bytes, over the limit of {limit:,} bytes; "
+            f"raise `max_document_bytes` in the config to accept it")
+
+
+_BOMS = (
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+
+
+def decode_text(data: bytes) -> str:
+    """Decode bytes of unknown encoding: a BOM, else UTF-8, else charset-normalizer's best guess.
+
+    Raises `UnreadableInput` for empty input and for binary content (NUL bytes or control characters
+    that no text encoding explains).
+    """
+    if not data.strip():
+        raise UnreadableInput("empty file: no text to parse")
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return _checked(data[len(bom):].decode(encoding.replace("-sig", "")), encoding)
+            except UnicodeDecodeError as exc:
+                raise UnreadableInput(f"starts with a {encoding} byte-order mark but is not {encoding}: {exc}") from exc
+    try:
+        return _checked(data.decode("utf-8"), "utf-8")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise UnreadableInput("binary content: not text in any encoding that could be detected")
+    return _checked(str(best), best.encoding)
+
+
+def _checked(text: str, encoding: str) -> str:
+    sample = text[:65536]
+    controls = sum(1 for ch in sample if ch not in "\n\r\t\f" and unicodedata.category(ch) == "Cc")
+    if controls and controls > len(sample) * 0.01:
+        raise UnreadableInput(
+            f"binary content: {controls} control characters (such as NUL) in the first "
+            f"{len(sample):,} characters decoded as {encoding}"
+        )
+    if not text.strip():
+        raise UnreadableInput("empty file: only white space")
+    return text
+
+
+def discover(paths: list[Path], exclude: list[Path]) -> Iterator[Path]:
+    """Every regular file under `paths`, sorted, skipping hidden names and the `exclude` folders."""
+    excluded = {p.resolve() for p in exclude}
+    for root in paths:
+        root = Path(root)
+        if root.is_file():
+            yield root
+            continue
+        for dirpath, dirnames, filenames in os.walk(root):
+            here = Path(dirpath)
+            dirnames[:] = sorted(d for d in dirnames
+                                 if not d.startswith(".") and (here / d).resolve() not in excluded)
+            for name in sorted(filenames):
+                if not name.startswith(".") and (here / name).is_file():
+                    yield here / name
+
+
+def split_paragraphs(text: str) -> list[str]:
+    """Split plain text into blocks: a line each, except hard-wrapped paragraphs, joined into one.
+
+    Blank lines separate paragraphs. Inside a paragraph, lines are kept apart (a headline, a caption
+    and a credit often sit on consecutive lines) unless they look hard-wrapped: several lines of
+    similar length that do not end a sentence, which are joined with spaces.
+    """
+    blocks: list[str] = []
+    for paragraph in _blank_line_split(text):
+        lines = [line.strip() for line in paragraph.splitlines() if line.strip()]
+        if _hard_wrapped(lines):
+            blocks.append(" ".join(lines))
+        else:
+            blocks.extend(lines)
+    return blocks
+
+
+def _blank_line_split(text: str) -> list[str]:
+    paragraphs, current = [], []
+    for line in text.splitlines():
+        if line.strip():
+            current.append(line)
+        elif current:
+            paragraphs.append("\n".join(current))
+            current = []
+    if current:
+        paragraphs.append("\n".join(current))
+    return paragraphs
+
+
+def _hard_wrapped(lines: list[str]) -> bool:
+    if len(lines) < 3:
+        return False
+    body = lines[:-1]
+    widths = [len(line) for line in body]
+    ends_sentence = sum(line.rstrip()[-1] in ".!?\"'”’»" for line in body)
+    return min(widths) >= 40 and max(widths) <= 100 and max(widths) - min(widths) <= 25 \
+        and ends_sentence <= len(body) // 2
+
+
+def segments_from_text(text: str, plugin: str | None = None) -> list[Segment]:
+    return [Segment(text=block, label="body", seq=i, plugin=plugin) for i, block in enumerate(split_paragraphs(text))]

@@ -1,0 +1,15 @@
+"""The built-in plugins, installed as the `etl_plugins` package.
+
+Each module is an ordinary plugin: the host registers them by the names below, in this order, exactly
+as it registers third-party plugins, so any of them can be disabled, reordered or replaced in the
+config. Within a stage the default order is this order.
+"""
+
+DEFAULT_PLUGINS = (
+    ("markdown", "etl_plugins.markdown"),
+    ("text", "etl_plugins.text"),
+    ("normalize", "etl_plugins.normalize"),
+    ("spacy", "etl_plugins.spacy_nlp"),
+    ("entities", "etl_plugins.entities"),
+    ("parquet", "etl_plugins.parquet"),
+)

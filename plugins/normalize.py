@@ -1,0 +1,34 @@
+"""Clean every segment's text: mojibake repair (ftfy), Unicode NFC, and white space.
+
+Quote characters are kept as published (straight, curly or «angle»): later stages read them all, and
+which one an outlet used is part of the record.
+"""
+
+from __future__ import annotations
+
+import re
+
+import ftfy
+
+from etl import hookimpl
+
+NAME = "normalize"
+_FIXER = ftfy.TextFixerConfig(uncurl_quotes=False, normalization="NFC", explain=False)
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+
+
+@hookimpl
+def etl_clean(documents, config):
+    for doc in documents:
+        if doc.title:
+            doc.title = normalize_text(doc.title)
+        for segment in doc.segments:
+            segment.text = normalize_text(segment.text)
+
+
+def normalize_text(text: str) -> str:
+    text = ftfy.fix_text(text, _FIXER)
+    text = _INVISIBLE.sub("", text)
+    lines = (_SPACES.sub(" ", line).strip() for line in text.splitlines())
+    return "\n".join(line for line in lines if line)

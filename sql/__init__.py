@@ -1,0 +1,1 @@
+"""DuckDB view definitions, one file per view, shipped inside the wheel as `etl.sql`."""

@@ -1,0 +1,18 @@
+-- Where exactly is each entity mentioned: in which article, which sentence, with what context around it?
+SELECT
+    e.label,
+    e.text,
+    a.title,
+    a.publisher,
+    a.published_at,
+    e.sentence,
+    substr(a.text, greatest(e.start - 60, 0) + 1, least(e.start, 60)) AS before,
+    substr(a.text, e."end" + 1, 60) AS after,
+    e.doc_id,
+    e.start,
+    e."end",
+    a.source_uri,
+    e.mention_id
+FROM entities e
+JOIN articles a USING (doc_id)
+ORDER BY a.source_uri, e.start
