@@ -137,12 +137,12 @@ def query(sql: str, out: str | None, config_file: str | None, fmt: str) -> None:
         if not catalog.exists():
             raise StoreError(f"no catalog at {catalog}; run `etl run PATH --out {config.out}` first")
         try:
-            con = duckdb.connect(str(catalog), read_only=True)
-            cursor = con.execute(sql)
+            with duckdb.connect(str(catalog), read_only=True) as con:
+                cursor = con.execute(sql)
+                columns = [d[0] for d in cursor.description or []]
+                rows = cursor.fetchall()
         except duckdb.Error as exc:
             raise EtlError(f"query failed: {exc}") from exc
-        columns = [d[0] for d in cursor.description or []]
-        rows = cursor.fetchall()
     _print_rows(columns, rows, fmt)
 
 

@@ -73,10 +73,10 @@ class PluginManager(pluggy.PluginManager):
         """Raise if any plugin is broken: running without it would silently skip a stage."""
         if self.broken:
             lines = [f"  {name}: {why}" for name, why in sorted(self.broken.items())]
-            names = ", ".join(sorted(self.broken))
+            names = ", ".join(f'"{name}"' for name in sorted(self.broken))
             raise PluginError(
                 "cannot run with broken plugins:\n" + "\n".join(lines) +
-                f"\nfix or uninstall them, or disable them with `disable = [{names!r}]` under [stages] "
+                f"\nfix or uninstall them, or disable them with `disable = [{names}]` under [stages] "
                 f"in etl.toml (or {DISABLE_AUTOLOAD_ENV}=1 to skip all installed plugins)"
             )
 

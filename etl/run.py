@@ -181,7 +181,7 @@ def _enrich_and_publish(pipeline: Pipeline, store: Store, run_id: str,
             except Exception as exc:
                 message = f"{type(exc).__name__}: {exc}"
                 warnings.append(f"enrich plugin {step.plugin!r} failed: {message}")
-                db.execute("INSERT INTO errors (run_id, stage, plugin, error_type, message, at) "
+                db.execute("INSERT INTO errors (run_id, stage, plugin, error_type, message, \"at\") "
                            "VALUES (?, 'enrich', ?, ?, ?, now())", [run_id, step.plugin, type(exc).__name__, str(exc)])
         progress.stage("publishing")
         version_dir = store.new_version_dir(run_id)

@@ -137,6 +137,9 @@ _BOMS = (
 )
 
 
+_COMMON_CODE_PAGES = {"cp1252": 3, "latin_1": 2, "iso8859_15": 2, "cp1251": 2, "cp1250": 1}
+
+
 def decode_text(data: bytes) -> str:
     """Decode bytes of unknown encoding: a BOM, else UTF-8, else charset-normalizer's best guess.
 
@@ -157,9 +160,15 @@ def decode_text(data: bytes) -> str:
         pass
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
-    if best is None:
+    matches = list(from_bytes(data))
+    if not matches:
         raise UnreadableInput("binary content: not text in any encoding that could be detected")
+    # On short texts several code pages are about equally clean; charset-normalizer's first pick is
+    # then often a rare one (cp775 for French). Among the near-cleanest, take the most coherent
+    # language, and on a tie the most common code page for news.
+    cleanest = min(m.chaos for m in matches)
+    near = [m for m in matches if m.chaos <= cleanest + 0.1]
+    best = max(near, key=lambda m: (round(m.coherence, 2), _COMMON_CODE_PAGES.get(m.encoding, 0)))
     return _checked(str(best), best.encoding)
 
 

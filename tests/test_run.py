@@ -1,0 +1,329 @@
+"""End-to-end behaviour of `etl run` on the seeds: tables, identity, incremental runs, failures."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+
+from etl import hookimpl
+from etl.manager import get_plugin_manager
+from etl.model import BASE_TABLES, doc_id_for
+from etl.pipeline import Pipeline
+from etl.config import Config
+
+from conftest import SEEDS, read_table, rows, run_pipeline
+
+
+def test_seeds_become_five_articles_with_every_table_published(seeds_out):
+    articles = rows(seeds_out, "articles")
+    assert len(articles) == 5
+    assert {a["source_uri"] for a in articles} == {p.resolve().as_uri() for p in SEEDS.glob("*.txt")}
+    for article in articles:
+        assert article["doc_id"] == doc_id_for(article["source_uri"])
+        assert article["word_count"] == len(article["text"].split()) > 100
+    for table in BASE_TABLES:
+        assert (seeds_out / "tables" / f"{table}.parquet").exists(), table
+
+
+def test_every_parquet_file_carries_the_declared_schema(seeds_out):
+    for table, schema in BASE_TABLES.items():
+        assert pq.read_schema(seeds_out / "tables" / f"{table}.parquet").equals(schema), table
+
+
+def test_claims_and_dates_exist_empty_with_their_full_schema(seeds_out):
+    for table in ("claims", "dates"):
+        published = read_table(seeds_out, table)
+        assert published.num_rows == 0
+        assert published.schema.names == BASE_TABLES[table].names
+
+
+def test_every_entity_text_is_the_slice_of_its_article(seeds_out):
+    texts = {a["doc_id"]: a["text"] for a in rows(seeds_out, "articles")}
+    entities = rows(seeds_out, "entities")
+    assert len(entities) > 50
+    for entity in entities:
+        assert texts[entity["doc_id"]][entity["start"]:entity["end"]] == entity["text"]
+        assert entity["plugin"] == "entities" and entity["sentence"] >= 0
+    assert len({e["mention_id"] for e in entities}) == len(entities)
+
+
+def test_known_people_are_found_as_persons(seeds_out):
+    persons = {e["text"] for e in rows(seeds_out, "entities") if e["label"] == "PERSON"}
+    assert {"Valery Gerasimov", "Vladimir Putin"} <= persons
+
+
+def test_sentences_never_span_paragraphs(seeds_out):
+    texts = {a["doc_id"]: a["text"] for a in rows(seeds_out, "articles")}
+    by_sentence = {}
+    for entity in rows(seeds_out, "entities"):
+        by_sentence.setdefault((entity["doc_id"], entity["sentence"]), []).append(entity)
+    for (doc_id, _), mentions in by_sentence.items():
+        first, last = min(m["start"] for m in mentions), max(m["end"] for m in mentions)
+        assert "\n\n" not in texts[doc_id][first:last]
+
+
+def test_body_segments_point_into_the_article_text(seeds_out):
+    texts = {a["doc_id"]: a["text"] for a in rows(seeds_out, "articles")}
+    for segment in rows(seeds_out, "segments"):
+        if segment["label"] == "body":
+            assert texts[segment["doc_id"]][segment["start"]:segment["end"]] == segment["text"]
+        else:
+            assert segment["start"] is None and segment["end"] is None
+
+
+def test_catalog_views_answer_sql_from_any_duckdb_client(seeds_out):
+    con = duckdb.connect(str(seeds_out / "etl.duckdb"), read_only=True)
+    labels = dict(con.execute("SELECT label, count(*) FROM entities GROUP BY 1").fetchall())
+    assert labels["PERSON"] >= 5
+    overview = con.execute("SELECT sum(articles) FROM source_overview").fetchone()[0]
+    assert overview == 5
+    mention = con.execute("SELECT text, before, after FROM entity_mentions WHERE text = 'Valery Gerasimov' LIMIT 1").fetchone()
+    assert mention[0] == "Valery Gerasimov" and mention[1] and mention[2]
+
+
+def test_the_runs_table_records_each_run(seeds_out):
+    (run,) = rows(seeds_out, "runs")
+    assert run["status"] == "completed" and run["docs_new"] == 5 and run["docs_seen"] == 5
+    assert {p["name"] for p in run["plugins"]} >= {"text", "markdown", "spacy", "entities", "parquet"}
+
+
+def _tree(folder: Path) -> dict[str, int]:
+    return {str(p.relative_to(folder)): p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+
+
+def test_second_run_skips_everything_and_rewrites_no_part(seeds_copy, tmp_path):
+    out = tmp_path / "out"
+    first = run_pipeline(seeds_copy, out)
+    assert first.documents["new"] == 5
+    parts_before = _tree(out / ".etl" / "parts")
+    second = run_pipeline(seeds_copy, out)
+    assert second.documents == {"seen": 5, "new": 0, "changed": 0, "unchanged": 5, "failed": 0}
+    assert _tree(out / ".etl" / "parts") == parts_before
+    assert read_table(out, "articles").num_rows == 5
+    assert [r["status"] for r in rows(out, "runs")] == ["completed", "completed"]
+
+
+def test_changed_added_and_removed_files(seeds_copy, tmp_path):
+    out = tmp_path / "out"
+    run_pipeline(seeds_copy, out)
+    changed = seeds_copy / "000_7e4e04cfcd5cffd0.txt"
+    changed.write_text(changed.read_text() + "\nKramatorsk was shelled again on Friday.\n")
+    (seeds_copy / "new.txt").write_text("Volodymyr Zelensky visited Kharkiv on Monday.\n")
+    summary = run_pipeline(seeds_copy, out)
+    assert summary.documents == {"seen": 6, "new": 1, "changed": 1, "unchanged": 4, "failed": 0}
+    texts = {a["source_uri"]: a["text"] for a in rows(out, "articles")}
+    assert "shelled again" in texts[changed.resolve().as_uri()]
+    assert len(texts) == 6
+
+    (seeds_copy / "new.txt").unlink()
+    kept = run_pipeline(seeds_copy, out)
+    assert read_table(out, "articles").num_rows == 6, "a vanished file stays until --prune"
+    assert kept.documents["unchanged"] == 5
+    run_pipeline(seeds_copy, out, prune=True)
+    assert read_table(out, "articles").num_rows == 5
+    doc_ids = [e["doc_id"] for e in rows(out, "entities")]
+    assert doc_id_for((seeds_copy / "new.txt").resolve().as_uri()) not in doc_ids
+
+
+def test_a_plugin_failing_on_one_document_charges_only_that_document(seeds_copy, tmp_path):
+    class Fragile:
+        @hookimpl
+        def etl_extract(self, documents, config):
+            for doc in documents:
+                if "Pohorilyi" in doc.text:
+                    raise RuntimeError("cannot handle Pohorilyi")
+                doc.add("entities", start=0, end=1, text=doc.text[0], label="FIRST", plugin="fragile")
+
+    pm = get_plugin_manager(load_entrypoints=False)
+    pm.register(Fragile(), "fragile")
+    out = tmp_path / "out"
+    summary = run_pipeline(seeds_copy, out, pm=pm)
+    assert summary.documents["failed"] == 1 and summary.documents["new"] == 4
+    (error,) = rows(out, "errors")
+    assert (error["stage"], error["plugin"], error["error_type"]) == ("extract", "fragile", "RuntimeError")
+    assert "Pohorilyi" in error["message"]
+    assert error["source_uri"].endswith("003_1ff6ca32c0ee6749.txt")
+    articles = rows(out, "articles")
+    assert error["doc_id"] not in {a["doc_id"] for a in articles} and len(articles) == 4
+    firsts = [e for e in rows(out, "entities") if e["label"] == "FIRST"]
+    assert len(firsts) == 4, "the batch call was undone and re-run per document, without duplicates"
+
+
+def test_failed_documents_are_retried_only_when_asked(seeds_copy, tmp_path):
+    flaky = {"fail": True}
+
+    class Flaky:
+        @hookimpl
+        def etl_clean(self, documents):
+            if flaky["fail"] and any("Kremlin" in s.text for d in documents for s in d.segments):
+                raise ValueError("transient")
+
+    pm = get_plugin_manager(load_entrypoints=False)
+    pm.register(Flaky(), "flaky")
+    out = tmp_path / "out"
+    assert run_pipeline(seeds_copy, out, pm=pm).documents["failed"] >= 1
+    failed = {e["doc_id"] for e in rows(out, "errors")}
+    flaky["fail"] = False
+    again = run_pipeline(seeds_copy, out, pm=pm)
+    assert again.documents["failed"] == 0 and again.documents["new"] == 0
+    assert {e["doc_id"] for e in rows(out, "errors")} == failed, "unchanged failures are kept, not retried"
+    retried = run_pipeline(seeds_copy, out, pm=pm, retry_errors=True)
+    assert retried.documents["changed"] == len(failed) and retried.documents["unchanged"] == 5 - len(failed)
+    assert rows(out, "errors") == [] and read_table(out, "articles").num_rows == 5
+
+
+def test_a_plugin_setting_change_reprocesses_every_document(seeds_copy, tmp_path):
+    out = tmp_path / "out"
+    run_pipeline(seeds_copy, out)
+    summary = run_pipeline(seeds_copy, out, plugins={"entities": {"exclude_labels": ["NORP"]}})
+    assert summary.documents["changed"] == 5
+    assert "NORP" not in {e["label"] for e in rows(out, "entities")}
+    assert "DATE" in {e["label"] for e in rows(out, "entities")}
+
+
+def test_stage_order_from_config_decides_who_runs_first(tmp_path):
+    calls = []
+
+    class First:
+        @hookimpl
+        def etl_clean(self, documents):
+            calls.append("first")
+
+    class Second:
+        @hookimpl
+        def etl_clean(self, documents):
+            calls.append("second")
+
+    pm = get_plugin_manager(load_entrypoints=False)
+    pm.register(First(), "first")
+    pm.register(Second(), "second")
+    pipeline = Pipeline(pm, Config(stages={"clean": ("second", "markdown", "first")}))
+    assert [s.plugin for s in pipeline.plans["clean"]] == ["second", "markdown", "first"]
+    default = Pipeline(pm, Config())
+    assert [s.plugin for s in default.plans["clean"]] == ["markdown", "normalize", "first", "second"]
+    assert default.unselected() == {}
+    assert Pipeline(pm, Config(stages={"clean": ("first",)})).unselected()["clean"] == ["markdown", "normalize", "second"]
+
+
+def test_plugin_tables_are_written_published_and_viewed(seeds_copy, tmp_path):
+    import pyarrow as pa
+
+    class Lengths:
+        @hookimpl
+        def etl_tables(self):
+            return {"paragraph_lengths": pa.schema([("seq", pa.int32()), ("chars", pa.int64())])}
+
+        @hookimpl
+        def etl_views(self):
+            return {"longest_paragraphs": "-- Which paragraphs are longest?\n"
+                                          "SELECT * FROM paragraph_lengths ORDER BY chars DESC LIMIT 3"}
+
+        @hookimpl
+        def etl_extract(self, documents):
+            for doc in documents:
+                for segment in doc.body:
+                    doc.add("paragraph_lengths", seq=segment.seq, chars=len(segment.text))
+
+    pm = get_plugin_manager(load_entrypoints=False)
+    pm.register(Lengths(), "lengths")
+    out = tmp_path / "out"
+    run_pipeline(seeds_copy, out, pm=pm)
+    table = read_table(out, "paragraph_lengths")
+    assert table.schema.names == ["doc_id", "seq", "chars", "run_id"]
+    assert table.num_rows == sum(1 for s in rows(out, "segments") if s["label"] == "body")
+    con = duckdb.connect(str(out / "etl.duckdb"), read_only=True)
+    top = con.execute("SELECT chars FROM longest_paragraphs").fetchall()
+    assert [r[0] for r in top] == sorted(table.column("chars").to_pylist(), reverse=True)[:3]
+
+
+def test_a_misspelled_column_fails_the_document_naming_table_and_column(seeds_copy, tmp_path):
+    class Typo:
+        @hookimpl
+        def etl_extract(self, documents):
+            for doc in documents:
+                doc.add("entities", start=0, end=1, text="x", lable="PERSON", plugin="typo")
+
+    pm = get_plugin_manager(load_entrypoints=False)
+    pm.register(Typo(), "typo")
+    out = tmp_path / "out"
+    summary = run_pipeline(seeds_copy, out, pm=pm)
+    assert summary.documents["failed"] == 5
+    messages = {e["message"] for e in rows(out, "errors")}
+    assert all("'lable'" in m and "entities" in m for m in messages)
+    assert {e["plugin"] for e in rows(out, "errors")} == {"typo"}
+
+
+def test_an_enrich_failure_is_recorded_and_the_run_still_publishes(seeds_copy, tmp_path):
+    class Broken:
+        @hookimpl
+        def etl_enrich(self, db):
+            raise KeyError("no such column")
+
+    pm = get_plugin_manager(load_entrypoints=False)
+    pm.register(Broken(), "broken_enrich")
+    out = tmp_path / "out"
+    summary = run_pipeline(seeds_copy, out, pm=pm)
+    assert any("broken_enrich" in w for w in summary.warnings)
+    (error,) = rows(out, "errors")
+    assert (error["stage"], error["plugin"], error["doc_id"]) == ("enrich", "broken_enrich", None)
+    assert read_table(out, "articles").num_rows == 5
+
+
+def test_a_failing_loader_publishes_nothing_and_keeps_the_previous_version(seeds_copy, tmp_path):
+    from etl.errors import PluginError
+
+    out = tmp_path / "out"
+    run_pipeline(seeds_copy, out)
+    before = read_table(out, "articles")
+
+    class BadLoader:
+        @hookimpl
+        def etl_load(self, db, config):
+            raise OSError("disk full")
+
+    pm = get_plugin_manager(load_entrypoints=False)
+    pm.register(BadLoader(), "bad_loader")
+    (seeds_copy / "extra.txt").write_text("A new report from Kharkiv.\n")
+    with pytest.raises(PluginError, match="bad_loader.*nothing was published"):
+        run_pipeline(seeds_copy, out, pm=pm)
+    assert read_table(out, "articles").equals(before)
+    assert len(list((out / ".versions").iterdir())) == 1
+    with sqlite3.connect(out / ".etl" / "state.sqlite") as state:
+        statuses = [r[0] for r in state.execute("SELECT status FROM runs ORDER BY started_at")]
+    assert statuses == ["completed", "interrupted"]
+
+
+def test_one_run_at_a_time_per_output_folder(tmp_path):
+    from etl.errors import StoreError
+    from etl.store import Store
+
+    holder = Store.open(tmp_path / "out")
+    try:
+        with pytest.raises(StoreError, match="another `etl run`.*pid"):
+            Store.open(tmp_path / "out")
+    finally:
+        holder.close()
+    Store.open(tmp_path / "out").close()
+
+
+def test_the_output_folder_is_skipped_when_it_sits_inside_the_input(seeds_copy):
+    out = seeds_copy / "etl-out"
+    run_pipeline(seeds_copy, out)
+    summary = run_pipeline(seeds_copy, out)
+    assert summary.documents["seen"] == 5 and summary.documents["failed"] == 0
+
+
+def test_parts_are_compacted_when_small_or_dead(seeds_copy, tmp_path):
+    out = tmp_path / "out"
+    run_pipeline(seeds_copy, out, batch_size=1)
+    parts = [p for p in (out / ".etl" / "parts").iterdir()]
+    assert len(parts) == 1, "five one-document parts are merged into one"
+    (seeds_copy / "002_a302675719bf0699.txt").write_text("Replaced text about Lyman.\n")
+    run_pipeline(seeds_copy, out, batch_size=1)
+    assert len(list((out / ".etl" / "parts").iterdir())) == 1
+    assert read_table(out, "articles").num_rows == 5
+    assert sorted(a["doc_id"] for a in rows(out, "articles")) == sorted({a["doc_id"] for a in rows(out, "articles")})
