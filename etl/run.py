@@ -135,7 +135,9 @@ def _extract(paths: Sequence[str | Path], pipeline: Pipeline, store: Store, run_
 
     ctx = WorkContext(run_id=run_id, parts_dir=str(store.parts), fingerprint=fingerprint, retry_errors=retry_errors)
     spec = WorkerSpec(config, ctx, load_entrypoints)
-    executor = LocalExecutor(pipeline, spec, config.workers if len(todo) > 1 else 1)
+    # More workers than tasks would only pay for starting processes (each loads the models).
+    task_count = -(-len(todo) // config.batch_size)
+    executor = LocalExecutor(pipeline, spec, max(1, min(config.workers, task_count)))
     for outcomes in executor.map(tasks()):
         store.commit(outcomes, fingerprint, run_id)
         docs = 0

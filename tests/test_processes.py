@@ -127,3 +127,17 @@ def test_the_wheel_ships_plugins_and_views_and_claims_no_generic_name(tmp_path):
                             env=dict(os.environ, ETL_DISABLE_PLUGIN_AUTOLOAD="1"))
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["rows"]["articles"] == 5
+
+
+def test_the_duckdb_command_line_client_reads_the_catalog(seeds_out):
+    client = shutil.which("duckdb")
+    if client is None:
+        pytest.skip("the duckdb command-line client (pip install duckdb-cli) is not installed")
+    version = subprocess.run([client, "--version"], capture_output=True, text=True, check=True).stdout
+    sql = "SELECT label, count(*) AS n FROM entities GROUP BY 1 ORDER BY 1"
+    result = subprocess.run([client, "-readonly", "-csv", str(seeds_out / "etl.duckdb"), "-c", sql],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, f"{version}: {result.stderr}"
+    expected = duckdb.connect(str(seeds_out / "etl.duckdb"), read_only=True).execute(sql).fetchall()
+    lines = result.stdout.strip().splitlines()
+    assert lines[0] == "label,n" and [tuple(line.split(",")) for line in lines[1:]] == [(l, str(n)) for l, n in expected]
