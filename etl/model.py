@@ -42,6 +42,7 @@ ARTICLES = pa.schema([
     pa.field("published_at", _TS),
     pa.field("published_at_source", pa.string()),
     pa.field("language", pa.string()),
+    pa.field("fetched_at", _TS),
     pa.field("text", pa.string()),
     pa.field("word_count", pa.int32()),
     pa.field("dup_group", pa.string()),
@@ -228,6 +229,7 @@ class Document:
     published_at: datetime | None = None
     published_at_source: str | None = None
     language: str | None = None
+    fetched_at: datetime | None = None
     text: str = ""
     segments: list[Segment] = field(default_factory=list)
     records: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
@@ -276,6 +278,7 @@ class Document:
             "published_at": self.published_at,
             "published_at_source": self.published_at_source,
             "language": self.language,
+            "fetched_at": self.fetched_at,
             "text": self.text,
             "word_count": len(self.text.split()),
         }

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import mimetypes
 import os
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from .errors import DocumentTooLarge, UnreadableInput
+from .errors import DocumentTooLarge, NoParser, UnreadableInput
 from .model import Document, Segment, doc_id_for
 
 # Media types the standard library does not know, by file-name ending (longest match wins).
@@ -49,20 +50,25 @@ class Source:
     max_document_bytes: int
     media_type: str | None = None
     size: int = 0
+    #: Set by the host: asks the parse plugins, in order, for a source (see `parse_record`).
+    parse_with: Callable[[Source], tuple[str, Iterable[Document]] | None] | None = field(default=None, repr=False)
     _bytes: bytes | None = field(default=None, repr=False)
     _text: str | None = field(default=None, repr=False)
     _sha256: str | None = field(default=None, repr=False)
+    _uri: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.path = Path(self.path)
         if self.media_type is None:
             self.media_type = guess_media_type(self.path)
-        if not self.size:
+        if not self.size and self._bytes is None:
             self.size = self.path.stat().st_size
 
     @property
     def uri(self) -> str:
-        return self.path.resolve().as_uri()
+        if self._uri is None:
+            self._uri = self.path.resolve().as_uri()
+        return self._uri
 
     @property
     def sha256(self) -> str:
@@ -79,7 +85,7 @@ class Source:
         return self._sha256
 
     def open(self) -> IO[bytes]:
-        return self.path.open("rb")
+        return io.BytesIO(self._bytes) if self._bytes is not None else self.path.open("rb")
 
     def read_bytes(self) -> bytes:
         if self.size > self.max_document_bytes:
@@ -121,6 +127,31 @@ class Source:
     def check_record_size(self, raw: bytes) -> None:
         if len(raw) > self.max_document_bytes:
             raise DocumentTooLarge(_too_large(len(raw), self.max_document_bytes))
+
+    def parse_record(self, *, index: int, raw: bytes, media_type: str, **fields: Any) -> Iterator[Document]:
+        """Parse the n-th record of a container with whichever installed parser takes `media_type`.
+
+        An HTML page inside a WARC or a JSONL record goes through the installed HTML parser (so
+        replacing that parser changes it everywhere). `fields` fill metadata the parser leaves empty
+        (the URL a crawler fetched, say). A record that fails becomes a failed document; the
+        container goes on with its next record.
+        """
+        try:
+            self.check_record_size(raw)
+            record = Source(self.path, self.max_document_bytes, media_type=media_type, size=len(raw),
+                            parse_with=self.parse_with, _bytes=raw, _uri=f"{self.uri}#{index}")
+            found = self.parse_with(record) if self.parse_with else None
+            if found is None:
+                raise NoParser(f"no parser for record #{index} of {self.path.name!r} (media type {media_type})")
+            documents = list(found[1])
+        except Exception as exc:
+            yield self.failed(index=index, raw=raw, error=exc)
+            return
+        for doc in documents:
+            for name, value in fields.items():
+                if getattr(doc, name) in (None, "", []):
+                    setattr(doc, name, value)
+            yield doc
 
 
 def _too_large(size: int, limit: int) -> str:

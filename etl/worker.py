@@ -273,7 +273,7 @@ def _process_source(pipeline: Pipeline, ctx: WorkContext, writer: BatchWriter, i
     path = Path(item.path)
     try:
         stat = path.stat()
-        source = Source(path, pipeline.config.max_document_bytes, size=stat.st_size)
+        source = Source(path, pipeline.config.max_document_bytes, size=stat.st_size, parse_with=pipeline.parse)
         sha = source.sha256
     except OSError as exc:
         outcome = SourceOutcome(item.path, 0, 0, None)

@@ -36,7 +36,7 @@ def without_run_ids(table):
 
 def test_quick_start_with_two_workers_matches_one_worker(tmp_path, seeds_out):
     shutil.copytree(SEEDS, tmp_path / "seeds")
-    etl("run", "seeds/", "--workers", 2, cwd=tmp_path)
+    etl("run", "seeds/", "--workers", 2, "--batch-size", 2, cwd=tmp_path)
     out = tmp_path / "etl-out"
     result = etl("query", "SELECT label, count(*) AS n FROM entities GROUP BY 1 ORDER BY 1", "--format", "json",
                  cwd=tmp_path)
