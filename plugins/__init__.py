@@ -9,6 +9,7 @@ DEFAULT_PLUGINS = (
     ("markdown", "etl_plugins.markdown"),
     ("text", "etl_plugins.text"),
     ("normalize", "etl_plugins.normalize"),
+    ("furniture", "etl_plugins.furniture"),
     ("spacy", "etl_plugins.spacy_nlp"),
     ("entities", "etl_plugins.entities"),
     ("parquet", "etl_plugins.parquet"),

@@ -14,7 +14,9 @@ from etl.errors import ConfigError, PluginError
 from etl.manager import get_plugin_manager
 from etl.pipeline import Pipeline
 
-BUILTINS = ["markdown", "text", "normalize", "spacy", "entities", "parquet"]
+from etl_plugins import DEFAULT_PLUGINS
+
+BUILTINS = [name for name, _ in DEFAULT_PLUGINS]
 
 
 def test_builtins_are_registered_by_name_like_any_plugin():
