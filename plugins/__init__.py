@@ -8,6 +8,8 @@ config. Within a stage the default order is this order.
 DEFAULT_PLUGINS = (
     ("markdown", "etl_plugins.markdown"),
     ("text", "etl_plugins.text"),
+    ("pdf", "etl_plugins.pdf"),
+    ("docx", "etl_plugins.docx"),
     ("normalize", "etl_plugins.normalize"),
     ("furniture", "etl_plugins.furniture"),
     ("spacy", "etl_plugins.spacy_nlp"),

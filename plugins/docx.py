@@ -1,0 +1,51 @@
+"""Parse Word documents (.docx, python-docx): title and headings labelled, paragraphs as body.
+
+Optional: install with `pip install 'newsetl[docx]'`. Without python-docx, a .docx file becomes an
+`errors` row that says so.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import timezone
+
+from etl import DocumentError, hookimpl
+
+NAME = "docx"
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@hookimpl
+def etl_parse(source, config):
+    if source.media_type != DOCX_TYPE:
+        return None
+    try:
+        import docx
+    except ImportError as exc:
+        raise DocumentError("Word support needs python-docx: pip install 'newsetl[docx]'") from exc
+    try:
+        word = docx.Document(io.BytesIO(source.read_bytes()))
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise DocumentError(f"not a readable .docx file: {exc}") from exc
+    doc = source.document(media_type=DOCX_TYPE)
+    props = word.core_properties
+    doc.title = (props.title or "").strip() or None
+    doc.authors = [a.strip() for a in (props.author or "").split(";") if a.strip()]
+    if props.created is not None:
+        created = props.created
+        doc.published_at = created.astimezone(timezone.utc) if created.tzinfo else created.replace(tzinfo=timezone.utc)
+        doc.published_at_source = "metadata"
+    for paragraph in word.paragraphs:
+        text = paragraph.text.strip()
+        if not text:
+            continue
+        style = (paragraph.style.name if paragraph.style is not None else "") or ""
+        if style == "Title" or (style.startswith("Heading") and doc.title is None):
+            doc.title = doc.title or text
+            doc.add_segment(text, "headline", NAME)
+        else:
+            doc.add_segment(text, "body", NAME)
+    if not doc.segments:
+        raise DocumentError("the Word document has no text")
+    return [doc]
