@@ -304,12 +304,13 @@ def _process_source(pipeline: Pipeline, ctx: WorkContext, writer: BatchWriter, i
         plugin, documents = found
         for doc in documents:
             known = item.known_docs.get(doc.doc_id)
-            if doc.error is not None:
+            if known is not None and _skippable(known, doc.content_sha256, ctx):
+                # Unchanged, whether it loaded or failed last time: its rows stay where they are.
+                outcome.unchanged.append(doc.doc_id)
+            elif doc.error is not None:
                 out = DocOutcome(doc.doc_id, doc.source_uri, doc.content_sha256, "failed", existed=known is not None)
                 outcome.docs.append(out)
                 writer.fail(failure_of(doc.doc_id, doc.source_uri, "parse", plugin, doc.error), out)
-            elif known is not None and _skippable(known, doc.content_sha256, ctx):
-                outcome.unchanged.append(doc.doc_id)
             else:
                 out = DocOutcome(doc.doc_id, doc.source_uri, doc.content_sha256, "ok", existed=known is not None)
                 outcome.docs.append(out)

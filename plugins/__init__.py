@@ -6,6 +6,7 @@ config. Within a stage the default order is this order.
 """
 
 DEFAULT_PLUGINS = (
+    ("html", "etl_plugins.html"),
     ("markdown", "etl_plugins.markdown"),
     ("text", "etl_plugins.text"),
     ("pdf", "etl_plugins.pdf"),

@@ -78,17 +78,22 @@ def test_every_file_is_an_article_or_an_error_never_both_never_neither(hostile_r
 @pytest.mark.parametrize("name, error_type, words", [
     ("empty", "UnreadableInput", "empty file"),
     ("whitespace", "UnreadableInput", "empty file"),
-    ("junk", "NoParser", "installed parsers: markdown, text"),
+    ("junk", "NoParser", "installed parsers: html, markdown, text"),
     ("junk_txt", "UnreadableInput", "binary content"),
     ("nul", "UnreadableInput", "control characters"),
     ("huge", "DocumentTooLarge", "over the limit of 10,485,760 bytes"),
-    ("html", "NoParser", "no parser for 'truncated.html'"),
 ])
 def test_rejected_files_say_why(hostile_run, name, error_type, words):
     _, files, out = hostile_run
     uri = files[name].resolve().as_uri()
     (error,) = [e for e in rows(out, "errors") if e["source_uri"] == uri]
     assert error["error_type"] == error_type and words in error["message"] and error["stage"] == "parse"
+
+
+def test_truncated_html_keeps_the_text_it_has(hostile_run):
+    _, files, out = hostile_run
+    (article,) = [a for a in rows(out, "articles") if a["source_uri"] == files["html"].resolve().as_uri()]
+    assert article["media_type"] == "text/html" and "Russia said it had captured" in article["text"]
 
 
 def test_other_encodings_are_decoded_into_articles(hostile_run):
