@@ -166,8 +166,6 @@ BASE_TABLES: dict[str, pa.Schema] = {
 
 #: Tables written per document into the extraction layer (the rest are per run).
 RECORD_TABLES = ("entities", "claims", "dates", "figures")
-#: Columns the host fills on every record; a plugin never has to.
-HOST_COLUMNS = ("doc_id", "run_id")
 
 
 def plugin_table_schema(name: str, schema: pa.Schema) -> pa.Schema:
@@ -190,6 +188,10 @@ def doc_id_for(source_uri: str) -> str:
     The same value is `left(sha256(source_uri), 32)` in DuckDB.
     """
     return hashlib.sha256(source_uri.encode("utf-8")).hexdigest()[:32]
+
+
+def mention_id_for(doc_id: str, start: Any, end: Any) -> str:
+    return f"{doc_id}:{start}:{end}"
 
 
 @dataclass
@@ -252,7 +254,11 @@ class Document:
         """Append one row to `table` (a built-in record table or a plugin table) and return it.
 
         Columns are checked when the batch is written: an unknown column is an error naming the table.
+        An entity row gets its `mention_id` here, so that plugins after the entities plugin can refer
+        to it (a claim's speaker, a figure's subject).
         """
+        if table == "entities" and not row.get("mention_id"):
+            row["mention_id"] = mention_id_for(self.doc_id, row.get("start"), row.get("end"))
         self.records.setdefault(table, []).append(row)
         return row
 

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .errors import DocumentError, NoParser, SchemaError
-from .model import HOST_COLUMNS, Document, doc_id_for, rows_to_table
+from .model import Document, doc_id_for, mention_id_for, rows_to_table
 from .pipeline import Pipeline, Step
 from .sources import Source, segments_from_text
 
@@ -193,7 +193,7 @@ class BatchWriter:
                 for record in records:
                     row = dict(record, doc_id=doc.doc_id, run_id=run_id)
                     if table == "entities" and not row.get("mention_id"):
-                        row["mention_id"] = f"{doc.doc_id}:{row.get('start')}:{row.get('end')}"
+                        row["mention_id"] = mention_id_for(doc.doc_id, row.get("start"), row.get("end"))
                     out.append(row)
         return {table: rows_to_table(table, schemas[table], table_rows)
                 for table, table_rows in rows.items() if table_rows}
