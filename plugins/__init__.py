@@ -6,6 +6,8 @@ config. Within a stage the default order is this order.
 """
 
 DEFAULT_PLUGINS = (
+    ("warc", "etl_plugins.warc"),
+    ("jsonl", "etl_plugins.jsonl"),
     ("html", "etl_plugins.html"),
     ("markdown", "etl_plugins.markdown"),
     ("text", "etl_plugins.text"),
@@ -15,5 +17,8 @@ DEFAULT_PLUGINS = (
     ("furniture", "etl_plugins.furniture"),
     ("spacy", "etl_plugins.spacy_nlp"),
     ("entities", "etl_plugins.entities"),
+    ("dates", "etl_plugins.dates"),
+    ("figures", "etl_plugins.figures"),
+    ("claims", "etl_plugins.claims"),
     ("parquet", "etl_plugins.parquet"),
 )

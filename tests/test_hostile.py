@@ -78,7 +78,7 @@ def test_every_file_is_an_article_or_an_error_never_both_never_neither(hostile_r
 @pytest.mark.parametrize("name, error_type, words", [
     ("empty", "UnreadableInput", "empty file"),
     ("whitespace", "UnreadableInput", "empty file"),
-    ("junk", "NoParser", "installed parsers: html, markdown, text"),
+    ("junk", "NoParser", "installed parsers: warc, jsonl, html, markdown, text"),
     ("junk_txt", "UnreadableInput", "binary content"),
     ("nul", "UnreadableInput", "control characters"),
     ("huge", "DocumentTooLarge", "over the limit of 10,485,760 bytes"),

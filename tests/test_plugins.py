@@ -164,7 +164,7 @@ def test_config_file_keys_stages_and_overrides(tmp_path):
     ('[stages]\nextrct = ["spacy"]', r"unknown stage extrct; stages: parse, clean, extract, enrich, load"),
     ('workers = "two"', r"workers = 'two' must be int"),
     ('[stages]\nextract = ["parquet"]', r"'parquet', which does not implement etl_extract; plugins for extract: spacy, entities"),
-    ('[stages]\ndisable = ["nosuch"]', r"cannot disable 'nosuch': no such plugin; installed: html, markdown, text"),
+    ('[stages]\ndisable = ["nosuch"]', r"cannot disable 'nosuch': no such plugin; installed: warc, jsonl, html, markdown, text"),
 ])
 def test_config_mistakes_name_what_exists(tmp_path, toml, message):
     (tmp_path / "etl.toml").write_text(toml)

@@ -8,10 +8,8 @@ import shutil
 import signal
 import subprocess
 import sys
-import textwrap
 import venv
 import zipfile
-from pathlib import Path
 
 import duckdb
 import pytest

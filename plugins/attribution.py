@@ -1,0 +1,371 @@
+"""Attribution rules for the claims plugin: quotation marks, cue verbs, speakers, content and stance.
+
+Pure functions over text and spaCy tokens; `claims.py` decides which sentences to parse and writes the
+rows. A parsed sentence is a separate spaCy Doc (`Parsed`): its token `i` is token `sent.start + i` of
+the shared document parse, which carries the lemmas, tags and character offsets.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+
+#: Lemmas of verbs that introduce what someone said, wrote or reported (not what they thought).
+SPEECH_CUES = frozenset("""
+    say tell add state claim deny report announce explain warn insist refute dispute allege describe
+    note acknowledge assert declare confirm reiterate remark indicate inform argue write admit concede
+    contend maintain stress emphasize emphasise predict promise vow pledge threaten reject dismiss rebut
+    contradict counter reply respond comment mention observe conclude estimate suggest complain accuse
+    urge tweet testify recount recall characterize label brand disclose reveal charge
+""".split())
+DENY_CUES = frozenset("deny refute dispute reject dismiss rebut contradict disavow".split())
+#: Cues whose direct object is what was said ("denied the claim"); for `tell` or `warn` it is the hearer.
+OBJECT_CONTENT = frozenset("""
+    deny refute dispute reject dismiss rebut contradict disavow report announce confirm claim allege
+    acknowledge admit reiterate emphasize emphasise stress disclose reveal predict estimate
+""".split())
+INFINITIVE_CONTENT = frozenset("claim deny vow pledge promise threaten report".split())  # "reported losing"
+AS_CONTENT = frozenset("describe characterize label brand dismiss".split())  # "described X as Y"
+OF_CONTENT = frozenset("warn complain".split())  # "warned of a critical situation"
+
+PERSON_PRONOUNS = frozenset("he she".split())
+THING_PRONOUNS = frozenset("it they".split())
+RELATIVE_PRONOUNS = frozenset("who which that".split())
+
+# A statement that a place is still held, or that the other side's account is false, denies a capture
+# or a claim even when its verb is neutral ("saying that it remains under the control of ...").
+DENIAL_CONTENT = re.compile(
+    r"\b(?:remains?|remained|still)\b[^.;]{0,20}?\bunder\b[^.;]{0,25}?\bcontrol\b"
+    r"|\bstill\s+(?:held|controlled)\s+by\b"
+    r"|\b(?:talk(?:ing)?|claims?|reports?|allegations?|statements?|assertions?|rumou?rs?)\b[^.;]{0,80}?"
+    r"\b(?:is|are|was|were)\s+(?:simply\s+|completely\s+|absolutely\s+|totally\s+)?"
+    r"(?:impossible|false|untrue|not\s+true|baseless|groundless|unfounded|nonsense|premature|a\s+lie|lies|fake)\b"
+    r"|\b(?:has|have|had)\s+(?:not|n't|never)\s+(?:been\s+)?(?:fallen|captured|taken|seized|lost)\b",
+    re.IGNORECASE,
+)
+
+# Opening mark -> its kind; closing mark -> its kind. Straight quotes are both and are told apart by
+# their neighbours. Single quotes are left alone: they are apostrophes far more often than quotes.
+OPENERS = {"“": "curly", "«": "angle", "„": "curly"}
+CLOSERS = {"”": "curly", "»": "angle"}
+QUOTE_CHARS = set('"“”«»„')
+MAX_QUOTE = 3000  # characters: an unclosed mark must not swallow the document
+PARAGRAPH = re.compile(r"\n[ \t]*\n")
+
+
+@dataclass
+class Claim:
+    cue: str
+    cue_start: int
+    cue_end: int
+    start: int
+    end: int
+    speaker: str | None = None
+    speaker_start: int | None = None  # the speaker as written (a pronoun stays a pronoun here)
+    speaker_end: int | None = None
+    speaker_mention_id: str | None = None
+    speaker_label: str | None = None
+    stance: str = "assert"
+    quote: str = "indirect"
+    pronoun: str | None = None  # set when `speaker` was resolved from this pronoun
+
+
+# --- quotation marks ---------------------------------------------------------------------------------
+
+
+def find_quotes(text: str) -> list[tuple[int, int]]:
+    """Outermost quoted passages as (offset of the opening mark, offset after the closing mark).
+
+    Pairs never cross a paragraph break and never exceed MAX_QUOTE characters; an unpaired mark is
+    ignored, so an odd number of marks loses one quotation, not the rest of the document.
+    """
+    pairs: list[tuple[int, int]] = []
+    para_start = 0
+    for brk in [*PARAGRAPH.finditer(text), None]:
+        para_end = brk.start() if brk else len(text)
+        pairs.extend(_pair_marks(text, para_start, para_end))
+        para_start = brk.end() if brk else len(text)
+    pairs.sort()
+    outermost: list[tuple[int, int]] = []
+    for start, end in pairs:
+        if outermost and start < outermost[-1][1]:
+            continue  # nested inside the previous outer quotation
+        outermost.append((start, end))
+    return outermost
+
+
+def _pair_marks(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
+    stack: list[tuple[int, str]] = []
+    pairs = []
+    for i in range(lo, hi):
+        ch = text[i]
+        if ch not in QUOTE_CHARS:
+            continue
+        if ch == '"':
+            role = _straight_role(text, i, lo, hi, any(kind == "straight" for _, kind in stack))
+            kind = "straight"
+        else:
+            role, kind = ("open", OPENERS[ch]) if ch in OPENERS else ("close", CLOSERS[ch])
+        if role == "open":
+            stack.append((i, kind))
+            continue
+        for depth in range(len(stack) - 1, -1, -1):
+            if stack[depth][1] == kind:
+                start = stack[depth][0]
+                del stack[depth:]  # openers inside it that never closed are dropped
+                if i + 1 - start <= MAX_QUOTE:
+                    pairs.append((start, i + 1))
+                break
+    return pairs
+
+
+def _straight_role(text: str, i: int, lo: int, hi: int, one_is_open: bool) -> str:
+    before = text[i - 1] if i > lo else " "
+    after = text[i + 1] if i + 1 < hi else " "
+    opens = (before.isspace() or before in "([{—–-/:") and not after.isspace()
+    closes = not before.isspace() and (after.isspace() or not after.isalnum())
+    if opens and not closes:
+        return "open"
+    if closes and not opens:
+        return "close"
+    return "close" if one_is_open else "open"
+
+
+def quote_at(quotes: list[tuple[int, int]], offset: int) -> tuple[int, int] | None:
+    """The quotation whose marks enclose `offset`, if any (`quotes` as `find_quotes` returns them)."""
+    i = bisect_right(quotes, offset, key=lambda q: q[0]) - 1
+    if i >= 0 and quotes[i][0] < offset < quotes[i][1] - 1:
+        return quotes[i]
+    return None
+
+
+def quotes_between(quotes: list[tuple[int, int]], lo: int, hi: int) -> list[tuple[int, int]]:
+    """The quotations that overlap [lo, hi)."""
+    first = max(bisect_right(quotes, lo, key=lambda q: q[0]) - 1, 0)
+    last = bisect_right(quotes, hi, key=lambda q: q[0])
+    return [q for q in quotes[first:last] if q[0] < hi and lo < q[1]]
+
+
+def quote_kind(start: int, end: int, quotes: list[tuple[int, int]], text: str) -> str:
+    """direct: the content is one quotation; mixed: it holds quoted words; indirect: none."""
+    for q_start, q_end in quotes_between(quotes, start, end):
+        inner = trim(text, q_start + 1, q_end - 1)
+        if inner == (start, end):
+            return "direct"
+        if q_start < end and start < q_end:
+            return "mixed"
+    return "indirect"
+
+
+def trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """Shrink a span past surrounding spaces and the commas or periods that only join it to a frame."""
+    while start < end and (text[start].isspace() or text[start] in ",:;—–-"):
+        start += 1
+    while end > start and (text[end - 1].isspace() or text[end - 1] in ",;:—–-"):
+        end -= 1
+    return start, end
+
+
+# --- cues -------------------------------------------------------------------------------------------
+
+
+def is_cue(token) -> bool:
+    """A speech verb in the shared parse (lemmas and tags, no dependencies)."""
+    return token.tag_.startswith("VB") and token.lemma_.lower() in SPEECH_CUES
+
+
+def is_according_to(token) -> bool:
+    return token.lower_ == "according" and token.i + 1 < len(token.doc) and token.doc[token.i + 1].lower_ == "to"
+
+
+# --- one parsed sentence ----------------------------------------------------------------------------
+
+
+class Parsed:
+    """A sentence of the shared parse with its dependency parse (a separate Doc of the same tokens)."""
+
+    def __init__(self, sent, parse) -> None:
+        self.sent = sent
+        self.parse = parse
+        self.offset = sent.start
+
+    def token(self, i: int):
+        """The shared-parse token for parsed token index `i` (lemma, tag, idx)."""
+        return self.sent.doc[self.offset + i]
+
+    def start(self, tok) -> int:
+        return self.token(tok.i).idx
+
+    def end(self, tok) -> int:
+        shared = self.token(tok.i)
+        return shared.idx + len(shared.text)
+
+    def span(self, first, last) -> tuple[int, int]:
+        return self.start(first), self.end(last)
+
+    def subtree_span(self, tok, skip_marks: bool = True) -> tuple[int, int]:
+        tokens = list(tok.subtree)
+        while skip_marks and len(tokens) > 1 and (tokens[0].dep_ in ("mark", "punct") or tokens[0].is_punct):
+            tokens.pop(0)
+        return self.span(tokens[0], tokens[-1])
+
+
+def content_of(p: Parsed, cue, lemma: str) -> tuple[int, int, object] | None:
+    """The span of what the cue introduces, from the parse, and the head of that clause (or None)."""
+    children = list(cue.children)
+    for child in children:
+        if child.dep_ == "ccomp":
+            return (*clause_span(p, child), child)
+    if lemma in INFINITIVE_CONTENT:
+        for child in children:
+            if child.dep_ == "xcomp":
+                return (*p.subtree_span(child, skip_marks=False), child)
+    objects = [c for c in children if c.dep_ in ("dobj", "oprd")] if lemma in OBJECT_CONTENT else []
+    as_phrases = [c for c in children if c.dep_ == "prep" and c.lower_ == "as"] if lemma in AS_CONTENT else []
+    if objects or (as_phrases and lemma != "dismiss"):
+        parts = objects + as_phrases
+        start = min(p.subtree_span(c, skip_marks=False)[0] for c in parts)
+        end = max(p.subtree_span(c, skip_marks=False)[1] for c in parts)
+        if as_phrases and not objects:
+            start = p.subtree_span(as_phrases[0], skip_marks=False)[0] + len("as ")
+        return start, end, (objects[0] if objects else None)
+    if lemma in OF_CONTENT:
+        for child in children:
+            if child.dep_ == "prep" and child.lower_ in ("of", "about", "against"):
+                return (*p.subtree_span(child, skip_marks=False), None)
+    return None
+
+
+CONTRASTS = frozenset("while though although whereas but even".split())
+
+
+def clause_span(p: Parsed, head) -> tuple[int, int]:
+    """A reported clause up to where the reporter takes over again: a contrast ("..., while Ukraine
+    disputed ...", "though ...") or another speech verb joined to it ("..., claiming ...")."""
+    tokens = sorted(head.subtree, key=lambda t: t.i)
+    for child in head.rights:
+        first = min(child.subtree, key=lambda t: t.i)
+        if (child.dep_ == "advcl" and (first.lower_ in CONTRASTS or is_cue(p.token(child.i)))) \
+                or (child.dep_ == "conj" and is_cue(p.token(child.i))):
+            tokens = [t for t in tokens if t.i < first.i]
+            break
+    while len(tokens) > 1 and (tokens[0].dep_ in ("mark", "punct") or tokens[0].is_punct):
+        tokens.pop(0)
+    while len(tokens) > 1 and (tokens[-1].dep_ == "cc" or tokens[-1].is_punct) and tokens[-1].text not in QUOTE_CHARS:
+        tokens.pop()
+    return p.span(tokens[0], tokens[-1])
+
+
+def subject_of(p: Parsed, cue):
+    """The speaker token of a cue: its subject, the agent of a passive, or the subject it shares."""
+    tok = cue
+    for _ in range(4):
+        for child in tok.children:
+            if child.dep_ in ("nsubj", "csubj"):
+                if child.lower_ in RELATIVE_PRONOUNS and tok.dep_ == "relcl":
+                    return tok.head
+                return child
+            if child.dep_ == "agent":
+                objects = [c for c in child.children if c.dep_ == "pobj"]
+                if objects:
+                    return objects[0]
+        head = tok.head
+        if head.i == tok.i:  # the root
+            return None
+        if tok.dep_ in ("relcl", "acl"):
+            return head  # "sources who warned", "a statement saying", "reports stating"
+        if tok.dep_ == "pcomp" and head.dep_ == "prep" and head.head.i != head.i:
+            tok = head.head  # "justified his choice by saying"
+            continue
+        if tok.dep_ not in ("advcl", "xcomp", "conj"):
+            return None
+        if tok.dep_ == "advcl" and tok.lower_.endswith("ing"):
+            # "..., while Ukraine disputed the assertion, claiming ...": the nearest clause before the
+            # participle that has a subject lends it, whatever the parser attached the participle to
+            for sibling in sorted(head.children, key=lambda t: -t.i):
+                if sibling.i < tok.i and sibling.dep_ in ("advcl", "conj"):
+                    subjects = [c for c in sibling.children if c.dep_ == "nsubj"]
+                    if subjects:
+                        return subjects[0]
+        if head.dep_ == "ccomp" and is_cue(p.token(head.head.i)) and tok.dep_ in ("advcl", "conj"):
+            # the parser hung "..., claiming" or "and acknowledged" on the reported clause; the
+            # speaker is the reporting verb's
+            tok = head.head
+            continue
+        tok = head
+    return None
+
+
+def speaker_span(p: Parsed, head) -> tuple[int, int]:
+    """The speaker phrase without appositions, relative clauses or what follows a comma."""
+    last = head
+    for child in head.rights:
+        first = min(child.subtree, key=lambda t: t.i)
+        close_apposition = child.dep_ == "appos" and not first.doc[first.i - 1].is_punct  # "the operator X"
+        if (child.dep_ in ("relcl", "acl", "appos", "punct", "parataxis", "advcl") or child.is_punct) \
+                and not close_apposition:
+            break
+        if child.dep_ in ("advmod", "det", "npadvmod"):  # "Butolin and Pohorilyi both"
+            continue
+        last = max(child.subtree, key=lambda t: t.i)
+    while last.i > head.i and last.lower_ in ("both", "all", "each", "also", "too"):
+        last = last.doc[last.i - 1]
+    first = min(head.subtree, key=lambda t: t.i)
+    while first.i < head.i and (first.is_punct or first.dep_ == "punct"):
+        first = first.doc[first.i + 1]
+    return p.span(first, last)
+
+
+def is_negated(tok) -> bool:
+    return tok is not None and any(child.dep_ == "neg" for child in tok.children)
+
+
+def stance_of(lemma: str, cue_negated: bool, content: str, content_negated: bool) -> str:
+    """deny for denials, negated assertions and statements whose content contradicts a claim."""
+    deny = lemma in DENY_CUES
+    if cue_negated:
+        return "assert" if deny else "deny"
+    if deny or content_negated or DENIAL_CONTENT.search(content):
+        return "deny"
+    return "assert"
+
+
+# --- quotation frames -------------------------------------------------------------------------------
+
+
+def trailer_quote(text: str, quotes: list[tuple[int, int]], frame_start: int) -> tuple[int, int] | None:
+    """The quotation that a speaker frame starting at `frame_start` follows (`"...," he said`)."""
+    before = quotes[:bisect_right(quotes, frame_start, key=lambda q: q[0])]
+    for q_start, q_end in reversed(before[-2:]):
+        if q_end > frame_start:
+            continue
+        between = text[q_end:frame_start]
+        if len(between) <= 60 and not re.search(r"[.;!?\"“”«»]|\n\s*\n", between) and len(between.split()) <= 8:
+            return q_start, q_end
+        return None
+    return None
+
+
+def leader_quote(text: str, quotes: list[tuple[int, int]], frame_end: int) -> tuple[int, int] | None:
+    """The quotation that a speaker frame ending at `frame_end` introduces (`it stated, «...»`)."""
+    for q_start, q_end in quotes[bisect_left(quotes, frame_end, key=lambda q: q[0]):]:
+        between = text[frame_end:q_start]
+        if len(between) <= 60 and not re.search(r"[.;!?]|\n\s*\n", between) and (
+                not between.strip() or between.rstrip()[-1:] in (",", ":") or between.strip().lower() == "that"):
+            return q_start, q_end
+        return None
+    return None
+
+
+def quote_content(text: str, q_start: int, q_end: int, sentence_start: int | None = None) -> tuple[int, int, str]:
+    """What a framed quotation says: the words inside the marks, or, when a quotation followed by its
+    speaker finishes a sentence begun outside the marks ("The army is "advancing," Putin said"), the
+    sentence from `sentence_start` on."""
+    if sentence_start is not None and sentence_start < q_start:
+        lead = text[sentence_start:q_start]
+        if lead.strip() and not lead.rstrip().endswith((",", ":")) and "\n" not in lead.strip():
+            start, _ = trim(text, sentence_start, q_start)
+            return start, q_end, "mixed"
+    start, end = trim(text, q_start + 1, q_end - 1)
+    return start, end, "direct"
