@@ -62,6 +62,14 @@ SEGMENTS = pa.schema([
     pa.field("run_id", pa.string()),
 ])
 
+SENTENCES = pa.schema(_span(
+    pa.field("sentence", pa.int32()),
+    pa.field("start", pa.int32()),
+    pa.field("end", pa.int32()),
+    pa.field("plugin", pa.string()),
+    pa.field("run_id", pa.string()),
+))
+
 ENTITIES = pa.schema(_span(
     pa.field("mention_id", pa.string()),
     pa.field("start", pa.int32()),
@@ -156,6 +164,7 @@ RUNS = pa.schema([
 BASE_TABLES: dict[str, pa.Schema] = {
     "articles": ARTICLES,
     "segments": SEGMENTS,
+    "sentences": SENTENCES,
     "entities": ENTITIES,
     "claims": CLAIMS,
     "dates": DATES,
@@ -164,8 +173,8 @@ BASE_TABLES: dict[str, pa.Schema] = {
     "runs": RUNS,
 }
 
-#: Tables written per document into the extraction layer (the rest are per run).
-RECORD_TABLES = ("entities", "claims", "dates", "figures")
+#: Tables the host fills itself; extract plugins add rows to the others.
+HOST_TABLES = ("articles", "segments", "errors", "runs")
 
 
 def plugin_table_schema(name: str, schema: pa.Schema) -> pa.Schema:

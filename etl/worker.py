@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .errors import DocumentError, NoParser, SchemaError
-from .model import Document, doc_id_for, mention_id_for, rows_to_table
+from .model import HOST_TABLES, Document, doc_id_for, mention_id_for, rows_to_table
 from .pipeline import Pipeline, Step
 from .sources import Source, segments_from_text
 
@@ -183,10 +183,10 @@ class BatchWriter:
             rows["articles"].append(dict(doc.article_row(), run_id=run_id))
             rows["segments"].extend(dict(r, run_id=run_id) for r in doc.segment_rows())
             for table, records in doc.records.items():
-                if table not in schemas or table in ("articles", "segments", "errors", "runs"):
+                if table not in schemas or table in HOST_TABLES:
                     raise SchemaError(
                         f"rows for unknown table {table!r}; declared record tables: "
-                        f"{', '.join(t for t in schemas if t not in ('articles', 'segments', 'errors', 'runs'))}"
+                        f"{', '.join(t for t in schemas if t not in HOST_TABLES)}"
                         f" (declare new tables with etl_tables)"
                     )
                 out = rows.setdefault(table, [])

@@ -1,7 +1,8 @@
 """Run spaCy once per batch and attach each parse to its document (`document.nlp`).
 
 This is the one full NLP pass of the pipeline: extract plugins after it read `document.nlp` instead of
-parsing again. The dependency parser is the costly component and is off by default (sentence
+parsing again. It also writes the `sentences` table (each sentence's offsets), which every other
+table's `sentence` index refers to. The dependency parser is the costly component and is off by default (sentence
 boundaries come from the lighter `senter`); a plugin that needs dependencies on a few sentences asks
 for them there. Paragraph breaks always end a sentence.
 """
@@ -43,6 +44,9 @@ def etl_extract(documents, config):
     texts = (doc.text for doc in documents)
     for doc, parsed in zip(documents, nlp.pipe(texts, batch_size=settings["batch_size"])):
         doc.nlp = parsed
+        # Sentence spans, so that any row's `sentence` index leads back to the sentence's text.
+        for index, sentence in enumerate(parsed.sents):
+            doc.add("sentences", sentence=index, start=sentence.start_char, end=sentence.end_char, plugin=NAME)
 
 
 def model_version(model: str) -> str:

@@ -332,3 +332,16 @@ def test_parts_are_compacted_when_small_or_dead(seeds_copy, tmp_path):
     assert len(list((out / ".etl" / "parts").iterdir())) == 1
     assert read_table(out, "articles").num_rows == 5
     assert sorted(a["doc_id"] for a in rows(out, "articles")) == sorted({a["doc_id"] for a in rows(out, "articles")})
+
+
+def test_every_sentence_index_leads_to_the_sentence_that_holds_the_row(seeds_out):
+    spans = {(s["doc_id"], s["sentence"]): (s["start"], s["end"]) for s in rows(seeds_out, "sentences")}
+    for table in ("entities", "dates"):
+        found = rows(seeds_out, table)
+        assert found, table
+        for row in found:
+            start, end = spans[(row["doc_id"], row["sentence"])]
+            assert start <= row["start"] and row["end"] <= end, (table, row["text"])
+    texts = {a["doc_id"]: a["text"] for a in rows(seeds_out, "articles")}
+    for (doc_id, _), (start, end) in spans.items():
+        assert texts[doc_id][start:end].strip() and "\n\n" not in texts[doc_id][start:end]
