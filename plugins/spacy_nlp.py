@@ -46,7 +46,10 @@ def etl_extract(documents, config):
         doc.nlp = parsed
         # Sentence spans, so that any row's `sentence` index leads back to the sentence's text.
         for index, sentence in enumerate(parsed.sents):
-            doc.add("sentences", sentence=index, start=sentence.start_char, end=sentence.end_char, plugin=NAME)
+            text = sentence.text  # spaCy keeps the white space after a sentence in it; the row does not
+            start = sentence.start_char + len(text) - len(text.lstrip())
+            doc.add("sentences", sentence=index, start=start, end=sentence.start_char + len(text.rstrip()),
+                    plugin=NAME)
 
 
 def model_version(model: str) -> str:
