@@ -1,0 +1,206 @@
+"""Copies, rewrites and syndication: `articles.dup_group`, `derived_from`, `derived_similarity`.
+
+Extract computes, per document and in parallel, a MinHash signature of the document's content-word
+stems (`copy_signatures`). Enrich then finds candidate pairs by locality-sensitive hashing in DuckDB
+(bands of the signature that collide), never all pairs, and verifies each candidate:
+
+* a **copy** shares most of its word 5-grams with the other (containment of the shorter one);
+* a **rewrite** tells the same facts in the same order in other words: its named entities, in order,
+  follow the other's closely (longest common subsequence) and it shares many content words.
+
+Verified pairs are joined into groups (union-find). In each group the source is the earliest
+published article, or the fullest one when dates are missing; the others are `derived_from` it, with
+the similarity that linked them. An article with no copy is a group of its own (`dup_group` is its
+`doc_id`), so `count(DISTINCT dup_group)` counts independent reports. Exact copies (same text) are grouped before hashing, so a thousand
+identical documents cost one signature comparison, not a million.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import pyarrow as pa
+from datasketch import MinHash
+from rapidfuzz.distance import LCSseq
+
+from etl import Setting, hookimpl
+
+NAME = "copies"
+BANDS, ROWS = 42, 3  # 126 permutations; pairs above ~0.3 stem Jaccard collide in some band
+MAX_BUCKET = 200  # a band value shared by more documents is boilerplate, not evidence
+_STOP = frozenset(
+    "the a an of to in and or for on at by with from as is was were be been being has have had that this "
+    "these those which who whom its it their his her they he she we you i but not are than into over under "
+    "after before about said says say also would could will can may might there here what when where while "
+    "more most other some such only just very so no yes do does did".split())
+_WORD = re.compile(r"[^\W_]+")
+
+
+@hookimpl
+def etl_settings():
+    return {
+        "copy_containment": Setting(0.6, float, "share of the shorter text's word 5-grams found in the other"),
+        "rewrite_entity_order": Setting(0.6, float, "entities in the same order (LCS over the shorter list)"),
+        "rewrite_words": Setting(0.35, float, "Jaccard of content-word stems, for a rewrite"),
+        "rewrite_min_entities": Setting(5, int, "fewer named entities than this cannot show a rewrite"),
+    }
+
+
+@hookimpl
+def etl_tables():
+    return {"copy_signatures": pa.schema([
+        ("text_sha256", pa.string()),
+        ("minhash", pa.list_(pa.uint32())),
+        ("plugin", pa.string()),
+    ])}
+
+
+@hookimpl
+def etl_extract(documents, config):
+    for doc in documents:
+        stems = content_stems(doc.text)
+        if not stems:
+            continue
+        signature = MinHash(num_perm=BANDS * ROWS, seed=1)
+        signature.update_batch([s.encode() for s in stems])
+        doc.add("copy_signatures", text_sha256=hashlib.sha256(doc.text.encode()).hexdigest(),
+                minhash=[int(v) for v in signature.hashvalues], plugin=NAME)
+
+
+def content_stems(text: str) -> set[str]:
+    """Content words cut to five letters: "captured" and "capture" agree, "the" and "said" are gone."""
+    return {w[:5] for w in (m.lower() for m in _WORD.findall(text)) if w not in _STOP and not w.isdigit()}
+
+
+def shingles(text: str, size: int = 5) -> set[str]:
+    words = [w.lower() for w in _WORD.findall(text)]
+    return {" ".join(words[i:i + size]) for i in range(max(1, len(words) - size + 1))}
+
+
+@hookimpl
+def etl_enrich(db, config):
+    settings = config.settings(NAME)
+    pairs = candidate_pairs(db)
+    docs = _documents(db, {d for pair in pairs for d in pair} | _exact_copy_docs(db))
+    links: dict[tuple[str, str], float] = {}
+    for a, b in pairs:
+        similarity = verify(docs[a], docs[b], settings)
+        if similarity is not None:
+            links[(a, b)] = similarity
+    for group in _exact_copy_groups(db):
+        for other in group[1:]:
+            links[(group[0], other)] = 1.0
+    _publish(db, docs, links)
+
+
+def candidate_pairs(db) -> set[tuple[str, str]]:
+    """Documents whose signatures collide in at least one band (exact copies are handled apart)."""
+    rows = db.sql(f"""
+        WITH one_per_text AS (
+            SELECT min(doc_id) AS doc_id, any_value(minhash) AS minhash
+            FROM copy_signatures GROUP BY text_sha256
+        ), bands AS (
+            SELECT doc_id, band, hash(list_slice(minhash, band * {ROWS} + 1, band * {ROWS} + {ROWS})) AS key
+            FROM one_per_text, range({BANDS}) AS r(band)
+        ), buckets AS (
+            SELECT band, key, list(doc_id ORDER BY doc_id) AS members
+            FROM bands GROUP BY band, key HAVING count(*) BETWEEN 2 AND {MAX_BUCKET}
+        )
+        SELECT DISTINCT a.m AS a, b.m AS b
+        FROM buckets, unnest(members) AS a(m), unnest(members) AS b(m)
+        WHERE a.m < b.m
+    """).fetchall()
+    return {(a, b) for a, b in rows}
+
+
+def _exact_copy_groups(db) -> list[list[str]]:
+    rows = db.sql("""SELECT list(doc_id ORDER BY doc_id) FROM copy_signatures
+                     GROUP BY text_sha256 HAVING count(*) > 1""").fetchall()
+    return [r[0] for r in rows]
+
+
+def _exact_copy_docs(db) -> set[str]:
+    return {d for group in _exact_copy_groups(db) for d in group}
+
+
+def _documents(db, ids: set[str]) -> dict[str, dict]:
+    if not ids:
+        return {}
+    db.register("_copy_ids", pa.table({"doc_id": sorted(ids)}))
+    rows = db.sql("""
+        SELECT a.doc_id, a.text, a.published_at, a.word_count,
+               (SELECT list(lower(e.text) ORDER BY e.start) FROM entities e WHERE e.doc_id = a.doc_id) AS names
+        FROM articles a SEMI JOIN _copy_ids USING (doc_id)
+    """).fetchall()
+    db.unregister("_copy_ids")
+    return {r[0]: {"doc_id": r[0], "text": r[1], "published_at": r[2], "words": r[3] or 0, "names": r[4] or []}
+            for r in rows}
+
+
+def verify(a: dict, b: dict, settings: dict) -> float | None:
+    """The similarity that makes `a` and `b` one report, or None when they are not."""
+    sa, sb = shingles(a["text"]), shingles(b["text"])
+    containment = len(sa & sb) / max(1, min(len(sa), len(sb)))
+    if containment >= settings["copy_containment"]:
+        return round(containment, 4)
+    names_a, names_b = a["names"], b["names"]
+    if min(len(names_a), len(names_b)) < settings["rewrite_min_entities"]:
+        return None
+    order = LCSseq.similarity(names_a, names_b) / min(len(names_a), len(names_b))
+    ca, cb = content_stems(a["text"]), content_stems(b["text"])
+    words = len(ca & cb) / max(1, len(ca | cb))
+    if order >= settings["rewrite_entity_order"] and words >= settings["rewrite_words"]:
+        return round((order + words) / 2, 4)
+    return None
+
+
+def _publish(db, docs: dict[str, dict], links: dict[tuple[str, str], float]) -> None:
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in links:
+        root_a, root_b = find(a), find(b)
+        if root_a != root_b:
+            parent[root_a] = root_b
+    groups: dict[str, list[str]] = {}
+    for doc in parent:
+        groups.setdefault(find(doc), []).append(doc)
+    rows = []
+    for members in groups.values():
+        source = min(members, key=lambda d: _source_rank(docs[d]))
+        group_id = min(members)
+        for doc in members:
+            similarity = None if doc == source else _best_link(doc, source, members, links)
+            rows.append((doc, group_id, None if doc == source else source, similarity))
+    table = pa.table({
+        "doc_id": pa.array([r[0] for r in rows], pa.string()),
+        "dup_group": pa.array([r[1] for r in rows], pa.string()),
+        "derived_from": pa.array([r[2] for r in rows], pa.string()),
+        "derived_similarity": pa.array([r[3] for r in rows], pa.float32()),
+    })
+    db.register("_copy_links", table)
+    db.execute("""UPDATE articles SET dup_group = l.dup_group, derived_from = l.derived_from,
+                  derived_similarity = l.derived_similarity FROM _copy_links l WHERE articles.doc_id = l.doc_id""")
+    db.unregister("_copy_links")
+    # An article alone is its own group, so that count(DISTINCT dup_group) counts independent reports.
+    db.execute("UPDATE articles SET dup_group = doc_id WHERE dup_group IS NULL")
+
+
+def _source_rank(doc: dict) -> tuple:
+    """Earliest published first; undated articles after dated ones, the fullest first; then by id."""
+    published = doc["published_at"]
+    return (published is None, published.timestamp() if published else 0, -doc["words"], doc["doc_id"])
+
+
+def _best_link(doc: str, source: str, members: list[str], links: dict[tuple[str, str], float]) -> float | None:
+    direct = links.get((doc, source)) or links.get((source, doc))
+    if direct is not None:
+        return direct
+    linked = [v for (a, b), v in links.items() if doc in (a, b) and (a in members and b in members)]
+    return max(linked) if linked else None
