@@ -20,11 +20,18 @@ first, middle or last third ("late 2022" = 2022-09-01..2022-12-31), "earlier thi
 month's first day to the anchor. Times of day (kind "time", value "2025-12-11T14:00" or "...TMO") have
 granularity day. A year range such as "2013-2014" is one row with value "2013/2014" (an ISO 8601
 interval), granularity year, range 2013-01-01..2014-12-31. Durations and sets have no range.
+
+Enrich, after the copy groups are known (this hook runs last): an article without a publication date
+gets one — its copy group's source's date when a rewrite was published with its source
+(`published_at_source` "group"), else its latest explicit full date ("latest_date"). Its relative
+dates are then re-anchored on that date, and claims that took no date get it as their `claim_date`.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timezone
+
+import pyarrow as pa
 
 from etl import hookimpl
 
@@ -72,3 +79,75 @@ def choose_anchor(text: str, published, evidence) -> tuple[date | None, str | No
     found = [d for block in (text, *evidence) for d in timex.explicit_dates(block)]
     return (max(found), "text_date") if found else (None, None)
 
+
+
+@hookimpl(trylast=True)
+def etl_enrich(db, config):
+    inferred = infer_publication_dates(db)
+    if not inferred:
+        return
+    texts = dict(db.sql("SELECT doc_id, text FROM articles SEMI JOIN _inferred USING (doc_id)").fetchall())
+    segments: dict[str, list[str]] = {}
+    for doc_id, text in db.sql("SELECT doc_id, text FROM segments SEMI JOIN _inferred USING (doc_id)").fetchall():
+        segments.setdefault(doc_id, []).append(text)
+    updates = []
+    for doc_id, (published, _) in inferred.items():
+        old = dict(db.execute("SELECT DISTINCT doc_id, anchor_date FROM dates WHERE doc_id = ? AND anchor <> 'absolute'",
+                              [doc_id]).fetchall()).get(doc_id)
+        if old == published.date():
+            continue  # already anchored on that day (its latest full date)
+        for row in tag_document(texts[doc_id], None, published=published, evidence=segments.get(doc_id, [])):
+            if row["anchor"] in ("publication", "text_date"):
+                updates.append(dict(row, doc_id=doc_id))
+    if updates:
+        columns = ("doc_id", "start", "end", "value", "kind", "mod", "granularity", "range_start", "range_end",
+                   "anchor", "anchor_date")
+        db.register("_reanchored", pa.Table.from_pylist([{c: u[c] for c in columns} for u in updates]))
+        # Only expressions found at the same place as in extraction are revised; their sentence stays.
+        db.execute("""UPDATE dates SET value = r.value, kind = r.kind, mod = r.mod, granularity = r.granularity,
+                          range_start = r.range_start, range_end = r.range_end, anchor = r.anchor,
+                          anchor_date = r.anchor_date
+                      FROM _reanchored r
+                      WHERE dates.doc_id = r.doc_id AND dates.start = r.start AND dates."end" = r."end"
+                        AND dates.anchor <> 'absolute'""")
+        db.unregister("_reanchored")
+    db.execute("""UPDATE claims SET claim_date = CAST(i.published_at AS DATE) FROM _inferred i
+                  WHERE claims.doc_id = i.doc_id AND claims.claim_date IS NULL""")
+    db.unregister("_inferred")
+
+
+def infer_publication_dates(db) -> dict[str, tuple[datetime, str]]:
+    """Publication dates for articles that have none: from their copy group's source, else their text.
+
+    Leaves the result registered in `db` as `_inferred` (doc_id, published_at, published_at_source).
+    """
+    rows = db.sql("""
+        SELECT a.doc_id, s.published_at
+        FROM articles a LEFT JOIN articles s ON s.doc_id = a.derived_from
+        WHERE a.published_at IS NULL
+    """).fetchall()
+    missing = {doc_id: source_date for doc_id, source_date in rows}
+    if not missing:
+        return {}
+    texts = dict(db.execute("SELECT doc_id, text FROM articles WHERE published_at IS NULL").fetchall())
+    segments: dict[str, list[str]] = {}
+    for doc_id, text in db.sql("SELECT doc_id, text FROM segments WHERE doc_id IN "
+                               "(SELECT doc_id FROM articles WHERE published_at IS NULL)").fetchall():
+        segments.setdefault(doc_id, []).append(text)
+    inferred: dict[str, tuple[datetime, str]] = {}
+    for doc_id, source_date in missing.items():
+        if source_date is not None:
+            inferred[doc_id] = (source_date, "group")
+            continue
+        latest, _ = choose_anchor(texts.get(doc_id, ""), None, segments.get(doc_id, []))
+        if latest is not None:
+            inferred[doc_id] = (datetime(latest.year, latest.month, latest.day, tzinfo=timezone.utc), "latest_date")
+    table = pa.table({
+        "doc_id": pa.array(list(inferred), pa.string()),
+        "published_at": pa.array([v[0] for v in inferred.values()], pa.timestamp("us", tz="UTC")),
+        "published_at_source": pa.array([v[1] for v in inferred.values()], pa.string()),
+    })
+    db.register("_inferred", table)
+    db.execute("""UPDATE articles SET published_at = i.published_at, published_at_source = i.published_at_source
+                  FROM _inferred i WHERE articles.doc_id = i.doc_id""")
+    return inferred

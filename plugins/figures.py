@@ -245,3 +245,51 @@ def population_context(parsed, i: int) -> bool:
     """"a population of around 11,000", "home to 11,000": a count of residents."""
     words = [t.lower_ for t in parsed[max(0, i - 3):i]]
     return bool(words) and (words[-1] in ("of", "to") and any(w in POPULATION for w in words[:-1]))
+
+
+# --- enrich: what each figure is about ------------------------------------------------------------
+
+
+
+@hookimpl
+def etl_enrich(db, config):
+    """Fill `about_entity_id`: the place named nearest before the figure in its sentence ("Siversk,
+    home to around 11,000 residents"), else the nearest after it; a count of people with no place in
+    its sentence, or in a sentence about "the city", is about the place its article mentions most.
+    Entities not linked by an entity plugin are keyed by their lower-cased name."""
+    db.execute("""
+        UPDATE figures SET about_entity_id = pick.entity
+        FROM (
+            WITH places AS (
+                SELECT e.doc_id, e.start, e."end", s.sentence,
+                       coalesce(e.entity_id, 'name:' || lower(e.text)) AS entity
+                FROM entities e JOIN sentences s
+                  ON s.doc_id = e.doc_id AND e.start >= s.start AND e."end" <= s."end"
+                WHERE e.label IN ('GPE', 'LOC', 'FAC')
+            ), figure_sentences AS (
+                SELECT f.doc_id, f.start, f."end", f.counts, s.sentence,
+                       regexp_matches(substr(a.text, s.start + 1, f.start - s.start),
+                                      '\\b(the|this) ([a-z-]+ )?(city|town|village|settlement)\\b', 'i') AS anaphoric
+                FROM figures f JOIN sentences s ON s.doc_id = f.doc_id AND f.start >= s.start AND f.start < s."end"
+                JOIN articles a ON a.doc_id = f.doc_id
+            ), nearest AS (
+                SELECT fs.doc_id, fs.start,
+                       arg_min(p.entity, CASE WHEN p."end" <= fs.start THEN fs.start - p."end"
+                                              ELSE 100000 + p.start - fs."end" END) AS entity
+                FROM figure_sentences fs JOIN places p ON p.doc_id = fs.doc_id AND p.sentence = fs.sentence
+                GROUP BY fs.doc_id, fs.start
+            ), main_place AS (
+                SELECT doc_id, arg_max(entity, n) AS entity
+                FROM (SELECT doc_id, entity, count(*) AS n FROM places GROUP BY ALL) GROUP BY doc_id
+            )
+            SELECT f.doc_id, f.start,
+                   CASE WHEN fs.anaphoric AND f.counts IN ('residents', 'people', 'inhabitants', 'population')
+                        THEN m.entity
+                        ELSE coalesce(n.entity, CASE WHEN f.counts IN
+                             ('residents', 'people', 'inhabitants', 'population', 'civilians') THEN m.entity END)
+                   END AS entity
+            FROM figures f LEFT JOIN figure_sentences fs USING (doc_id, start)
+            LEFT JOIN nearest n USING (doc_id, start) LEFT JOIN main_place m USING (doc_id)
+        ) AS pick
+        WHERE figures.doc_id = pick.doc_id AND figures.start = pick.start
+    """)

@@ -1,0 +1,156 @@
+"""Corpus-wide enrichment on the seeds: copies, claim clusters and contradictions, figures, time."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from etl.manager import get_plugin_manager
+
+from conftest import SEEDS, rows, run_pipeline
+
+
+def by_name(out):
+    return {Path(a["source_uri"]).name[:3]: a for a in rows(out, "articles")}
+
+
+def query(out, sql):
+    with duckdb.connect(str(out / "etl.duckdb"), read_only=True) as con:
+        cursor = con.execute(sql)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def test_002_is_a_rewrite_of_004_and_003_is_independent(seeds_out):
+    articles = by_name(seeds_out)
+    assert articles["002"]["dup_group"] == articles["004"]["dup_group"]
+    assert articles["002"]["derived_from"] == articles["004"]["doc_id"]
+    assert 0.5 < articles["002"]["derived_similarity"] <= 1
+    assert articles["004"]["derived_from"] is None
+    for independent in ("000", "001", "003"):
+        assert articles[independent]["dup_group"] == articles[independent]["doc_id"]
+        assert articles[independent]["derived_from"] is None
+    assert len({a["dup_group"] for a in articles.values()}) == 4
+
+
+def test_exact_and_near_copies_group_with_the_earliest_as_source(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    story = (SEEDS / "003_1ff6ca32c0ee6749.txt").read_text()
+    (corpus / "original.txt").write_text(story)
+    (corpus / "mirror.txt").write_text(story)
+    trimmed = story.replace("Why Siversk matters", "Why the town matters").rsplit("Still, Pohorilyi", 1)[0]
+    (corpus / "syndicated.txt").write_text(trimmed)
+    (corpus / "other.txt").write_text((SEEDS / "000_7e4e04cfcd5cffd0.txt").read_text())
+    out = tmp_path / "out"
+    run_pipeline(corpus, out, disable=("claims", "dates", "figures"))
+    articles = {Path(a["source_uri"]).name: a for a in rows(out, "articles")}
+    group = {articles[n]["dup_group"] for n in ("original.txt", "mirror.txt", "syndicated.txt")}
+    assert len(group) == 1 and articles["other.txt"]["dup_group"] not in group
+    sources = {articles[n]["derived_from"] for n in ("original.txt", "mirror.txt", "syndicated.txt")}
+    # Undated: the fullest article is the source; the others point at it.
+    assert None in sources and len(sources - {None}) == 1
+    assert articles["syndicated.txt"]["derived_from"] is not None
+
+
+def test_copy_detection_compares_candidates_only(tmp_path):
+    from etl_plugins import copies
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for i, seed in enumerate(sorted(SEEDS.glob("*.txt"))):
+        (corpus / f"{i}.txt").write_text(seed.read_text())
+    out = tmp_path / "out"
+    run_pipeline(corpus, out, disable=("claims", "dates", "figures"))
+    db = duckdb.connect()
+    db.execute(f"CREATE TABLE copy_signatures AS SELECT * FROM read_parquet('{out}/tables/copy_signatures.parquet')")
+    pairs = copies.candidate_pairs(db)
+    ids = {a["doc_id"]: Path(a["source_uri"]).name for a in rows(out, "articles")}
+    assert {tuple(sorted((ids[a], ids[b]))) for a, b in pairs} <= {("2.txt", "4.txt"), ("0.txt", "1.txt")}
+    assert len(pairs) < 10  # ten would be every pair of five
+
+
+def test_the_capture_of_siversk_is_the_top_contradiction(seeds_out):
+    top = query(seeds_out, "SELECT * FROM contradictions LIMIT 1")[0]
+    assert "Siversk" in top["representative"] and any(w in top["representative"] for w in ("captured", "taken", "seized"))
+    assert any("Gerasimov" in s for s in top["asserted_by"])
+    assert any("Russia" in s or "Kremlin" in s or "Moscow" in s for s in top["asserted_by"])
+    assert any("eastern command" in s for s in top["denied_by"])
+    assert any("Butolin" in s for s in top["denied_by"])
+    assert len(set(top["asserting_documents"]) | set(top["denying_documents"])) >= 3
+    # 002 and 004 are one report: counted once on each side.
+    assert top["asserting_sources"] == 4 and top["denying_sources"] == 2
+
+
+def test_differently_worded_claims_of_one_proposition_share_a_cluster(seeds_out):
+    claims = rows(seeds_out, "claims")
+    def cluster_of(fragment):
+        (claim,) = [c for c in claims if fragment in c["content"]]
+        return claim["cluster_id"]
+    capture = cluster_of("Moscow's forces had captured Siversk")
+    assert cluster_of("its troops had seized full control of Siversk") == capture
+    assert cluster_of("the city’s fall under Russian control") == capture
+    assert cluster_of("talking about full control of the city is impossible") == capture
+    assert cluster_of("the key settlement had been lost") == capture
+    assert cluster_of("it had captured Pokrovsk") != capture
+    assert cluster_of("the fall of Siversk, while not yet complete") != capture, "a warning is not a report"
+
+
+def test_locals_helping_is_asserted_and_dismissed(seeds_out):
+    clusters = query(seeds_out, "SELECT * FROM contradictions")
+    locals_help = [c for c in clusters if "locals" in c["representative"].lower()]
+    assert locals_help and locals_help[0]["denied_by"] == ["Ukrainian authorities"]
+
+
+def test_siversk_population_is_a_figure_conflict(seeds_out):
+    (conflict,) = [c for c in query(seeds_out, "SELECT * FROM figure_conflicts") if c["measure"] == "population"]
+    assert conflict["about"].lower() == "siversk"
+    values = {v["quantity"]: v for v in conflict["values"]}
+    assert set(values) == {11000.0, 10000.0}
+    assert len(values[11000.0]["documents"]) == 4 and values[11000.0]["sources"] == 3
+    assert values[10000.0]["documents"] == ["What we know about Russia’s offensive in Siversk"]
+
+
+def test_publication_dates_are_inferred_and_relative_dates_reanchored(seeds_out):
+    articles = by_name(seeds_out)
+    assert (articles["002"]["published_at"].date(), articles["002"]["published_at_source"]) == (date(2025, 12, 11), "group")
+    assert (articles["003"]["published_at"].date(), articles["003"]["published_at_source"]) == (date(2025, 12, 15), "latest_date")
+    assert articles["000"]["published_at"] is None, "no full date in the text and no dated copy"
+    thursday = [d for d in rows(seeds_out, "dates") if d["doc_id"] == articles["002"]["doc_id"] and d["text"] == "Thursday"]
+    assert thursday[0]["value"] == "2025-12-11" and thursday[0]["anchor"] == "publication"
+
+
+def test_timeline_reads_the_course_of_events_in_order(seeds_out):
+    events = query(seeds_out, "SELECT \"date\", kind, said_as, sentence FROM timeline WHERE kind = 'event'")
+    dates = [e["date"] for e in events]
+    assert dates == sorted(dates)
+    def first(day):
+        return next(e for e in events if e["date"] == day)
+    assert "escalation" in first(date(2025, 11, 25))["sentence"]
+    assert "infiltrating" in first(date(2025, 12, 10))["sentence"]
+    assert any("seized" in e["sentence"] or "control" in e["sentence"] for e in events if e["date"] == date(2025, 12, 11))
+    assert {date(2025, 12, 13), date(2025, 12, 14), date(2025, 12, 16)} <= set(dates)
+    statements = query(seeds_out, "SELECT speaker FROM timeline WHERE kind = 'statement' AND \"date\" = '2025-12-14'")
+    assert any("Butolin" in (s["speaker"] or "") for s in statements)
+
+
+@pytest.mark.parametrize("added", ["004_15ba4619f2207590.txt", "002_a302675719bf0699.txt"])
+def test_an_incremental_run_equals_a_run_from_scratch(tmp_path, added):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for seed in SEEDS.glob("*.txt"):
+        if seed.name != added:
+            (corpus / seed.name).write_text(seed.read_text())
+    incremental = tmp_path / "incremental"
+    run_pipeline(corpus, incremental)
+    (corpus / added).write_text((SEEDS / added).read_text())
+    run_pipeline(corpus, incremental)
+    scratch = tmp_path / "scratch"
+    run_pipeline(corpus, scratch, pm=get_plugin_manager(load_entrypoints=False))
+    for table in ("articles", "entities", "claims", "dates", "figures"):
+        def strip(out):
+            return sorted(str({k: v for k, v in r.items() if k != "run_id"}) for r in rows(out, table))
+        assert strip(incremental) == strip(scratch), table
