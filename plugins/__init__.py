@@ -20,6 +20,7 @@ DEFAULT_PLUGINS = (
     ("dates", "etl_plugins.dates"),
     ("figures", "etl_plugins.figures"),
     ("claims", "etl_plugins.claims"),
+    ("entity_links", "etl_plugins.entity_links"),
     ("copies", "etl_plugins.copies"),
     ("claim_clusters", "etl_plugins.claim_clusters"),
     ("parquet", "etl_plugins.parquet"),

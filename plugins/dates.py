@@ -91,11 +91,9 @@ def etl_enrich(db, config):
     for doc_id, text in db.sql("SELECT doc_id, text FROM segments SEMI JOIN _inferred USING (doc_id)").fetchall():
         segments.setdefault(doc_id, []).append(text)
     updates = []
-    for doc_id, (published, _) in inferred.items():
-        old = dict(db.execute("SELECT DISTINCT doc_id, anchor_date FROM dates WHERE doc_id = ? AND anchor <> 'absolute'",
-                              [doc_id]).fetchall()).get(doc_id)
-        if old == published.date():
-            continue  # already anchored on that day (its latest full date)
+    for doc_id, (published, how) in inferred.items():
+        if how == "latest_date":
+            continue  # extraction already anchored its relative dates on that same latest full date
         for row in tag_document(texts[doc_id], None, published=published, evidence=segments.get(doc_id, [])):
             if row["anchor"] in ("publication", "text_date"):
                 updates.append(dict(row, doc_id=doc_id))

@@ -11,7 +11,7 @@ import etl_plugins.dates as dates
 from etl_plugins import timex
 from etl_plugins.spacy_nlp import DEFAULT_MODEL, load_model
 
-from conftest import REPO, rows
+from conftest import REPO, SEEDS, rows
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +90,9 @@ def test_001_a_year_range_is_one_row_not_a_subtraction(seed_dates):
 
 
 def test_without_any_anchor_relative_dates_stay_unresolved(seed_dates):
-    rows_002 = seed_dates["002"]  # no publication date, no full date anywhere
+    # 002 alone: no publication date, no full date anywhere (in the corpus, its copy group dates it).
+    text = (SEEDS / "002_a302675719bf0699.txt").read_text()
+    rows_002 = [dict(r, text=text[r["start"]:r["end"]]) for r in dates.tag_document(text, None, published=None)]
     thursday = one(rows_002, "Thursday")
     assert (thursday["value"], thursday["anchor"], thursday["range_start"]) == ("XXXX-WXX-4", "unresolved", None)
     assert one(seed_dates["000"], "December 11")["value"] == "XXXX-12-11"

@@ -1,0 +1,164 @@
+"""Cross-document entity identity on MEANTIME (English Wikinews): `entity_links` against same-text.
+
+    python bench/entities_crossdoc.py          # ../shared/evaldata/meantime_en
+    python bench/entities_crossdoc.py PATH
+
+Gold. MEANTIME links every entity mention (through REFERS_TO) to a document-level ENTITY whose
+`instance_id` is the same across the 120 articles (4 topics of 30). Items are the gold mentions marked
+as names (`syntactic_type` NAM or PRE.NAM) that the pipeline also found: a predicted mention
+overlaps them (the one with the largest overlap is taken). Names the pipeline missed are not
+items, so recall here is of identity, not of detection (bench/ner_meantime.py measures detection).
+
+Systems, over the same aligned mentions: (a) baseline, one entity per lower-cased mention text;
+(b) the `entity_id` given by the `entity_links` enrich plugin, run over all 120 articles at once
+(topics mixed, as in a real corpus), after spaCy and the `entities` plugin.
+
+Score. B-cubed precision, recall and F1 over the items: for a mention, precision is the share of the
+mentions in its predicted cluster that share its gold instance, recall the share of its gold
+instance's mentions that are in its predicted cluster; both averaged over mentions.
+
+Text. Rebuilt from the tokens exactly as bench/ner_meantime.py does; no corpus text is written
+anywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import xml.etree.ElementTree as ET
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT = REPO.parent / "shared" / "evaldata" / "meantime_en"
+NAMES = ("NAM", "PRE.NAM")
+
+
+@dataclass
+class Article:
+    name: str
+    text: str
+    gold: list[tuple[int, int, str, str]] = field(default_factory=list)  # start, end, instance, type
+
+
+def read_article(path: Path) -> Article:
+    from ner_meantime import NO_SPACE_AFTER, NO_SPACE_BEFORE  # the same text as the NER benchmark
+
+    root = ET.parse(path).getroot()
+    offsets, parts, length, previous, quote_open = {}, [], 0, None, False
+    for token in root.iter("token"):
+        t_id, text, sentence = token.get("t_id"), token.text or "", int(token.get("sentence"))
+        if previous is None:
+            sep = ""
+        elif sentence != previous[1] and previous[1] < 2:
+            sep = "\n\n"
+        elif text in NO_SPACE_BEFORE or previous[0] in NO_SPACE_AFTER or (text == '"' and quote_open) \
+                or (previous[0] == '"' and quote_open) \
+                or (len(previous[0]) == 2 and previous[0].endswith("'") and previous[0][0].isupper()):
+            sep = ""
+        else:
+            sep = " "
+        if text == '"':
+            quote_open = not quote_open
+        parts.append(sep + text)
+        length += len(sep)
+        offsets[t_id] = (length, length + len(text))
+        length += len(text)
+        previous = (text, sentence)
+    article = Article(f"{path.parent.name}/{path.stem}", "".join(parts))
+    markables = root.find("Markables")
+    instance = {e.get("m_id"): (e.get("instance_id"), e.get("ent_type")) for e in markables.findall("ENTITY")}
+    refers_to = {}
+    for relation in root.find("Relations").findall("REFERS_TO"):
+        target = instance.get(relation.find("target").get("m_id"))
+        for source in relation.findall("source"):
+            refers_to[source.get("m_id")] = target
+    for mention in markables.findall("ENTITY_MENTION"):
+        anchors = [offsets[a.get("t_id")] for a in mention.findall("token_anchor")]
+        target = refers_to.get(mention.get("m_id"))
+        if anchors and target and target[0] and mention.get("syntactic_type") in NAMES:
+            article.gold.append((min(a[0] for a in anchors), max(a[1] for a in anchors), *target))
+    return article
+
+
+def predict(articles: list[Article]) -> list[list[dict]]:
+    """spaCy, the entities plugin, then entity_links over every article at once: entity rows per article."""
+    import duckdb
+    import pyarrow as pa
+
+    from etl import Config, Document
+    from etl.model import BASE_TABLES
+    from etl_plugins import entities, entity_links, spacy_nlp
+
+    nlp = spacy_nlp.load_model(spacy_nlp.DEFAULT_MODEL, ("parser",))
+    config = Config(plugins={"entities": {"exclude_labels": entities.NOT_NAMES}})
+    docs = []
+    for article, parsed in zip(articles, nlp.pipe(a.text for a in articles)):
+        doc = Document(doc_id=article.name, source_uri=article.name, content_sha256="", text=article.text)
+        doc.nlp = parsed
+        entities.etl_extract(documents=[doc], config=config)
+        docs.append(doc)
+    db = duckdb.connect()
+    for table, schema in BASE_TABLES.items():
+        rows = {"articles": [{"doc_id": d.doc_id, "text": d.text} for d in docs],
+                "entities": [dict(r, doc_id=d.doc_id) for d in docs for r in d.entities]}.get(table, [])
+        db.register("_rows", pa.Table.from_pylist(rows, schema=schema))
+        db.execute(f'CREATE TABLE "{table}" AS SELECT * FROM _rows')
+        db.unregister("_rows")
+    entity_links.etl_enrich(db=db, config=config)
+    found = defaultdict(list)
+    for doc_id, start, end, text, entity_id in db.execute(
+            'SELECT doc_id, start, "end", text, entity_id FROM entities ORDER BY doc_id, start').fetchall():
+        found[doc_id].append({"start": start, "end": end, "text": text, "entity_id": entity_id})
+    return [found[a.name] for a in articles]
+
+
+def align(articles: list[Article], predicted: list[list[dict]]):
+    """(gold instance, gold type, predicted mention) for each gold name some prediction overlaps."""
+    for article, mentions in zip(articles, predicted):
+        for start, end, instance, kind in article.gold:
+            overlap = [(min(end, m["end"]) - max(start, m["start"]), -m["start"], i)
+                       for i, m in enumerate(mentions) if m["start"] < end and start < m["end"]]
+            if overlap:
+                yield instance, kind, mentions[max(overlap)[2]]
+
+
+def b_cubed(gold: list[str], system: list[str]) -> tuple[float, float, float]:
+    pairs = Counter(zip(gold, system))
+    gold_size, system_size = Counter(gold), Counter(system)
+    precision = sum(pairs[g, s] / system_size[s] for g, s in zip(gold, system)) / len(gold)
+    recall = sum(pairs[g, s] / gold_size[g] for g, s in zip(gold, system)) / len(gold)
+    return precision, recall, 2 * precision * recall / (precision + recall)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT)
+    args = parser.parse_args()
+    if not args.corpus.is_dir():
+        print(f"skipped: {args.corpus} is absent (MEANTIME lives in ../shared/evaldata/meantime_en)")
+        return 0
+    sys.path.insert(0, str(REPO))
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    articles = [read_article(p) for p in sorted(args.corpus.glob("intra_cross-doc_annotation/*/*.xml"))]
+    items = list(align(articles, predict(articles)))
+    gold_names = sum(len(a.gold) for a in articles)
+    print(f"MEANTIME English: {len(articles)} articles; gold names {gold_names}, found by the pipeline "
+          f"{len(items)} ({len(items) / gold_names:.1%}), gold entities among them "
+          f"{len({i for i, _, _ in items})}\n")
+    print("B-cubed over the found gold names        precision  recall   F1")
+    for kind in ("PER", "ORG", "LOC", "PRO", "FIN", "all"):
+        chosen = [(i, m) for i, k, m in items if kind in (k, "all")]
+        if not chosen:
+            continue
+        gold = [i for i, _ in chosen]
+        for system, labels in (("(a) same lower-cased text", [m["text"].lower() for _, m in chosen]),
+                               ("(b) entity_links entity_id", [m["entity_id"] for _, m in chosen])):
+            p, r, f = b_cubed(gold, labels)
+            print(f"  {kind:3} n={len(chosen):4}  {system:27} {p:8.1%} {r:8.1%} {f:6.1%}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

