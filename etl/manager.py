@@ -110,7 +110,8 @@ def _register_builtins(pm: PluginManager) -> None:
 
 
 def _register_entry_points(pm: PluginManager) -> None:
-    for dist in importlib.metadata.distributions():
+    # Sorted by distribution name: the order Python lists installed packages in varies between machines.
+    for dist in sorted(importlib.metadata.distributions(), key=lambda d: (d.metadata["Name"] or "").lower()):
         for entry_point in dist.entry_points:
             if entry_point.group != ENTRY_POINT_GROUP or pm.has_plugin(entry_point.name):
                 continue

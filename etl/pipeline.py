@@ -10,9 +10,10 @@ import hashlib
 import json
 import logging
 import os
+import sys
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from typing import Any
 
@@ -28,6 +29,26 @@ TRACE_ENV = "ETL_TRACE_PLUGINS"
 log = logging.getLogger("etl.trace")
 
 
+class _StderrHandler(logging.Handler):
+    """Writes to `sys.stderr` as it is when a line is logged (click's test runner replaces it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stderr.write(self.format(record) + "\n")
+        except Exception:
+            self.handleError(record)
+
+
+def _trace_to_stderr() -> None:
+    """ETL_TRACE_PLUGINS asks for the trace on stderr, in every process, whatever logging is configured."""
+    if not any(isinstance(handler, _StderrHandler) for handler in log.handlers):
+        handler = _StderrHandler()
+        handler.setFormatter(logging.Formatter("etl trace [%(processName)s] %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.WARNING)
+        log.propagate = False
+
+
 @dataclass(frozen=True)
 class Step:
     """One plugin's implementation of one stage hook."""
@@ -40,6 +61,7 @@ class Step:
         args = {name: kwargs[name] for name in self.argnames}
         if not os.environ.get(TRACE_ENV):
             return self.function(**args)
+        _trace_to_stderr()
         started = time.perf_counter()
         try:
             return self.function(**args)
@@ -59,17 +81,24 @@ class Pipeline:
         if strict:
             pm.check()
         self.pm = pm
+        self.strict = strict
         names = [name for name, _ in pm.list_name_plugin()]
-        unknown = [n for n in config.disable if n not in names]
+        # A plugin that failed to load is not registered but may be disabled: that is how it is switched off.
+        unknown = [n for n in config.disable if n not in names and n not in pm.origins]
         if unknown:
             raise ConfigError(
                 f"cannot disable {', '.join(map(repr, unknown))}: no such plugin; "
                 f"installed: {', '.join(names)} (see `etl plugins`)"
             )
+        # The settings of a plugin that is not there (broken, or disabled and never loaded) are not checked.
+        absent = set(pm.broken) | {n for n in config.disable if n not in names}
+        config = replace(config, plugins={k: v for k, v in config.plugins.items() if k not in absent})
         self.config = config.with_plugin_settings(self._declared_settings())
         self.plans = {stage: self._plan(stage) for stage in STAGES}
         self.tables = self._tables()
         self.views = self._views()
+        if not strict:  # plugins set aside while declaring leave the plans
+            self.plans = {stage: self._plan(stage) for stage in STAGES}
 
     # --- planning -------------------------------------------------------------------------------
 
@@ -115,13 +144,20 @@ class Pipeline:
                 out[stage] = idle
         return out
 
-    def _per_plugin(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
+    def _per_plugin(self, hook: str, only: set[str] | None = None, **kwargs: Any) -> list[tuple[str, Any]]:
         results = []
         for step in self._steps(hook):
+            if only is not None and step.plugin not in only:
+                continue
             try:
                 value = step(**kwargs)
             except Exception as exc:
-                raise PluginError(f"plugin {step.plugin!r} failed in {hook}: {type(exc).__name__}: {exc}") from exc
+                if self.strict:
+                    raise PluginError(f"plugin {step.plugin!r} failed in {hook}: {type(exc).__name__}: {exc}") from exc
+                # Listing plugins must work whatever one of them does: set it aside as broken.
+                self.pm.broken[step.plugin] = f"failed in {hook}: {type(exc).__name__}: {exc}"
+                self.pm.unregister(name=step.plugin)
+                continue
             if value is not None:
                 results.append((step.plugin, value))
         return results
@@ -167,7 +203,9 @@ class Pipeline:
 
     def fingerprint(self) -> str:
         """Digest of what decides a document's extraction: plugins, order, versions, settings, models."""
-        extra = dict(self._per_plugin("etl_fingerprint", config=self.config))
+        # Only plugins that run are asked: a disabled model plugin need not have its model installed.
+        running = {step.plugin for plan in self.plans.values() for step in plan}
+        extra = dict(self._per_plugin("etl_fingerprint", only=running, config=self.config))
         state = {
             "stages": {stage: [s.plugin for s in self.plans[stage]] for stage in ("parse", "clean", "extract")},
             "plugins": {

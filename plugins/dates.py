@@ -43,7 +43,8 @@ NAME = "dates"
 @hookimpl
 def etl_extract(documents, config):
     for doc in documents:
-        evidence = [segment.text for segment in doc.segments]
+        # Body segments are the text itself; the others (captions, bylines) are extra evidence.
+        evidence = [segment.text for segment in doc.segments if segment.label != "body"]
         for row in tag_document(doc.text, doc.nlp, published=doc.published_at, evidence=evidence):
             doc.add("dates", plugin=NAME, **row)
 
@@ -51,10 +52,11 @@ def etl_extract(documents, config):
 def tag_document(text: str, nlp_doc=None, published: date | datetime | None = None,
                  evidence: list[str] = ()) -> list[dict]:
     """The `dates` rows of one text (without `plugin`), given its spaCy Doc and publication date."""
-    anchor, anchor_kind = choose_anchor(text, published, evidence)
     parse = timex.spacy_parse(nlp_doc)
+    found = timex.candidates(text, parse)
+    anchor, anchor_kind = choose_anchor(text, published, evidence, found)
     rows = []
-    for t in timex.tag(text, anchor, parse):
+    for t in timex.tag(text, anchor, parse, found):
         if not t.relative:
             how, anchor_date = "absolute", None
         elif t.base is not None:
@@ -72,12 +74,12 @@ def tag_document(text: str, nlp_doc=None, published: date | datetime | None = No
     return rows
 
 
-def choose_anchor(text: str, published, evidence) -> tuple[date | None, str | None]:
+def choose_anchor(text: str, published, evidence, found=None) -> tuple[date | None, str | None]:
     """The publication date, else the latest full date of the text or its segments, else none."""
     if published is not None:
         return (published.date() if isinstance(published, datetime) else published), "publication"
-    found = [d for block in (text, *evidence) for d in timex.explicit_dates(block)]
-    return (max(found), "text_date") if found else (None, None)
+    dates = timex.explicit_dates(text, found) + [d for block in evidence for d in timex.explicit_dates(block)]
+    return (max(dates), "text_date") if dates else (None, None)
 
 
 
@@ -127,19 +129,22 @@ def infer_publication_dates(db) -> dict[str, tuple[datetime, str]]:
     missing = {doc_id: source_date for doc_id, source_date in rows}
     if not missing:
         return {}
-    texts = dict(db.execute("SELECT doc_id, text FROM articles WHERE published_at IS NULL").fetchall())
-    segments: dict[str, list[str]] = {}
-    for doc_id, text in db.sql("SELECT doc_id, text FROM segments WHERE doc_id IN "
-                               "(SELECT doc_id FROM articles WHERE published_at IS NULL)").fetchall():
-        segments.setdefault(doc_id, []).append(text)
+    # The latest full date extraction found: written out in the body, or the anchor it took from
+    # the text and captions for the document's relative dates.
+    latest = dict(db.sql("""
+        SELECT doc_id, max(CASE WHEN anchor = 'text_date' THEN anchor_date ELSE range_start END)
+        FROM dates
+        WHERE doc_id IN (SELECT doc_id FROM articles WHERE published_at IS NULL)
+          AND ((anchor = 'absolute' AND granularity = 'day' AND mod IS NULL AND kind = 'date')
+               OR anchor = 'text_date')
+        GROUP BY doc_id
+    """).fetchall())
     inferred: dict[str, tuple[datetime, str]] = {}
     for doc_id, source_date in missing.items():
         if source_date is not None:
             inferred[doc_id] = (source_date, "group")
-            continue
-        latest, _ = choose_anchor(texts.get(doc_id, ""), None, segments.get(doc_id, []))
-        if latest is not None:
-            inferred[doc_id] = (datetime(latest.year, latest.month, latest.day, tzinfo=timezone.utc), "latest_date")
+        elif (day := latest.get(doc_id)) is not None:
+            inferred[doc_id] = (datetime(day.year, day.month, day.day, tzinfo=timezone.utc), "latest_date")
     table = pa.table({
         "doc_id": pa.array(list(inferred), pa.string()),
         "published_at": pa.array([v[0] for v in inferred.values()], pa.timestamp("us", tz="UTC")),

@@ -919,13 +919,18 @@ def candidates(text: str, parse: Parse) -> list[tuple[int, int, Callable]]:
     return sorted(taken, key=lambda c: c[0])
 
 
-def tag(text: str, anchor: date | None = None, parse: Parse | None = None) -> list[Timex]:
-    """The temporal expressions of `text`, resolved against `anchor` (None: relative ones unresolved)."""
+def tag(text: str, anchor: date | None = None, parse: Parse | None = None,
+        found: list[tuple[int, int, Callable]] | None = None) -> list[Timex]:
+    """The temporal expressions of `text`, resolved against `anchor` (None: relative ones unresolved).
+
+    `found` is `candidates(text, parse)` when the caller already has it: matching the rules is the
+    costly part and does not depend on the anchor.
+    """
     parse = parse or Parse()
     ctx = Context(anchor)
     last_sentence = None
     out = []
-    for start, end, resolver in candidates(text, parse):
+    for start, end, resolver in (candidates(text, parse) if found is None else found):
         sentence = parse.sentence_of(start)
         ctx.tense = parse.tense_of(start, end)
         ctx.sentence = parse.sentence_text(start) if parse.sentence_text else line_around(text, start)
@@ -948,9 +953,11 @@ def tag(text: str, anchor: date | None = None, parse: Parse | None = None) -> li
     return out
 
 
-def explicit_dates(text: str) -> list[date]:
+def explicit_dates(text: str, found: list[tuple[int, int, Callable]] | None = None) -> list[date]:
     """Full dates written out (day, month and year): the evidence for a text's own date."""
-    return [t.range_start for t in tag(text) if t.granularity == "day" and not t.relative
+    if found is None and not AMBIGUOUS_YEAR.search(text):
+        return []  # no four digits, no year, no full date
+    return [t.range_start for t in tag(text, found=found) if t.granularity == "day" and not t.relative
             and t.range_start is not None and t.mod is None]
 
 

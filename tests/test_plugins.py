@@ -183,3 +183,9 @@ def test_missing_spacy_model_names_the_install_command():
     with pytest.raises(PluginError, match=r"spaCy model 'en_core_web_nonexistent' is not installed; "
                                           r"install it with `pip install en-core-web-nonexistent"):
         pipeline.fingerprint()
+
+
+def test_a_disabled_model_plugin_does_not_need_its_model():
+    pm = get_plugin_manager(load_entrypoints=False)
+    config = Config(disable=("spacy",), plugins={"spacy": {"model": "en_core_web_nonexistent"}})
+    assert len(Pipeline(pm, config).fingerprint()) == 64
