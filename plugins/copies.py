@@ -5,8 +5,10 @@ stems (`copy_signatures`). Enrich then finds candidate pairs by locality-sensiti
 (bands of the signature that collide), never all pairs, and verifies each candidate:
 
 * a **copy** shares most of its word 5-grams with the other (containment of the shorter one);
-* a **rewrite** tells the same facts in the same order in other words: its named entities, in order,
-  follow the other's closely (longest common subsequence) and it shares many content words.
+* a **rewrite** tells the same facts in the same order in other words: nearly every sentence of the
+  shorter one has a counterpart in the other (sharing a quarter of its content words), in the same
+  order, and the named entities follow the same order. A follow-up story that reuses a report's
+  background and quotes around new facts is not a rewrite of it.
 
 Verified pairs are joined into groups (union-find). In each group the source is the earliest
 published article, or the fullest one when dates are missing; the others are `derived_from` it, with
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from bisect import bisect_left
 
 import pyarrow as pa
 from datasketch import MinHash
@@ -42,7 +45,8 @@ def etl_settings():
     return {
         "copy_containment": Setting(0.6, float, "share of the shorter text's word 5-grams found in the other"),
         "rewrite_entity_order": Setting(0.6, float, "entities in the same order (LCS over the shorter list)"),
-        "rewrite_words": Setting(0.35, float, "Jaccard of content-word stems, for a rewrite"),
+        "rewrite_sentences": Setting(0.85, float, "share of the shorter text's sentences matched in order"),
+        "sentence_match": Setting(0.25, float, "Jaccard of content-word stems for two sentences to match"),
         "rewrite_min_entities": Setting(5, int, "fewer named entities than this cannot show a rewrite"),
     }
 
@@ -130,11 +134,13 @@ def _documents(db, ids: set[str]) -> dict[str, dict]:
     db.register("_copy_ids", pa.table({"doc_id": sorted(ids)}))
     rows = db.sql("""
         SELECT a.doc_id, a.text, a.published_at, a.word_count,
-               (SELECT list(lower(e.text) ORDER BY e.start) FROM entities e WHERE e.doc_id = a.doc_id) AS names
+               (SELECT list(lower(e.text) ORDER BY e.start) FROM entities e WHERE e.doc_id = a.doc_id) AS names,
+               (SELECT list([s.start, s."end"] ORDER BY s.sentence) FROM sentences s WHERE s.doc_id = a.doc_id)
         FROM articles a SEMI JOIN _copy_ids USING (doc_id)
     """).fetchall()
     db.unregister("_copy_ids")
-    return {r[0]: {"doc_id": r[0], "text": r[1], "published_at": r[2], "words": r[3] or 0, "names": r[4] or []}
+    return {r[0]: {"doc_id": r[0], "text": r[1], "published_at": r[2], "words": r[3] or 0, "names": r[4] or [],
+                   "sentences": [r[1][start:end] for start, end in (r[5] or [])]}
             for r in rows}
 
 
@@ -148,11 +154,36 @@ def verify(a: dict, b: dict, settings: dict) -> float | None:
     if min(len(names_a), len(names_b)) < settings["rewrite_min_entities"]:
         return None
     order = LCSseq.similarity(names_a, names_b) / min(len(names_a), len(names_b))
-    ca, cb = content_stems(a["text"]), content_stems(b["text"])
-    words = len(ca & cb) / max(1, len(ca | cb))
-    if order >= settings["rewrite_entity_order"] and words >= settings["rewrite_words"]:
-        return round((order + words) / 2, 4)
+    if order < settings["rewrite_entity_order"]:
+        return None
+    aligned = ordered_sentence_match(a["sentences"], b["sentences"], settings["sentence_match"])
+    if aligned is not None and aligned >= settings["rewrite_sentences"]:
+        return round((order + aligned) / 2, 4)
     return None
+
+
+def ordered_sentence_match(a: list[str], b: list[str], threshold: float, min_sentences: int = 4) -> float | None:
+    """Share of the shorter text's sentences that have a matching sentence in the other, in order.
+
+    Each sentence is matched to its most similar one (Jaccard of content-word stems); the longest run
+    of matches in increasing position counts. None when the shorter text has too few sentences.
+    """
+    stems_a = [s for s in map(content_stems, a) if len(s) >= 4]
+    stems_b = [s for s in map(content_stems, b) if len(s) >= 4]
+    if len(stems_a) > len(stems_b):
+        stems_a, stems_b = stems_b, stems_a
+    if len(stems_a) < min_sentences:
+        return None
+    positions = []
+    for sentence in stems_a:
+        score, where = max((len(sentence & other) / len(sentence | other), j) for j, other in enumerate(stems_b))
+        if score >= threshold:
+            positions.append(where)
+    increasing: list[int] = []  # patience sorting: the longest increasing subsequence's length
+    for position in positions:
+        k = bisect_left(increasing, position)
+        increasing[k:k + 1] = [position]
+    return len(increasing) / len(stems_a)
 
 
 def _publish(db, docs: dict[str, dict], links: dict[tuple[str, str], float]) -> None:
