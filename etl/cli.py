@@ -38,8 +38,18 @@ class EtlGroup(click.Group):
         if self._plugins_loaded:
             return
         self._plugins_loaded = True
-        pm = get_plugin_manager()
-        pm.hook.etl_register_commands(cli=self)
+        # A plugin's failure costs only its own commands: a broken install must not take `etl` down.
+        try:
+            pm = get_plugin_manager()
+        except Exception as exc:
+            click.echo(f"warning: plugin commands not loaded: {type(exc).__name__}: {exc}", err=True)
+            return
+        for impl in pm.hook.etl_register_commands.get_hookimpls():
+            try:
+                impl.function(**{name: self for name in impl.argnames})
+            except Exception as exc:
+                click.echo(f"warning: plugin {impl.plugin_name!r} failed to register its commands: "
+                           f"{type(exc).__name__}: {exc}", err=True)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         self._load_plugin_commands()
@@ -82,25 +92,31 @@ def _config_options(func: Any) -> Any:
 @_config_options
 @click.option("--workers", "-w", type=click.IntRange(min=1), help="Worker processes [default: the cores].")
 @click.option("--batch-size", type=click.IntRange(min=1), help="Documents per batch [default: 64].")
+@click.option("--executor", type=click.Choice(["local", "ray"]),
+              help="Where parse, clean and extract run: local processes, or Ray tasks [default: local].")
+@click.option("--address", "ray_address", metavar="ADDR",
+              help="Ray cluster to connect to (with --executor ray; without it, a local Ray runtime is started). "
+                   "Inputs and --out must then be on a filesystem every node mounts at the same path.")
 @click.option("--disable", multiple=True, help="Disable a plugin by name (repeatable).")
 @click.option("--retry-errors", is_flag=True, help="Process again the documents that failed last time.")
 @click.option("--prune", is_flag=True, help="Forget documents whose files no longer exist.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
 def run(paths: tuple[str, ...], out: str | None, config_file: str | None, plugins_dir: tuple[str, ...],
-        workers: int | None, batch_size: int | None, disable: tuple[str, ...], retry_errors: bool,
-        prune: bool, as_json: bool) -> None:
+        workers: int | None, batch_size: int | None, executor: str | None, ray_address: str | None,
+        disable: tuple[str, ...], retry_errors: bool, prune: bool, as_json: bool) -> None:
     """Run the pipeline over PATHS (files or folders) and publish the tables.
 
     \b
     Example:
         etl run seeds/ --out etl-out --workers 2
+        etl run /shared/news --out /shared/etl-out --executor ray --address ray-head:6379
     """
     from .progress import progress_display
     from .run import run as run_pipeline
 
     with domain_errors():
         config = load_config(config_file, out=out, workers=workers, batch_size=batch_size,
-                             plugins_dir=plugins_dir, disable=disable)
+                             plugins_dir=plugins_dir, disable=disable, executor=executor, ray_address=ray_address)
         with progress_display(enabled=not as_json and sys.stderr.isatty()) as progress:
             summary = run_pipeline(list(paths), config, retry_errors=retry_errors, prune=prune, progress=progress)
     if as_json:
@@ -223,3 +239,39 @@ def views(out: str | None, config_file: str | None, plugins_dir: tuple[str, ...]
     click.echo(f"wrote {len(tables)} table views and {len(pipeline.views)} views to {version / CATALOG}")
     for problem in problems:
         click.echo(f"warning: view left out: {problem}", err=True)
+
+
+def _plugin_name(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from .scaffold import ScaffoldError, check_name
+
+    try:
+        return check_name(value)
+    except ScaffoldError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
+@cli.command("new-plugin")
+@click.argument("name", callback=_plugin_name)
+@click.option("--stage", type=click.Choice(STAGES), default="extract", show_default=True,
+              help="The stage whose hook the example implements.")
+@click.option("--dir", "directory", type=click.Path(file_okay=False), default=".", show_default=True,
+              help="Folder in which to create the package folder etl-NAME.")
+def new_plugin(name: str, stage: str, directory: str) -> None:
+    """Write an installable plugin package NAME: pyproject, module, README and a passing test.
+
+    \b
+    Example:
+        etl new-plugin keywords --stage extract
+        cd etl-keywords && pip install -e '.[test]' && python -m pytest
+    """
+    from .scaffold import PluginNames, create_plugin
+
+    with domain_errors():
+        target = create_plugin(name, stage, Path(directory))
+    names = PluginNames(name)
+    click.echo(f"created {target}: {stage} plugin {name!r} (distribution {names.distribution}, module {names.module})")
+    for path in sorted(p for p in target.rglob("*") if p.is_file()):
+        click.echo(f"  {path.relative_to(target)}")
+    click.echo("next:")
+    click.echo(f"  cd {target} && pip install -e '.[test]' && python -m pytest")
+    click.echo(f"  etl plugins        # lists {name}; `etl run` uses it from now on")

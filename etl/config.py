@@ -22,7 +22,10 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 STAGES = ("parse", "clean", "extract", "enrich", "load")
 DEFAULT_MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
-TOP_LEVEL_KEYS = ("out", "workers", "batch_size", "max_document_bytes", "plugins_dir", "stages", "plugins")
+TOP_LEVEL_KEYS = ("out", "workers", "batch_size", "max_document_bytes", "plugins_dir", "executor", "ray_address",
+                  "stages", "plugins")
+#: Where parse, clean and extract run: worker processes on this machine, or Ray tasks.
+EXECUTORS = ("local", "ray")
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,8 @@ class Config:
     batch_size: int = 64
     max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES
     plugins_dir: tuple[str, ...] = ()
+    executor: str = "local"
+    ray_address: str | None = None
     stages: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     disable: tuple[str, ...] = ()
     plugins: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
@@ -167,7 +172,8 @@ def load_config(config_file: str | Path | None = None, cwd: Path | None = None, 
             f"{where}: unknown key {', '.join(sorted(unknown))}; valid keys: {', '.join(TOP_LEVEL_KEYS)}"
         )
     values: dict[str, Any] = {"source_file": source}
-    for key, kind in (("out", str), ("workers", int), ("batch_size", int), ("max_document_bytes", int)):
+    for key, kind in (("out", str), ("workers", int), ("batch_size", int), ("max_document_bytes", int),
+                      ("executor", str), ("ray_address", str)):
         if key in raw:
             if not _fits(raw[key], kind):
                 raise ConfigError(f"{where}: {key} = {raw[key]!r} must be {kind.__name__}")
@@ -214,4 +220,6 @@ def load_config(config_file: str | Path | None = None, cwd: Path | None = None, 
         raise ConfigError(f"batch_size must be at least 1, got {config.batch_size}")
     if config.max_document_bytes < 1:
         raise ConfigError(f"max_document_bytes must be positive, got {config.max_document_bytes}")
+    if config.executor not in EXECUTORS:
+        raise ConfigError(f"executor = {config.executor!r}: executors are {', '.join(EXECUTORS)}")
     return config

@@ -80,7 +80,9 @@ def etl_views() -> Mapping[str, str]:
 def etl_register_commands(cli: click.Group) -> None:
     """Add subcommands to the ``etl`` command line: ``@cli.command()`` inside the implementation.
 
-    Called once when the command line is first used; every plugin is called.
+    Called once, the first time the command line is asked for a command it does not know or for its
+    list of commands; every built-in and installed plugin is called. A plugin that raises loses its
+    commands: `etl` prints a warning naming it and the other commands work.
     """
 
 

@@ -203,9 +203,9 @@ class Pipeline:
 
     def fingerprint(self) -> str:
         """Digest of what decides a document's extraction: plugins, order, versions, settings, models."""
-        # Only plugins that run are asked: a disabled model plugin need not have its model installed.
-        running = {step.plugin for plan in self.plans.values() for step in plan}
-        extra = dict(self._per_plugin("etl_fingerprint", only=running, config=self.config))
+        # A disabled plugin is not asked: a disabled model plugin need not have its model installed.
+        enabled = {name for name, _ in self.pm.list_name_plugin() if name not in self.config.disable}
+        extra = dict(self._per_plugin("etl_fingerprint", only=enabled, config=self.config))
         state = {
             "stages": {stage: [s.plugin for s in self.plans[stage]] for stage in ("parse", "clean", "extract")},
             "plugins": {

@@ -16,7 +16,7 @@ import duckdb
 
 from .config import Config, RunContext
 from .errors import EtlError, PluginError
-from .executors import LocalExecutor, WorkerSpec
+from .executors import WorkerSpec, check_executor, make_executor
 from .manager import PluginManager, get_plugin_manager
 from .pipeline import Pipeline
 from .progress import SilentProgress
@@ -34,6 +34,16 @@ class Progress(Protocol):
     def stage(self, name: str) -> None: ...
 
 
+def peak_rss_mb() -> dict[str, float]:
+    """Peak resident memory of this process and of its largest finished worker, in MB (Linux: KiB units)."""
+    import resource
+
+    def mb(who: int) -> float:
+        return round(resource.getrusage(who).ru_maxrss / 1024, 1)
+
+    return {"main": mb(resource.RUSAGE_SELF), "workers": mb(resource.RUSAGE_CHILDREN)}
+
+
 @dataclass
 class RunSummary:
     run_id: str
@@ -44,11 +54,12 @@ class RunSummary:
     errors: int = 0
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
+    peak_rss_mb: dict[str, float] = field(default_factory=peak_rss_mb)
 
     def as_dict(self) -> dict[str, Any]:
         return {"run_id": self.run_id, "out": self.out, "status": self.status, "documents": self.documents,
                 "rows": self.rows, "errors": self.errors, "seconds": round(self.seconds, 3),
-                "warnings": self.warnings}
+                "warnings": self.warnings, "peak_rss_mb": self.peak_rss_mb}
 
 
 def new_run_id(now: datetime) -> str:
@@ -66,6 +77,7 @@ def run(paths: Sequence[str | Path], config: Config, *, pm: PluginManager | None
     if pm is None:
         pm = get_plugin_manager(load_entrypoints=load_entrypoints, plugins_dirs=config.plugins_dir,
                                 disabled=config.disable)
+    check_executor(config.executor, config.ray_address)
     pipeline = Pipeline(pm, config)
     config = pipeline.config
     fingerprint = pipeline.fingerprint()
@@ -84,8 +96,11 @@ def run(paths: Sequence[str | Path], config: Config, *, pm: PluginManager | None
             progress.stage("compacting")
             record_tables = {t: s for t, s in pipeline.tables.items() if t != "runs"}
             store.compact(record_tables, run_id)
-            store.finish_run(run_id, "completed", counts, time.perf_counter() - started)
+            # Still "running" in the manifest until published (a kill in enrich or load leaves it
+            # interrupted); the published runs table already shows it completed.
+            store.finish_run(run_id, "running", counts, time.perf_counter() - started)
             rows, run_errors = _enrich_and_publish(pipeline, store, run_id, progress)
+            store.set_run_status(run_id, "completed")
         except BaseException:
             store.finish_run(run_id, "interrupted", {k: 0 for k in ("seen", "new", "changed", "unchanged", "failed")},
                              time.perf_counter() - started)
@@ -135,7 +150,10 @@ def _extract(paths: Sequence[str | Path], pipeline: Pipeline, store: Store, run_
     spec = WorkerSpec(config, ctx, load_entrypoints)
     # More workers than tasks would only pay for starting processes (each loads the models).
     task_count = -(-len(todo) // config.batch_size)
-    executor = LocalExecutor(pipeline, spec, max(1, min(config.workers, task_count)))
+    workers = max(1, min(config.workers, task_count))
+    if config.executor == "ray":
+        workers = config.workers  # a runtime's size; the cluster's CPUs bound the tasks in flight
+    executor = make_executor(config.executor, pipeline, spec, workers, config.ray_address)
     for outcomes in executor.map(tasks()):
         store.commit(outcomes, fingerprint, run_id)
         docs = 0
@@ -171,7 +189,7 @@ def _enrich_and_publish(pipeline: Pipeline, store: Store, run_id: str,
         progress.stage("enriching")
         record_tables = {t: s for t, s in pipeline.tables.items() if t != "runs"}
         store.load_tables(db, record_tables)
-        runs = store.runs_table(pipeline.tables["runs"])
+        runs = store.runs_table(pipeline.tables["runs"], completing=run_id)
         db.register("_runs", runs)
         db.execute("CREATE TABLE runs AS SELECT * FROM _runs")
         db.unregister("_runs")

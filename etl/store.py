@@ -121,7 +121,10 @@ class Store:
     def recover(self) -> None:
         """Undo what a killed run left: mark it interrupted, drop parts and versions nobody points to."""
         assert self.db is not None
-        self.db.execute("UPDATE runs SET status = 'interrupted' WHERE status = 'running'")
+        # A run killed after its version was published (before it could say so) did complete.
+        current = self.current_version()
+        self.db.execute("UPDATE runs SET status = CASE WHEN run_id = ? THEN 'completed' ELSE 'interrupted' END "
+                        "WHERE status = 'running'", (current.name if current else "",))
         live = {row[0] for row in self.db.execute("SELECT part FROM parts")}
         for entry in self.parts.iterdir():
             if entry.name not in live:
@@ -333,11 +336,18 @@ class Store:
             (datetime.now(timezone.utc).isoformat(), status, counts["seen"], counts["new"], counts["changed"],
              counts["unchanged"], counts["failed"], seconds, run_id))
 
-    def runs_table(self, schema: pa.Schema) -> pa.Table:
+    def set_run_status(self, run_id: str, status: str) -> None:
+        assert self.db is not None
+        self.db.execute("UPDATE runs SET status = ? WHERE run_id = ?", (status, run_id))
+
+    def runs_table(self, schema: pa.Schema, completing: str | None = None) -> pa.Table:
+        """The runs, oldest first; `completing` (the run about to publish) is shown as completed."""
         assert self.db is not None
         rows = []
         for row in self.db.execute("SELECT * FROM runs ORDER BY started_at"):
             record = dict(zip([d[0] for d in self.db.execute("SELECT * FROM runs LIMIT 0").description], row))
+            if record["run_id"] == completing:
+                record["status"] = "completed"
             record["started_at"] = _ts(record["started_at"])
             record["finished_at"] = _ts(record["finished_at"])
             record["plugins"] = json.loads(record["plugins"] or "[]")

@@ -41,6 +41,9 @@ class SourceTask:
     path: str
     known_sha256: str | None = None
     known_docs: dict[str, KnownDoc] = field(default_factory=dict)
+    #: Only these documents go through clean and extract; the others are parsed and listed in `held`.
+    #: None means all. Used to find the one document of a container that kills its worker process.
+    only: frozenset[str] | None = None
 
 
 @dataclass
@@ -64,6 +67,8 @@ class SourceOutcome:
     docs: list[DocOutcome] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     whole_file_unchanged: bool = False
+    #: Documents parsed but left alone because the task named `only` others (status "held").
+    held: list[DocOutcome] = field(default_factory=list)
 
 
 @dataclass
@@ -304,7 +309,10 @@ def _process_source(pipeline: Pipeline, ctx: WorkContext, writer: BatchWriter, i
         plugin, documents = found
         for doc in documents:
             known = item.known_docs.get(doc.doc_id)
-            if known is not None and _skippable(known, doc.content_sha256, ctx):
+            if item.only is not None and doc.doc_id not in item.only:
+                outcome.held.append(DocOutcome(doc.doc_id, doc.source_uri, doc.content_sha256, "held",
+                                               existed=known is not None))
+            elif known is not None and _skippable(known, doc.content_sha256, ctx):
                 # Unchanged, whether it loaded or failed last time: its rows stay where they are.
                 outcome.unchanged.append(doc.doc_id)
             elif doc.error is not None:
@@ -315,10 +323,14 @@ def _process_source(pipeline: Pipeline, ctx: WorkContext, writer: BatchWriter, i
                 out = DocOutcome(doc.doc_id, doc.source_uri, doc.content_sha256, "ok", existed=known is not None)
                 outcome.docs.append(out)
                 writer.add(doc, out)
+        if not (outcome.docs or outcome.unchanged or outcome.held):
+            # Every file is an article or an error: a container whose records were all skipped is one.
+            raise NoDocuments(f"parser {plugin!r} found no document to load in {path.name!r} "
+                              f"(a container with no record it takes)")
     except Exception as exc:
         if plugin is None:
             plugin = getattr(exc, "etl_plugin", None)
-        produced = len(outcome.docs) + len(outcome.unchanged)
+        produced = len(outcome.docs) + len(outcome.unchanged) + len(outcome.held)
         if produced:
             exc = type(exc)(f"{exc} (after {produced} documents)") if isinstance(exc, DocumentError) else exc
         source_failure(plugin, exc)
@@ -332,3 +344,7 @@ def _skippable(known: KnownDoc, content_sha256: str | None, ctx: WorkContext) ->
 
 class UnreadableFile(DocumentError):
     """The file vanished or cannot be read (permissions)."""
+
+
+class NoDocuments(DocumentError):
+    """The parser took the file but found nothing in it to load."""

@@ -106,6 +106,7 @@ def test_the_wheel_ships_plugins_and_views_and_claims_no_generic_name(tmp_path):
     (wheel,) = dist.glob("*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "etl_plugins/spacy_nlp.py" in names and "etl/sql/source_overview.sql" in names
+    assert {f"etl/templates/plugin/{stage}.py.tmpl" for stage in ("parse", "clean", "extract", "enrich", "load")} <= set(names)
     assert not any(n.startswith("plugins/") or n.startswith("sql/") for n in names)
     tops = {n.split("/")[0] for n in names if not n.split("/")[0].endswith((".dist-info", ".data"))}
     assert tops == {"etl", "etl_plugins"}

@@ -10,6 +10,7 @@ import multiprocessing
 import pickle
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,7 @@ from ..errors import PluginError
 from ..manager import get_plugin_manager
 from ..pipeline import Pipeline
 from ..worker import SourceOutcome, SourceTask, WorkContext, process_task
+from .recovery import Recovery, WorkerDied
 
 
 @dataclass(frozen=True)
@@ -56,26 +58,42 @@ def extra_plugins_of(pipeline: Pipeline) -> tuple[tuple[str, Any], ...]:
 
 _worker_pipeline: Pipeline | None = None
 _worker_ctx: WorkContext | None = None
+_worker_error: Exception | None = None
 
 
 def _init_worker(spec: WorkerSpec) -> None:
-    global _worker_pipeline, _worker_ctx
-    _worker_pipeline = spec.build()
+    # An initializer that raises kills its process, which would pass for a worker death: keep the
+    # error and raise it with the first task instead, so that the run stops with it.
+    global _worker_pipeline, _worker_ctx, _worker_error
+    try:
+        _worker_pipeline = spec.build()
+    except Exception as exc:
+        _worker_error = exc
     _worker_ctx = spec.ctx
 
 
 def _run_in_worker(task: list[SourceTask]) -> list[SourceOutcome]:
+    if _worker_error is not None:
+        raise _worker_error
     assert _worker_pipeline is not None and _worker_ctx is not None
     return process_task(_worker_pipeline, _worker_ctx, task)
 
 
 class LocalExecutor:
-    """`workers` processes on this machine; with one worker, everything runs in this process."""
+    """`workers` processes on this machine; with one worker, everything runs in this process.
+
+    A worker process that dies breaks the whole pool: every task in flight fails with it. The pool
+    is replaced and those tasks are re-run by `Recovery`, one source at a time, so only what kills a
+    worker when alone is charged (with one worker there is no other process to lose: a crash ends the
+    run, and the next run picks up where it stopped).
+    """
 
     def __init__(self, pipeline: Pipeline, spec: WorkerSpec, workers: int) -> None:
         self.pipeline = pipeline
         self.spec = spec
         self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+        self._spec = spec
 
     def map(self, tasks: Iterable[list[SourceTask]]) -> Iterator[list[SourceOutcome]]:
         if self.workers == 1:
@@ -84,12 +102,13 @@ class LocalExecutor:
             return
         spec = WorkerSpec(self.spec.config, self.spec.ctx, self.spec.load_entrypoints,
                           extra_plugins_of(self.pipeline))
-        context = multiprocessing.get_context("spawn")
+        self._spec = spec
+        recovery = Recovery(self.pipeline, spec.ctx, self._run_alone,
+                            "killed, out of memory, or a crash in native code")
         # A bounded number of tasks in flight keeps memory flat however many sources there are.
         limit = self.workers * 2
-        with ProcessPoolExecutor(self.workers, mp_context=context, initializer=_init_worker,
-                                 initargs=(spec,)) as pool:
-            pending: set[Future[list[SourceOutcome]]] = set()
+        try:
+            pending: dict[Future[list[SourceOutcome]], list[SourceTask]] = {}
             iterator = iter(tasks)
             exhausted = False
             while pending or not exhausted:
@@ -98,9 +117,52 @@ class LocalExecutor:
                     if task is None:
                         exhausted = True
                     else:
-                        pending.add(pool.submit(_run_in_worker, task))
+                        pending[self._submit(task)] = task
                 if not pending:
                     break
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                suspects = []
                 for future in done:
-                    yield future.result()
+                    task = pending.pop(future)
+                    if _broke(future):
+                        suspects.append(task)
+                    else:
+                        yield future.result()
+                if suspects:
+                    # Every task still in flight went down with the pool (or will): collect them all.
+                    wait(pending)
+                    for future, task in pending.items():
+                        if _broke(future):
+                            suspects.append(task)
+                        else:
+                            yield future.result()
+                    pending = {}
+                    self._shutdown()
+                    for task in suspects:
+                        yield recovery.rerun(task)
+        finally:
+            self._shutdown()
+
+    def _submit(self, task: list[SourceTask]) -> Future[list[SourceOutcome]]:
+        if self._pool is None:
+            context = multiprocessing.get_context("spawn")
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_init_worker,
+                                             initargs=(self._spec,))
+        return self._pool.submit(_run_in_worker, task)
+
+    def _run_alone(self, task: list[SourceTask]) -> list[SourceOutcome]:
+        try:
+            return self._submit(task).result()
+        except BrokenProcessPool as exc:
+            self._shutdown()
+            raise WorkerDied(str(exc)) from exc
+
+    def _shutdown(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+def _broke(future: Future[Any]) -> bool:
+    """Whether a finished task failed because its worker pool broke (a worker died)."""
+    return isinstance(future.exception(), BrokenProcessPool)
