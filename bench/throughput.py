@@ -94,6 +94,9 @@ def main() -> None:
         print(f"etl run again, nothing changed:     {again['wall']:7.1f} s  "
               f"({again['wall'] / first['wall']:.1%} of the first; "
               f"{again['documents']['unchanged']} unchanged)")
+        timings = first.get("timings", {})
+        print(f"  of which: parse/clean/extract {timings.get('extract', '?')} s, enrich {timings.get('enrich', '?')} s, "
+              f"publish {timings.get('publish', '?')} s")
         memory = first.get("peak_rss_mb", {})
         print(f"peak RSS: main process {memory.get('main', '?')} MB, largest worker {memory.get('workers', '?')} MB")
 

@@ -55,11 +55,13 @@ class RunSummary:
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
     peak_rss_mb: dict[str, float] = field(default_factory=peak_rss_mb)
+    #: Seconds spent in parse/clean/extract (with compaction), in enrich plugins, and publishing.
+    timings: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {"run_id": self.run_id, "out": self.out, "status": self.status, "documents": self.documents,
                 "rows": self.rows, "errors": self.errors, "seconds": round(self.seconds, 3),
-                "warnings": self.warnings, "peak_rss_mb": self.peak_rss_mb}
+                "warnings": self.warnings, "peak_rss_mb": self.peak_rss_mb, "timings": self.timings}
 
 
 def new_run_id(now: datetime) -> str:
@@ -96,10 +98,11 @@ def run(paths: Sequence[str | Path], config: Config, *, pm: PluginManager | None
             progress.stage("compacting")
             record_tables = {t: s for t, s in pipeline.tables.items() if t != "runs"}
             store.compact(record_tables, run_id)
+            timings = {"extract": round(time.perf_counter() - started, 3)}
             # Still "running" in the manifest until published (a kill in enrich or load leaves it
             # interrupted); the published runs table already shows it completed.
             store.finish_run(run_id, "running", counts, time.perf_counter() - started)
-            rows, run_errors = _enrich_and_publish(pipeline, store, run_id, progress)
+            rows, run_errors = _enrich_and_publish(pipeline, store, run_id, progress, timings)
             store.set_run_status(run_id, "completed")
         except BaseException:
             store.finish_run(run_id, "interrupted", {k: 0 for k in ("seen", "new", "changed", "unchanged", "failed")},
@@ -107,7 +110,7 @@ def run(paths: Sequence[str | Path], config: Config, *, pm: PluginManager | None
             raise
     return RunSummary(run_id=run_id, out=str(Path(config.out).absolute()), status="completed", documents=counts,
                       rows=rows, errors=rows.get("errors", 0), seconds=time.perf_counter() - started,
-                      warnings=warnings + run_errors)
+                      warnings=warnings + run_errors, timings=timings)
 
 
 def _extract(paths: Sequence[str | Path], pipeline: Pipeline, store: Store, run_id: str, fingerprint: str,
@@ -177,7 +180,7 @@ def _count(outcome: SourceOutcome, store: Store, counts: dict[str, int]) -> int:
 
 
 def _enrich_and_publish(pipeline: Pipeline, store: Store, run_id: str,
-                        progress: Progress) -> tuple[dict[str, int], list[str]]:
+                        progress: Progress, timings: dict[str, float]) -> tuple[dict[str, int], list[str]]:
     config = pipeline.config
     work = store.state / "work"
     shutil.rmtree(work, ignore_errors=True)
@@ -187,6 +190,7 @@ def _enrich_and_publish(pipeline: Pipeline, store: Store, run_id: str,
         db.execute("SET TimeZone = 'UTC'")
         db.execute(f"SET temp_directory = '{work / 'spill'}'")
         progress.stage("enriching")
+        enrich_started = time.perf_counter()
         record_tables = {t: s for t, s in pipeline.tables.items() if t != "runs"}
         store.load_tables(db, record_tables)
         runs = store.runs_table(pipeline.tables["runs"], completing=run_id)
@@ -201,7 +205,9 @@ def _enrich_and_publish(pipeline: Pipeline, store: Store, run_id: str,
                 warnings.append(f"enrich plugin {step.plugin!r} failed: {message}")
                 db.execute("INSERT INTO errors (run_id, stage, plugin, error_type, message, \"at\") "
                            "VALUES (?, 'enrich', ?, ?, ?, now())", [run_id, step.plugin, type(exc).__name__, str(exc)])
+        timings["enrich"] = round(time.perf_counter() - enrich_started, 3)
         progress.stage("publishing")
+        publish_started = time.perf_counter()
         version_dir = store.new_version_dir(run_id)
         context = RunContext(run_id=run_id, out=store.out, staging_dir=version_dir,
                              tables=dict(pipeline.tables), views=dict(pipeline.views))
@@ -218,5 +224,6 @@ def _enrich_and_publish(pipeline: Pipeline, store: Store, run_id: str,
             raise
         rows = {t: db.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in pipeline.tables}
     store.publish(version_dir)
+    timings["publish"] = round(time.perf_counter() - publish_started, 3)
     shutil.rmtree(work, ignore_errors=True)
     return rows, warnings
