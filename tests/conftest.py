@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import re
+
 import pyarrow.parquet as pq
 import pytest
+
+from etl import hookimpl
 
 from etl.config import Config
 from etl.run import run
@@ -63,3 +67,22 @@ def shared_dir():
     if not SHARED.is_dir():
         pytest.skip("../shared is not beside this checkout")
     return SHARED
+
+
+class StandInHtml:
+    """A tiny HTML parser for container tests: <title> is the title, each <p> a body paragraph.
+
+    It takes every text/html source first, so container tests do not depend on the real parser.
+    """
+
+    @hookimpl(tryfirst=True)
+    def etl_parse(self, source, config):
+        if source.media_type != "text/html":
+            return None
+        html = source.read_bytes().decode("utf-8")
+        doc = source.document(media_type="text/html")
+        if title := re.search(r"<title>(.*?)</title>", html, re.S):
+            doc.title = title.group(1).strip()
+        for paragraph in re.findall(r"<p>(.*?)</p>", html, re.S):
+            doc.add_segment(paragraph.strip(), "body", "stand-in-html")
+        return [doc]

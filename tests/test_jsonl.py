@@ -7,36 +7,18 @@ parser, so the tests do not depend on the real HTML parser or on spaCy.
 from __future__ import annotations
 
 import hashlib
-import re
 import shutil
 from datetime import datetime, timezone
 
 import pytest
-from conftest import DATA, rows, run_pipeline
+from conftest import DATA, StandInHtml, rows, run_pipeline
 
-from etl import hookimpl
 from etl.manager import get_plugin_manager
 from etl.sources import Source
 from etl_plugins import jsonl
 
 JSONL_DATA = DATA / "jsonl"
 ONLY_PARSE = {"stages": {"parse": ("stand-in-html", "jsonl"), "clean": (), "extract": ()}}
-
-
-class StandInHtml:
-    """Takes every text/html source: <title> is the title, each <p> a body paragraph."""
-
-    @hookimpl(tryfirst=True)
-    def etl_parse(self, source, config):
-        if source.media_type != "text/html":
-            return None
-        html = source.read_bytes().decode("utf-8")
-        doc = source.document(media_type="text/html")
-        if title := re.search(r"<title>(.*?)</title>", html, re.S):
-            doc.title = title.group(1).strip()
-        for paragraph in re.findall(r"<p>(.*?)</p>", html, re.S):
-            doc.add_segment(paragraph.strip(), "body", "stand-in-html")
-        return [doc]
 
 
 def manager():

@@ -8,38 +8,20 @@ from __future__ import annotations
 
 import gzip
 import io
-import re
 from datetime import datetime, timezone
 
 import pytest
-from conftest import rows, run_pipeline
+from conftest import StandInHtml, rows, run_pipeline
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from etl import hookimpl
 from etl.manager import get_plugin_manager
 from etl.sources import Source
 from etl_plugins import warc
 
 ONLY_PARSE = {"stages": {"parse": ("stand-in-html", "warc"), "clean": (), "extract": ()}}
 WHEN = "2025-12-11T08:30:00Z"
-
-
-class StandInHtml:
-    """Takes every text/html source: <title> is the title, each <p> a body paragraph."""
-
-    @hookimpl(tryfirst=True)
-    def etl_parse(self, source, config):
-        if source.media_type != "text/html":
-            return None
-        html = source.read_bytes().decode("utf-8")
-        doc = source.document(media_type="text/html")
-        if title := re.search(r"<title>(.*?)</title>", html, re.S):
-            doc.title = title.group(1).strip()
-        for paragraph in re.findall(r"<p>(.*?)</p>", html, re.S):
-            doc.add_segment(paragraph.strip(), "body", "stand-in-html")
-        return [doc]
 
 
 def manager():
