@@ -126,7 +126,12 @@ class Source:
 
     def check_record_size(self, raw: bytes) -> None:
         if len(raw) > self.max_document_bytes:
-            raise DocumentTooLarge(_too_large(len(raw), self.max_document_bytes))
+            raise self.too_large(len(raw))
+
+    def too_large(self, size: int | str) -> DocumentTooLarge:
+        """The error for a record over the limit, when its size is known without holding it whole:
+        a byte count, or words such as "over 10,485,760 bytes decompressed"."""
+        return DocumentTooLarge(_too_large(size, self.max_document_bytes))
 
     def parse_record(self, *, index: int, raw: bytes, media_type: str, **fields: Any) -> Iterator[Document]:
         """Parse the n-th record of a container with whichever installed parser takes `media_type`.
@@ -154,8 +159,9 @@ class Source:
             yield doc
 
 
-def _too_large(size: int, limit: int) -> str:
-    return (f"document is {size:,} bytes, over the limit of {limit:,} bytes; "
+def _too_large(size: int | str, limit: int) -> str:
+    amount = f"{size:,} bytes" if isinstance(size, int) else size
+    return (f"document is {amount}, over the limit of {limit:,} bytes; "
             f"raise `max_document_bytes` in the config to accept it")
 
 

@@ -105,7 +105,7 @@ def line_records(source) -> Iterator[tuple[int, bytes, Any]]:
                 continue
             seen_any = True
             if size > limit:
-                yield index, raw, _too_large(source, raw, size)
+                yield index, raw, source.too_large(size)
                 continue
             try:
                 yield index, raw, json.loads(raw)
@@ -123,16 +123,6 @@ def _bounded_lines(handle, limit: int) -> Iterator[tuple[bytes, int]]:
             size += len(tail)
         ending = len(tail) - len(tail.rstrip(b"\r\n"))
         yield head.rstrip(b"\r\n"), size - ending
-
-
-def _too_large(source, head: bytes, size: int) -> DocumentError:
-    try:
-        source.check_record_size(head)
-    except DocumentError as exc:
-        # The host's error type, with the record's real size rather than the cut line's.
-        return type(exc)(f"record is {size:,} bytes, over the limit of {source.max_document_bytes:,} bytes; "
-                         f"raise `max_document_bytes` in the config to accept it")
-    return DocumentError(f"record is {size:,} bytes, over the limit")
 
 
 def json_lines_in_disguise(source) -> bool:

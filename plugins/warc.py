@@ -152,7 +152,7 @@ def read_page(source, index: int, record):
     limit = source.max_document_bytes
     payload, size = read_block(record, limit + 1)
     if size > limit:
-        return source.failed(index=index, raw=payload, error=_too_large(source, payload, f"{size:,} bytes"))
+        return source.failed(index=index, raw=payload, error=source.too_large(size))
     # Only the block digest: payload digests of chunked responses disagree between writers.
     corrupt = [p for p in record.digest_checker.problems if p.startswith("block digest failed")]
     if corrupt:
@@ -164,7 +164,7 @@ def read_page(source, index: int, record):
         return source.failed(index=index, raw=payload, error=DocumentError(
             f"WARC record #{index}: cannot decode the HTTP body: {exc}"))
     if len(body) > limit:
-        too_large = _too_large(source, body, f"over {limit:,} bytes decompressed")
+        too_large = source.too_large(f"over {limit:,} bytes decompressed")
         return source.failed(index=index, raw=payload, error=too_large)
     if html_type(record) is None and not body.lstrip()[:20].lower().startswith(HTML_START):
         return None
@@ -236,13 +236,3 @@ def parse_warc_date(value: str | None) -> datetime | None:
     except (ValueError, OverflowError):
         return None
     return when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when.astimezone(timezone.utc)
-
-
-def _too_large(source, head: bytes, size: str) -> DocumentError:
-    try:
-        source.check_record_size(head)
-    except DocumentError as exc:
-        # The host's error type, with the record's real size rather than that of the part that was read.
-        return type(exc)(f"the page is {size}, over the limit of {source.max_document_bytes:,} bytes; "
-                         f"raise `max_document_bytes` in the config to accept it")
-    return DocumentError(f"the page is {size}, over the limit")

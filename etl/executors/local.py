@@ -19,7 +19,7 @@ from ..errors import PluginError
 from ..manager import get_plugin_manager
 from ..pipeline import Pipeline
 from ..worker import SourceOutcome, SourceTask, WorkContext, process_task
-from .recovery import Recovery, WorkerDied
+from .recovery import Recovery, WorkerDied, top_up
 
 
 @dataclass(frozen=True)
@@ -105,19 +105,14 @@ class LocalExecutor:
         self._spec = spec
         recovery = Recovery(self.pipeline, spec.ctx, self._run_alone,
                             "killed, out of memory, or a crash in native code")
-        # A bounded number of tasks in flight keeps memory flat however many sources there are.
         limit = self.workers * 2
         try:
             pending: dict[Future[list[SourceOutcome]], list[SourceTask]] = {}
             iterator = iter(tasks)
             exhausted = False
             while pending or not exhausted:
-                while not exhausted and len(pending) < limit:
-                    task = next(iterator, None)
-                    if task is None:
-                        exhausted = True
-                    else:
-                        pending[self._submit(task)] = task
+                if not exhausted:
+                    exhausted = top_up(pending, iterator, limit, self._submit)
                 if not pending:
                     break
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)

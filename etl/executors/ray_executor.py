@@ -26,7 +26,7 @@ from ..manager import DISABLE_AUTOLOAD_ENV
 from ..pipeline import Pipeline
 from ..worker import SourceOutcome, SourceTask, process_task
 from .local import WorkerSpec, extra_plugins_of
-from .recovery import Recovery, WorkerDied
+from .recovery import Recovery, WorkerDied, top_up
 
 INSTALL_HINT = "pip install 'newsetl[ray]'"
 
@@ -93,17 +93,12 @@ class RayExecutor:
 
             recovery = Recovery(self.pipeline, spec.ctx, run_alone,
                                 "the Ray worker was killed, ran out of memory, or crashed in native code")
-            # A bounded number of tasks in flight keeps memory flat however many sources there are.
             limit = 2 * max(1, int(ray.cluster_resources().get("CPU", self.workers)))
             pending[remote.remote(spec_ref, first)] = first
             exhausted = False
             while pending or not exhausted:
-                while not exhausted and len(pending) < limit:
-                    task = next(iterator, None)
-                    if task is None:
-                        exhausted = True
-                    else:
-                        pending[remote.remote(spec_ref, task)] = task
+                if not exhausted:
+                    exhausted = top_up(pending, iterator, limit, lambda task: remote.remote(spec_ref, task))
                 if not pending:
                     break
                 ready, _ = ray.wait(list(pending), num_returns=1)

@@ -15,9 +15,10 @@ and return its outcomes, or raise `WorkerDied` if the worker died under it.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from ..errors import DocumentError
 from ..model import doc_id_for
@@ -120,3 +121,16 @@ def _sha256_of(path: Path) -> str:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def top_up(pending: dict, tasks: Iterator, limit: int, submit: Callable[[Any], Any]) -> bool:
+    """Submit tasks until `limit` are in flight; return True once `tasks` is exhausted.
+
+    A bounded number of tasks in flight keeps memory flat however many sources there are.
+    """
+    while len(pending) < limit:
+        task = next(tasks, None)
+        if task is None:
+            return True
+        pending[submit(task)] = task
+    return False
