@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import http.server
+import os
 import re
+import subprocess
+import sys
 
 import pyarrow.parquet as pq
 import pytest
@@ -86,3 +90,29 @@ class StandInHtml:
         for paragraph in re.findall(r"<p>(.*?)</p>", html, re.S):
             doc.add_segment(paragraph.strip(), "body", "stand-in-html")
         return [doc]
+
+
+def etl(*args, cwd, env=None, check=True):
+    """`python -m etl ARGS` as a real subprocess, installed plugins off; fails loudly when `check`."""
+    environment = dict(os.environ, ETL_DISABLE_PLUGIN_AUTOLOAD="1", **(env or {}))
+    result = subprocess.run([sys.executable, "-m", "etl", *map(str, args)], cwd=cwd, env=environment,
+                            capture_output=True, text=True, timeout=600)
+    if check and result.returncode != 0:
+        raise AssertionError(f"etl {args} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+class NetworkRecorder(http.server.BaseHTTPRequestHandler):
+    """A local HTTP server's handler that records every request, for tests proving none is made."""
+
+    requests: list[str] = []
+
+    def do_GET(self):  # noqa: N802 - the name http.server calls
+        self.requests.append(self.path)
+        body = b'<!ENTITY leaked "FETCHED-FROM-NETWORK">' if self.path.endswith(".dtd") else b"FETCHED-FROM-NETWORK"
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass

@@ -8,10 +8,7 @@ own process when told to by an environment variable or a marker in a document.
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 
 import duckdb
 import pyarrow.parquet as pq
@@ -21,7 +18,7 @@ from click.testing import CliRunner
 from etl.cli import cli
 from etl.model import doc_id_for
 
-from conftest import SEEDS, read_table, rows
+from conftest import SEEDS, etl, read_table, rows
 
 # Without spaCy and the plugins that need it, a process starts in about a second.
 NO_SPACY = ("--disable", "spacy", "--disable", "entities", "--disable", "claims", "--disable", "figures")
@@ -66,15 +63,6 @@ def etl_load(db, config):
             raise RuntimeError("the parquet loader has not written anything yet")
         die()
 '''
-
-
-def etl(*args, cwd, env=None, check=True):
-    environment = dict(os.environ, ETL_DISABLE_PLUGIN_AUTOLOAD="1", **(env or {}))
-    result = subprocess.run([sys.executable, "-m", "etl", *map(str, args)], cwd=cwd, env=environment,
-                            capture_output=True, text=True, timeout=600)
-    if check and result.returncode != 0:
-        raise AssertionError(f"etl {args} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
-    return result
 
 
 @pytest.fixture

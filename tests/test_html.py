@@ -13,7 +13,7 @@ import pytest
 import etl_plugins.html as html
 from etl.manager import get_plugin_manager
 
-from conftest import DATA, rows, run_pipeline
+from conftest import DATA, NetworkRecorder, rows, run_pipeline
 
 PAGES = DATA / "html"
 NO_NLP = ("spacy", "entities")
@@ -165,25 +165,11 @@ def test_every_page_is_an_article_or_an_error_row(tmp_path):
     assert articles | errors == {path.name for path in PAGES.iterdir()}
 
 
-class _Recorder(http.server.BaseHTTPRequestHandler):
-    requests: list[str] = []
-
-    def do_GET(self):  # noqa: N802 - the name http.server calls
-        self.requests.append(self.path)
-        body = b'<!ENTITY leaked "FETCHED-FROM-NETWORK">' if self.path.endswith(".dtd") else b"FETCHED-FROM-NETWORK"
-        self.send_response(200)
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
 def test_parsing_fetches_nothing(tmp_path, monkeypatch):
     """External DTD, entities, XInclude and linked resources: no request reaches a live local server,
     no socket connects, and a local file named by an entity is not read into the text."""
-    server = http.server.HTTPServer(("127.0.0.1", 0), _Recorder)
-    _Recorder.requests = []
+    server = http.server.HTTPServer(("127.0.0.1", 0), NetworkRecorder)
+    NetworkRecorder.requests = []
     threading.Thread(target=server.serve_forever, daemon=True).start()
     secret = tmp_path / "secret.txt"
     secret.write_text("LOCAL-SECRET-CONTENT")
@@ -208,7 +194,7 @@ def test_parsing_fetches_nothing(tmp_path, monkeypatch):
         monkeypatch.undo()
         server.shutdown()
         server.server_close()
-    assert _Recorder.requests == []
+    assert NetworkRecorder.requests == []
     assert attempts == []
     article = article_of(out, "external_entities.html")
     assert "The town council voted on Wednesday to build protected cycle lanes" in article["text"]

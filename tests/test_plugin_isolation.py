@@ -18,7 +18,7 @@ from etl.errors import PluginError
 from etl.manager import get_plugin_manager
 from etl.pipeline import log as trace_log
 
-from conftest import rows, run_pipeline
+from conftest import run_pipeline
 
 FAST = "[stages]\nextract = []\n"  # no spaCy: these tests are about the host, not the extraction
 

@@ -14,18 +14,9 @@ import zipfile
 import duckdb
 import pytest
 
-from conftest import REPO, SEEDS, read_table, rows
+from conftest import REPO, SEEDS, etl, read_table, rows
 
 pytestmark = pytest.mark.slow
-
-
-def etl(*args, cwd, env=None, check=True):
-    environment = dict(os.environ, ETL_DISABLE_PLUGIN_AUTOLOAD="1", **(env or {}))
-    result = subprocess.run([sys.executable, "-m", "etl", *map(str, args)], cwd=cwd, env=environment,
-                            capture_output=True, text=True, timeout=600)
-    if check and result.returncode != 0:
-        raise AssertionError(f"etl {args} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
-    return result
 
 
 def without_run_ids(table):

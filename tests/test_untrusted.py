@@ -17,24 +17,10 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from conftest import DATA, rows, run_pipeline
+from conftest import DATA, NetworkRecorder, rows, run_pipeline
 
 # Parsing is what reads hostile bytes; spaCy and the extract plugins only see the text it produced.
 PARSE_ONLY = {"stages": {"extract": (), "enrich": ()}}
-
-
-class Recorder(http.server.BaseHTTPRequestHandler):
-    requests: list[str] = []
-
-    def do_GET(self):  # noqa: N802 - the name http.server calls
-        self.requests.append(self.path)
-        body = b'<!ENTITY leaked "FETCHED-FROM-NETWORK">' if self.path.endswith(".dtd") else b"FETCHED-FROM-NETWORK"
-        self.send_response(200)
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
 
 
 def warc_file(path: Path, pages: list[tuple[str, bytes]], filename: str = "crawl.warc.gz") -> None:
@@ -50,8 +36,8 @@ def warc_file(path: Path, pages: list[tuple[str, bytes]], filename: str = "crawl
 
 
 def test_parsing_html_xhtml_jsonl_and_warc_fetches_nothing(tmp_path, monkeypatch):
-    server = http.server.HTTPServer(("127.0.0.1", 0), Recorder)
-    Recorder.requests = []
+    server = http.server.HTTPServer(("127.0.0.1", 0), NetworkRecorder)
+    NetworkRecorder.requests = []
     threading.Thread(target=server.serve_forever, daemon=True).start()
     address = f"http://127.0.0.1:{server.server_port}"
     secret = tmp_path / "secret.txt"
@@ -87,7 +73,7 @@ def test_parsing_html_xhtml_jsonl_and_warc_fetches_nothing(tmp_path, monkeypatch
         monkeypatch.undo()
         server.shutdown()
         server.server_close()
-    assert Recorder.requests == [] and attempts == []
+    assert NetworkRecorder.requests == [] and attempts == []
     articles = rows(out, "articles")
     names = sorted(a["source_uri"].rsplit("/", 1)[1] for a in articles)
     # crawl.warc.gz#3 is a `response` to a file: URI, which carries no HTTP headers: not a page, skipped.
