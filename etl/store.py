@@ -314,10 +314,13 @@ class Store:
                      if (self.parts / p / f"{table}.parquet").exists()]
             if files:
                 columns = ", ".join(f't."{c}"' for c in schema.names)
+                # Part names are random, so rows are put in one canonical order: enrich and the published
+                # files come out the same whichever batches and workers the documents went through.
                 con.execute(
                     f'INSERT INTO "{table}" SELECT {columns} FROM read_parquet(?, filename = true, '
-                    f"union_by_name = true) t SEMI JOIN _live_docs l ON t.doc_id = l.doc_id "
-                    f"AND t.filename = l.dir || '/{table}.parquet'", [files])
+                    f"file_row_number = true, union_by_name = true) t SEMI JOIN _live_docs l "
+                    f"ON t.doc_id = l.doc_id AND t.filename = l.dir || '/{table}.parquet' "
+                    f"ORDER BY t.doc_id, t.file_row_number", [files])
         con.unregister("_live_docs")
 
     # --- runs -----------------------------------------------------------------------------------

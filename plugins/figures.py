@@ -250,8 +250,7 @@ def population_context(parsed, i: int) -> bool:
 # --- enrich: what each figure is about ------------------------------------------------------------
 
 
-
-@hookimpl
+@hookimpl(trylast=True)  # after entity linking, so that a figure points at the linked entity
 def etl_enrich(db, config):
     """Fill `about_entity_id`: the place named nearest before the figure in its sentence ("Siversk,
     home to around 11,000 residents"), else the nearest after it; a count of people with no place in
@@ -274,13 +273,14 @@ def etl_enrich(db, config):
                 JOIN articles a ON a.doc_id = f.doc_id
             ), nearest AS (
                 SELECT fs.doc_id, fs.start,
-                       arg_min(p.entity, CASE WHEN p."end" <= fs.start THEN fs.start - p."end"
-                                              ELSE 100000 + p.start - fs."end" END) AS entity
+                       arg_min(p.entity, (CASE WHEN p."end" <= fs.start THEN fs.start - p."end"
+                                               ELSE 100000 + p.start - fs."end" END, p.start, p.entity)) AS entity
                 FROM figure_sentences fs JOIN places p ON p.doc_id = fs.doc_id AND p.sentence = fs.sentence
                 GROUP BY fs.doc_id, fs.start
             ), main_place AS (
-                SELECT doc_id, arg_max(entity, n) AS entity
-                FROM (SELECT doc_id, entity, count(*) AS n FROM places GROUP BY ALL) GROUP BY doc_id
+                SELECT doc_id, arg_max(entity, (n, -first)) AS entity
+                FROM (SELECT doc_id, entity, count(*) AS n, min(start) AS first FROM places GROUP BY ALL)
+                GROUP BY doc_id
             )
             SELECT f.doc_id, f.start,
                    CASE WHEN fs.anaphoric AND f.counts IN ('residents', 'people', 'inhabitants', 'population')

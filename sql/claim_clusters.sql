@@ -11,10 +11,10 @@ WITH c AS (
 SELECT
     cluster_id,
     -- The shortest assertion that names something (a capital letter past the first word), else any.
-    coalesce(arg_min(content, length(content)) FILTER (WHERE stance = 'assert' AND length(content) >= 25
+    coalesce(arg_min(content, (length(content), content)) FILTER (WHERE stance = 'assert' AND length(content) >= 25
                                                      AND regexp_matches(content, '\s[A-Z]')),
-             arg_min(content, length(content)) FILTER (WHERE stance = 'assert'),
-             arg_min(content, length(content))) AS representative,
+             arg_min(content, (length(content), content)) FILTER (WHERE stance = 'assert'),
+             arg_min(content, (length(content), content))) AS representative,
     count(*) AS claims,
     count(DISTINCT doc_id) AS documents,
     list(DISTINCT speaker_name) FILTER (WHERE stance = 'assert') AS asserted_by,

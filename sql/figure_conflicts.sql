@@ -11,8 +11,10 @@ WITH f AS (
     WHERE f.about_entity_id IS NOT NULL
 ), per_value AS (
     SELECT about_entity_id, about, measure, quantity, unit,
-           list(DISTINCT text) AS written_as,
-           list(DISTINCT document) AS documents,
+           list_sort(list(DISTINCT text)) AS written_as,
+           list_sort(list(DISTINCT document)) AS documents,
+           list({'doc_id': doc_id, 'start': start, 'end': "end", 'text': text, 'article': document}
+                ORDER BY doc_id, start) AS mentions,
            count(DISTINCT dup_group) AS sources
     FROM f
     GROUP BY ALL
@@ -22,7 +24,8 @@ SELECT
     measure,
     unit,
     count(*) AS distinct_values,
-    list({'quantity': quantity, 'written_as': written_as, 'sources': sources, 'documents': documents}
+    list({'quantity': quantity, 'written_as': written_as, 'sources': sources, 'documents': documents,
+               'mentions': mentions}
          ORDER BY sources DESC, quantity) AS values,
     sum(sources) AS sources,
     about_entity_id

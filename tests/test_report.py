@@ -1,0 +1,279 @@
+"""`etl report`: the seeds' report read through its HTML structure, then opened in headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+import lxml.html
+import pytest
+from click.testing import CliRunner
+
+from etl.cli import cli
+
+from conftest import run_pipeline
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+HOSTILE_TITLE = '<img src=x onerror="window.__pwned=1">Bridge closed'
+HOSTILE_PUBLISHER = "<script>window.__pwned=2</script>Daily"
+HOSTILE_SENTENCE = "Mayor John Smith said on March 3, 2025 that the bridge </script><script>window.__pwned=3</script> was closed."
+
+
+def make_report(out: Path, target: Path) -> Path:
+    result = CliRunner().invoke(cli, ["report", "--out", str(out), "--file", str(target)])
+    assert result.exit_code == 0, result.output
+    assert str(target) in result.output
+    return target
+
+
+def query(out: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(out / "etl.duckdb"), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def embedded(root) -> dict:
+    return json.loads(root.get_element_by_id("report-data").text)
+
+
+@pytest.fixture(scope="module")
+def seeds_report(seeds_out, tmp_path_factory):
+    path = make_report(seeds_out, tmp_path_factory.mktemp("report") / "report.html")
+    return path, lxml.html.parse(str(path)).getroot()
+
+
+@pytest.fixture(scope="module")
+def hostile_out(tmp_path_factory):
+    corpus = tmp_path_factory.mktemp("hostile")
+    record = {"title": HOSTILE_TITLE, "publisher": HOSTILE_PUBLISHER, "published_at": "2025-03-04",
+              "text": HOSTILE_SENTENCE + " Traffic was diverted through the old town for the whole week."}
+    (corpus / "feed.jsonl").write_text(json.dumps(record) + "\n")
+    out = corpus / "etl-out"
+    run_pipeline(corpus, out)
+    return out
+
+
+# --- the page, read as HTML --------------------------------------------------------------------------
+
+
+def test_the_page_is_self_contained(seeds_report):
+    path, root = seeds_report
+    assert not root.xpath("//link | //script[@src] | //img | //iframe | //object | //embed")
+    assert not root.xpath("//@src"), "nothing is loaded from anywhere"
+    policy = root.xpath("//meta[@http-equiv='Content-Security-Policy']/@content")[0]
+    assert "default-src 'none'" in policy and "script-src 'sha256-" in policy
+    assert [s.get("type") for s in root.xpath("//script")] == ["application/json", None]
+    assert root.xpath("//style") and path.stat().st_size < 1_000_000
+
+
+def test_contradictions_come_first_and_count_copies_of_one_report_once(seeds_report, seeds_out):
+    _, root = seeds_report
+    sections = [s.get("id") for s in root.xpath("//main/section")]
+    assert sections[0] == "contradictions"
+    assert set(sections) >= {"timeline", "entities", "sources", "figures", "errors"}
+    expected = query(seeds_out, "SELECT cluster_id, asserting_sources, denying_sources FROM contradictions")
+    disputes = root.xpath("//article[@class='dispute']")
+    assert [d.get("data-cluster") for d in disputes] == [c for c, _, _ in expected]
+    for dispute, (_, asserting, denying) in zip(disputes, expected):
+        # One entry per independent report: copies (002 rewrites 004) sit under one entry.
+        assert len(dispute.xpath(".//div[contains(@class,'assert')]//li[@class='claim']")) == asserting
+        assert len(dispute.xpath(".//div[contains(@class,'deny')]//li[@class='claim']")) == denying
+    capture = disputes[0]
+    assert "Siversk" in capture.findtext("h3")
+    speakers = lambda side: {s.text for s in capture.xpath(f".//div[contains(@class,'{side}')]//span[@class='speaker']")}
+    assert any("Russia" in s or "Moscow" in s for s in speakers("assert"))
+    assert any("Ukrain" in s or "Butolin" in s for s in speakers("deny"))
+    copies = capture.xpath(".//p[@class='copies']//a")
+    assert any("Russia Says Captured Siversk" in a.text or "Russia Declares" in a.text for a in copies)
+
+
+def test_every_link_points_at_its_span_in_an_embedded_article(seeds_report, seeds_out):
+    _, root = seeds_report
+    articles = embedded(root)["articles"]
+    texts = dict(query(seeds_out, "SELECT coalesce(title, regexp_extract(source_uri, '[^/]*$')), text FROM articles"))
+    links = root.xpath("//a[@class='ref']")
+    assert len(links) > 20
+    for link in links:
+        article = articles[int(link.get("data-doc"))]
+        start, end = int(link.get("data-start")), int(link.get("data-end"))
+        assert link.get("href") == f"#article-{link.get('data-doc')}-{start}-{end}"
+        offset, text = next((o, t) for o, t in article["parts"] if o <= start and end <= o + len(t))
+        assert text[start - offset:end - offset] == texts[article["title"]][start:end]
+    # The marked span of a quoted sentence is the claim's own text, taken from the article.
+    claim = root.xpath("//li[@class='claim']")[0]
+    link = claim.xpath(".//p[@class='who']/a")[0]
+    article = articles[int(link.get("data-doc"))]
+    assert claim.findtext("blockquote/mark") == texts[article["title"]][int(link.get("data-start")):int(link.get("data-end"))]
+
+
+def test_entities_sources_figures_and_errors(seeds_report):
+    _, root = seeds_report
+    groups = {g.findtext("h3"): g for g in root.xpath("//section[@id='entities']//div[@class='group']")}
+    people = {row.findtext("td/a"): row.findtext("td[@class='aliases']") for row in groups["People"].xpath(".//tbody/tr")}
+    assert "Putin" in people["Vladimir Putin"] and "Valery Gerasimov" in people
+    places = [row.findtext("td/a") for row in groups["Places"].xpath(".//tbody/tr")]
+    assert "Siversk" in places[:3] and "Kramatorsk" in places
+    matrix = root.xpath("//table[@class='matrix']")[0]
+    header = [th.findtext("span") for th in matrix.xpath("thead/tr/th")[1:]]
+    assert "Siversk" in header and "Vladimir Putin" in header
+    siversk = matrix.xpath(f"tbody/tr[{header.index('Siversk') + 1}]/td")
+    assert int(siversk[header.index("Vladimir Putin")].text) > 0, "Putin and Siversk share sentences"
+
+    rewrites = root.xpath("//table[@class='rewrites']/tbody/tr")
+    assert len(rewrites) == 1
+    assert [a.text for a in rewrites[0].xpath(".//a")] == [
+        "Russia Declares Full Control Over Siversk Amidst Ongoing Ukrainian Resistance",
+        "Russia Says Captured Siversk in Ukraine's Donetsk Region"]
+    outlets = {tr.findtext("td"): tr for tr in root.xpath("//section[@id='sources']/table[1]/tbody/tr")}
+    assert "Kyiv Independent" in outlets and sum(int(tr.findtext("td[2]")) for tr in outlets.values()) == 5
+
+    figures = {f.findtext("h3"): f for f in root.xpath("//article[@class='figure']")}
+    population = figures["Siversk: population"]
+    assert [b.text for b in population.xpath(".//b[@class='quantity']")] == ["11,000", "10,000"]
+    assert root.xpath("//section[@id='errors']/p[@class='empty']")
+
+
+def test_the_timeline_data_holds_every_date_of_the_timeline_view(seeds_report, seeds_out):
+    _, root = seeds_report
+    timeline = embedded(root)["timeline"]
+    rows = query(seeds_out, 'SELECT "date", date_end, kind FROM timeline')
+    assert {(b["date"], b["end"]) for b in timeline["bins"]} == {(str(d), str(e)) for d, e, _ in rows}
+    assert sum(b["events"] + b["statements"] for b in timeline["bins"]) == len(rows) == timeline["items"]
+
+
+def test_errors_are_listed_with_their_source(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "empty.txt").write_bytes(b"")
+    (corpus / "ok.txt").write_text("Officials in Lyon said on Monday that the bridge would reopen.")
+    run_pipeline(corpus, tmp_path / "out")
+    root = lxml.html.parse(str(make_report(tmp_path / "out", tmp_path / "r.html"))).getroot()
+    (row,) = root.xpath("//table[@class='error-rows']/tbody/tr")
+    assert row.findtext("td[@class='uri']").endswith("/empty.txt") and "parse" == row.findtext("td[2]")
+
+
+def test_article_text_is_escaped_everywhere(hostile_out, tmp_path):
+    root = lxml.html.parse(str(make_report(hostile_out, tmp_path / "r.html"))).getroot()
+    assert len(root.xpath("//script")) == 2 and not root.xpath("//img")
+    assert not [a for el in root.iter() if isinstance(el.tag, str) for a in el.attrib if a.startswith("on")]
+    assert HOSTILE_PUBLISHER in root.xpath("//section[@id='sources']/table[1]/tbody/tr/td[1]")[0].text
+    data = embedded(root)
+    assert HOSTILE_TITLE == data["articles"][0]["title"]
+    assert "</script><script>" in data["articles"][0]["parts"][0][1]
+
+
+def test_report_without_a_run_says_what_to_do(tmp_path):
+    result = CliRunner().invoke(cli, ["report", "--out", str(tmp_path / "nothing")])
+    assert result.exit_code == 1
+    assert "no published tables" in result.output and "etl run PATH --out" in result.output
+
+
+# --- the page, opened in a browser -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser():
+    chromium = os.environ.get("ETL_CHROMIUM") or shutil.which("chromium")
+    sync_api = None
+    try:
+        from playwright import sync_api
+    except ImportError:
+        pass
+    if chromium is None or sync_api is None:
+        missing = "Debian's chromium (apt-get install chromium)" if chromium is None else "playwright"
+        if os.environ.get("ETL_REQUIRE_BROWSER"):
+            pytest.fail(f"ETL_REQUIRE_BROWSER is set but {missing} is missing")
+        pytest.skip(f"{missing} is not installed")
+    with sync_api.sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def open_page(browser, request):
+    """Open a report; afterwards, fail on any console error or uncaught exception, and keep a screenshot."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    problems: list[str] = []
+    pages = []
+
+    def opener(path: Path):
+        page = context.new_page()
+        page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type in ("error", "warning") else None)
+        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+        page.on("request", lambda r: None if r.url.startswith(("file:", "data:", "about:")) else problems.append(f"request: {r.url}"))
+        page.goto(path.resolve().as_uri())
+        page.wait_for_selector("#timeline-chart svg, #timeline-chart p.empty")
+        pages.append(page)
+        return page
+
+    yield opener
+    artifacts = Path(os.environ.get("ETL_TEST_ARTIFACTS") or request.config.cache.mkdir("report-screenshots"))
+    for i, page in enumerate(pages):
+        page.screenshot(path=str(artifacts / f"{request.node.name}-{i}.png"), full_page=True)
+    context.close()
+    assert problems == []
+
+
+def test_the_timeline_chart_shows_every_date_and_opens_its_sentences(open_page, seeds_report, seeds_out):
+    page = open_page(seeds_report[0])
+    dates = {str(d) for (d,) in query(seeds_out, 'SELECT DISTINCT "date" FROM timeline')}
+    for day in dates:
+        box = page.locator(f"#timeline-chart g.bin[data-date='{day}']").first.bounding_box()
+        assert box and box["width"] > 0 and box["height"] > 0, day
+    drawn = page.eval_on_selector_all("#timeline-chart g.bin", "gs => gs.map(g => g.dataset.date)")
+    assert set(drawn) == dates
+
+    page.locator("#timeline-chart g.bin[data-date='2025-12-14']").first.click()
+    heading = page.locator("#timeline-detail h3").inner_text()
+    assert heading.startswith("2025-12-14")
+    items = page.locator("#timeline-detail li.item")
+    assert items.count() > 0 and any("Butolin" in items.nth(i).inner_text() for i in range(items.count()))
+    # The item's link opens its article with the date expression highlighted.
+    said = items.first.locator("blockquote mark").inner_text()
+    items.first.locator("a.ref").click()
+    assert page.locator("#viewer").is_visible()
+    assert page.locator("#viewer mark").inner_text() == said
+
+
+def test_filtering_the_timeline_by_an_entity(open_page, seeds_report, seeds_out):
+    page = open_page(seeds_report[0])
+    everything = page.locator("#timeline-chart g.bin").count()
+    option = page.locator("#timeline-entity option", has_text="Pohorilyi").first
+    page.select_option("#timeline-entity", option.get_attribute("value"))
+    expected = {str(d) for (d,) in query(seeds_out, """
+        SELECT DISTINCT t."date" FROM timeline t
+        JOIN sentences s ON s.doc_id = t.doc_id AND t.start >= s.start AND t.start < s."end"
+        JOIN entities e ON e.doc_id = t.doc_id AND e.sentence = s.sentence
+        WHERE e.canonical_name LIKE '%Pohorilyi'""")}
+    drawn = set(page.eval_on_selector_all("#timeline-chart g.bin", "gs => gs.map(g => g.dataset.date)"))
+    assert drawn == expected and 0 < len(drawn) < everything
+    page.locator("#timeline-chart g.bin").first.click()
+    for text in page.locator("#timeline-detail li.item blockquote").all_inner_texts():
+        assert "Pohorilyi" in text
+
+
+def test_a_link_opens_the_article_with_the_quoted_span_marked(open_page, seeds_report):
+    page = open_page(seeds_report[0])
+    claim = page.locator("#contradictions li.claim").first
+    quoted = claim.locator("blockquote mark").inner_text()
+    claim.locator("p.who a.ref").click()
+    assert page.locator("#viewer mark").inner_text() == quoted
+    assert page.locator("#viewer mark").is_visible()
+    assert page.evaluate("location.hash").startswith("#article-")
+    page.keyboard.press("Escape")
+    assert page.locator("#viewer").is_hidden()
+
+
+def test_article_text_cannot_run_code_in_the_browser(open_page, hostile_out, tmp_path):
+    page = open_page(make_report(hostile_out, tmp_path / "r.html"))
+    page.locator("#timeline-chart g.bin").first.click()
+    page.locator("#timeline-detail a.ref").first.click()
+    assert page.evaluate("window.__pwned") is None
+    assert HOSTILE_TITLE == page.locator("#viewer-title").inner_text()
+    assert "<script>window.__pwned=3</script>" in page.locator("#viewer-text").inner_text()
+    assert HOSTILE_PUBLISHER in page.locator("#sources").inner_text()
