@@ -231,8 +231,14 @@ _KEEP = {"records", "segments"}
 
 
 def _snapshot(doc: Document) -> tuple[dict[str, Any], list[Any], dict[str, int]]:
-    values = {f.name: copy.copy(getattr(doc, f.name)) for f in fields(doc) if f.name not in _KEEP}
+    # Containers are copied; other values are kept by reference: copying a spaCy Doc would serialize
+    # it, which cost more than the plugins it guards (a plugin replaces a parse, it does not edit it).
+    values = {f.name: _shallow(getattr(doc, f.name)) for f in fields(doc) if f.name not in _KEEP}
     return values, [copy.copy(s) for s in doc.segments], {t: len(r) for t, r in doc.records.items()}
+
+
+def _shallow(value: Any) -> Any:
+    return copy.copy(value) if isinstance(value, (list, dict, set)) else value
 
 
 def _restore(doc: Document, snap: tuple[dict[str, Any], list[Any], dict[str, int]]) -> None:

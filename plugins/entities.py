@@ -140,7 +140,7 @@ def clean(parsed, first: int, last: int, label: str) -> Mention | None:
     if first == last:
         return None
     start, end = parsed[first].idx, parsed[last - 1].idx + len(parsed[last - 1].text)
-    text = parsed.text[start:end]
+    text = parsed[first:last].text  # not parsed.text[...]: Doc.text rebuilds the whole text on each call
     if not is_name(text) or all(t.lower_ in COMPASS or t.is_punct for t in parsed[first:last]):
         return None
     return Mention(start, end, first, last, label, name_key(text))

@@ -132,7 +132,7 @@ def read_figure(parsed, i: int):
     start_char = parsed[first].idx
     end_char = parsed[span_end - 1].idx + len(parsed[span_end - 1].text.rstrip("."))
     return {
-        "start": start_char, "end": end_char, "text": parsed.text[start_char:end_char],
+        "start": start_char, "end": end_char, "text": parsed[first:span_end].text[:end_char - start_char],
         "quantity": float(value), "unit": unit, "counts": counts,
         "approx": bool(vague or cue_start is not None),
     }, after
