@@ -28,11 +28,13 @@ class Limits:
     entities_per_group: int = 20  # people, places, organisations
     cooccurrence: int = 16        # entities in the co-occurrence matrix
     filter_entities: int = 60     # entities offered by the timeline's filter
-    items_per_bin: int = 30       # sentences kept per timeline bin
+    items_per_bin: int = 20       # sentences kept per timeline bin
     figures: int = 40
+    values_per_figure: int = 12   # distinct values listed per figure in conflict
     errors: int = 200
     rewrites: int = 200
-    article_chars: int = 2_000_000  # full texts embedded up to this total; beyond it, excerpts
+    mentions_per_value: int = 8   # linked mentions of one figure value
+    article_chars: int = 500_000  # full texts embedded up to this total; beyond it, excerpts
 
 
 @dataclass
@@ -203,10 +205,14 @@ def figure_conflicts(con, store: ArticleStore, limits: Limits) -> list[dict[str,
     conflicts = records(con, "SELECT about, measure, unit, distinct_values, \"values\", sources "
                              "FROM figure_conflicts LIMIT ?", [limits.figures])
     for conflict in conflicts:
+        conflict["more_values"] = max(0, len(conflict["values"]) - limits.values_per_figure)
+        conflict["values"] = conflict["values"][:limits.values_per_figure]
         for value in conflict["values"]:
+            mentions = value.pop("mentions", [])
             value["mentions"] = [{"text": m["text"], "article": m["article"],
                                   "ref": store.ref(m["doc_id"], m["start"], m["end"])}
-                                 for m in value.pop("mentions", [])]
+                                 for m in mentions[:limits.mentions_per_value]]
+            value["more"] = max(0, len(mentions) - limits.mentions_per_value)
             value.pop("documents", None)
     return conflicts
 

@@ -13,7 +13,7 @@ from typing import Any
 from .data import ArticleStore, Limits, excerpt, iso, label_sql, outlet_sql, records
 
 ITEMS_PER_ENTITY = 5
-CONTEXT_CHARS = 300  # either side of a linked span, when an article is embedded as excerpts
+CONTEXT_CHARS = 160  # either side of a linked span, when an article is embedded as excerpts
 
 
 def timeline(con, store: ArticleStore, limits: Limits) -> dict[str, Any]:
