@@ -24,13 +24,12 @@ import jinja2
 
 from .. import __version__
 from ..errors import StoreError
+from ..store import CATALOG_NAME as CATALOG
 from . import data
 from .data import Limits
 from .timeline import embedded_articles, timeline
 
 __all__ = ["Limits", "ReportSummary", "write_report"]
-
-CATALOG = "etl.duckdb"
 
 
 @dataclass(frozen=True)

@@ -144,11 +144,11 @@ def entities(con, store: ArticleStore, limits: Limits) -> dict[str, Any]:
     for group, labels in ENTITY_GROUPS.items():
         rows = records(con, """
             SELECT i.entity_id, i.label, i.canonical_name, i.aliases, i.mentions, i.documents,
-                   i.first_published, i.last_published, f.doc_id, f.start, f."end"
+                   i.first_published, i.last_published,
+                   m.first[1] AS doc_id, m.first[2] AS start, m.first[3] AS "end"
             FROM entity_index i
-            JOIN (SELECT entity_id, arg_min((doc_id, start, "end"), (doc_id, start)) AS first
-                  FROM entities GROUP BY 1) m USING (entity_id),
-            LATERAL (SELECT m.first[1] AS doc_id, m.first[2] AS start, m.first[3] AS "end") f
+            JOIN (SELECT entity_id, min((doc_id, start, "end")) AS first FROM entities GROUP BY 1) m
+              USING (entity_id)
             WHERE i.label IN (SELECT unnest(?::VARCHAR[]))
             ORDER BY i.documents DESC, i.mentions DESC, i.canonical_name LIMIT ?""",
                        [list(labels), limits.entities_per_group])

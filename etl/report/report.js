@@ -25,8 +25,7 @@
   const viewer = document.getElementById("viewer");
 
   function refLink(ref, label) {
-    const a = el("a", {class: "ref", href: `#article-${ref.doc}-${ref.start}-${ref.end}`}, label);
-    return a;
+    return el("a", {class: "ref", href: `#article-${ref.doc}-${ref.start}-${ref.end}`}, label);
   }
 
   function openArticle(doc, start, end) {

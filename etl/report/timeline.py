@@ -24,9 +24,8 @@ def timeline(con, store: ArticleStore, limits: Limits) -> dict[str, Any]:
         WITH t AS (
             SELECT row_number() OVER (ORDER BY "date", date_end, published_at NULLS LAST, doc_id, start, kind, "end")
                    AS item, * FROM timeline
-        ), top AS (
-            SELECT entity_id, (row_number() OVER (ORDER BY documents DESC, mentions DESC, canonical_name)) - 1 AS k
-            FROM entity_index ORDER BY k LIMIT ?
+        ), top AS (  -- the filter's entities, numbered as the page's <select> lists them
+            SELECT unnest(ids) AS entity_id, generate_subscripts(ids, 1) - 1 AS k FROM (SELECT ?::VARCHAR[] AS ids)
         ), located AS (
             SELECT t.item, t.doc_id, s.sentence AS sentence_no, s.start AS sentence_start
             FROM t JOIN sentences s ON s.doc_id = t.doc_id AND t.start >= s.start AND t.start < s."end"
@@ -42,7 +41,7 @@ def timeline(con, store: ArticleStore, limits: Limits) -> dict[str, Any]:
         )
         SELECT r.*, {outlet_sql()} AS outlet, {label_sql()} AS article
         FROM ranked r JOIN articles a USING (doc_id)
-        ORDER BY r."date", r.date_end, r.item""", [limits.filter_entities])
+        ORDER BY r."date", r.date_end, r.item""", [[e["entity_id"] for e in entities]])
 
     bins: dict[tuple[str, str], dict[str, Any]] = {}
     kept_per_entity: dict[tuple[tuple[str, str], int], int] = defaultdict(int)
