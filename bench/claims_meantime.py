@@ -98,20 +98,17 @@ def main() -> int:
         print(f"skip: {MEANTIME} is absent (../shared is not beside this checkout)")
         return 0
 
-    import spacy
-
     sys.path.insert(0, str(REPO))
     try:
         import etl_plugins.attribution as attr
         import etl_plugins.claims as claims
+        import etl_plugins.spacy_nlp as spacy_nlp
     except ImportError:
         from plugins import attribution as attr
         from plugins import claims
+        from plugins import spacy_nlp
 
-    nlp = spacy.load(MODEL, disable=["parser"])
-    nlp.enable_pipe("senter")
-    nlp.add_pipe("claims_bench_paragraphs", after="senter")
-    parser_only = claims.load_parser(MODEL)
+    nlp = spacy_nlp.load_model(MODEL, ("parser",))
 
     files = sorted(MEANTIME.glob("corpus_*/*.xml"))
     started = time.perf_counter()
@@ -125,7 +122,7 @@ def main() -> int:
                      "end": e.end_char, "text": e.text, "label": e.label_}
                     for e in doc.ents if e.label_ not in NOT_NAMES and "\n" not in e.text]
         sentences = claims.candidate_sentences(doc)
-        parsed = [attr.Parsed(s, p) for s, p in zip(sentences, claims.parse_sentences(parser_only, sentences))]
+        parsed = [attr.Parsed(s, p) for s, p in zip(sentences, claims.parse_sentences(nlp, sentences))]
         found = claims.extract_claims(text, doc, parsed, mentions)
         totals["sentences"] += len(list(doc.sents))
         totals["parsed sentences"] += len(sentences)
@@ -201,20 +198,6 @@ def main() -> int:
             print(f"[{kind}] {path.stem[:40]}: ...{context}...  gold speaker {gold_speakers}{extra}")
     return 0
 
-
-def _paragraph_breaks(doc):
-    for token in doc[:-1]:
-        if token.is_space and "\n\n" in token.text:
-            doc[token.i + 1].is_sent_start = True
-    return doc
-
-
-try:
-    from spacy.language import Language
-
-    Language.component("claims_bench_paragraphs", func=_paragraph_breaks)
-except ImportError:  # spaCy missing: main() fails on import with a clear message
-    pass
 
 if __name__ == "__main__":
     sys.exit(main())

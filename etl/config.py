@@ -70,6 +70,9 @@ class Config:
     plugins: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     source_file: str | None = None
     run: RunContext | None = None
+    # True in a process that exists only to run parse, clean and extract for the run (a pool or Ray
+    # worker), so a plugin may keep per-process state there that a caller's own process would not want.
+    worker_process: bool = False
 
     def settings(self, plugin: str) -> dict[str, Any]:
         """The effective settings of `plugin`: its declared defaults overridden by the config."""

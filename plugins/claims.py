@@ -2,7 +2,8 @@
 
 Runs after `spacy` (sentences, lemmas, tags) and `entities` (speaker mentions). The dependency parser
 is the costly component, so it runs only on the sentences that hold a cue (a speech verb or "according
-to"), in one `nlp.pipe` batch per document batch, with a parser-only copy of the configured model.
+to"), in one batch per document batch: the parser of the `spacy` plugin's own pipeline, fed the token
+vectors that pass computed already.
 
 Covered: indirect speech ("X said the city had fallen"), direct quotations in straight, curly or
 «angle» marks with the speaker before (`it stated, «...»`) or after (`"...," he said`), quotations
@@ -43,9 +44,8 @@ def etl_extract(documents, config):
     docs = [doc for doc in documents if doc.nlp is not None and doc.text.strip()]
     if not docs:
         return
-    parser = load_parser(_model_name(config))
     candidates = [(doc, sent) for doc in docs for sent in candidate_sentences(doc.nlp)]
-    parses = parse_sentences(parser, [sent for _, sent in candidates])
+    parses = parse_sentences(load_parser(config), [sent for _, sent in candidates])
     by_doc: dict[int, list[attr.Parsed]] = {}
     for (doc, sent), parse in zip(candidates, parses):
         by_doc.setdefault(id(doc), []).append(attr.Parsed(sent, parse))
@@ -57,20 +57,24 @@ def etl_extract(documents, config):
             doc.add("claims", plugin=NAME, **row)
 
 
-def _model_name(config) -> str:
+def load_parser(config_or_model):
+    """The pipeline whose `parser` parses candidate sentences: the shared pass's own when the `spacy`
+    plugin is in use (its parser is loaded, only switched off), else a parser-only copy of a model."""
+    if isinstance(config_or_model, str):
+        model = config_or_model
+        if model not in _parsers:
+            import spacy
+
+            _parsers[model] = spacy.load(model, exclude=[n for n in _pipe_names(model) if n not in PARSER_PIPES])
+        return _parsers[model]
     try:
-        return config.settings("spacy")["model"]
+        settings = config_or_model.settings("spacy")
     except Exception:  # the spacy plugin is replaced or disabled: fall back to the default model
-        return DEFAULT_MODEL
+        return load_parser(DEFAULT_MODEL)
+    from .spacy_nlp import load_model
 
-
-def load_parser(model: str):
-    """A copy of `model` with only the parser and what it listens to, loaded once per process."""
-    if model not in _parsers:
-        import spacy
-
-        _parsers[model] = spacy.load(model, exclude=[n for n in _pipe_names(model) if n not in PARSER_PIPES])
-    return _parsers[model]
+    nlp = load_model(settings["model"], tuple(settings["disable"]), settings["attribute_lookup"])
+    return nlp if "parser" in nlp.component_names else load_parser(settings["model"])
 
 
 def _pipe_names(model: str) -> list[str]:
@@ -86,13 +90,47 @@ def _pipe_names(model: str) -> list[str]:
         return ["tagger", "morphologizer", "attribute_ruler", "lemmatizer", "ner", "senter", "entity_ruler"]
 
 
-def parse_sentences(parser, sentences) -> list:
-    """Dependency parses of `sentences` (spans of the shared parse), each as a Doc of the same tokens."""
+def parse_sentences(nlp, sentences) -> list:
+    """Dependency parses of `sentences` (spans of the shared parse), each a Doc of the same tokens.
+
+    A sentence whose document is parsed already is taken as it is. Otherwise, when the parser reads
+    the vectors of a `tok2vec` that the shared pass ran (spaCy's CNN pipelines), the sentence's slice
+    of `Doc.tensor` is handed over and only the parser runs: the sentence is parsed from the vectors a
+    full pipeline would give it, in document context, without being embedded a second time."""
     from spacy.tokens import Doc
 
-    docs = [Doc(parser.vocab, words=[t.text for t in sent], spaces=[bool(t.whitespace_) for t in sent],
+    if not sentences:
+        return []
+    if all(sent.doc.has_annotation("DEP") for sent in sentences):
+        return [sent.as_doc() for sent in sentences]
+    docs = [Doc(nlp.vocab, words=[t.text for t in sent], spaces=[bool(t.whitespace_) for t in sent],
                 sent_starts=[True] + [False] * (len(sent) - 1)) for sent in sentences]
+    parser = nlp.get_pipe("parser")
+    width = _shared_vector_width(nlp, parser)
+    if width and all(sent.doc.tensor.shape[1:] == (width,) for sent in sentences):
+        for doc, sent in zip(docs, sentences):
+            doc.tensor = sent.doc.tensor[sent.start:sent.end]
+        return list(parser.pipe(docs, batch_size=SENTENCES_PER_BATCH))
+    for name in nlp.component_names:  # embed each sentence on its own, then parse it
+        if name in PARSER_PIPES and name != "parser":
+            docs = list(nlp.get_pipe(name).pipe(docs, batch_size=SENTENCES_PER_BATCH))
     return list(parser.pipe(docs, batch_size=SENTENCES_PER_BATCH))
+
+
+def _shared_vector_width(nlp, parser) -> int | None:
+    """The width of the vectors `parser` listens for, when they come from a `tok2vec` of `nlp` that
+    the shared pass runs; None when the parser embeds tokens itself or listens to something else."""
+    from spacy.pipeline.tok2vec import Tok2Vec, Tok2VecListener
+
+    listener = next((node for node in parser.model.walk() if isinstance(node, Tok2VecListener)), None)
+    if listener is None:
+        return None
+    upstream = listener.upstream_name
+    if upstream == "*":
+        upstream = next((name for name, pipe in nlp.pipeline if isinstance(pipe, Tok2Vec)), None)
+    if upstream not in nlp.pipe_names or not isinstance(nlp.get_pipe(upstream), Tok2Vec):
+        return None
+    return listener.get_dim("nO")
 
 
 def candidate_sentences(nlp_doc) -> list:

@@ -146,7 +146,7 @@ def _documents(db, ids: set[str]) -> dict[str, dict]:
 
 def verify(a: dict, b: dict, settings: dict) -> float | None:
     """The similarity that makes `a` and `b` one report, or None when they are not."""
-    sa, sb = shingles(a["text"]), shingles(b["text"])
+    sa, sb = _shingles_of(a), _shingles_of(b)
     containment = len(sa & sb) / max(1, min(len(sa), len(sb)))
     if containment >= settings["copy_containment"]:
         return round(containment, 4)
@@ -160,6 +160,13 @@ def verify(a: dict, b: dict, settings: dict) -> float | None:
     if aligned is not None and aligned >= settings["rewrite_sentences"]:
         return round((order + aligned) / 2, 4)
     return None
+
+
+def _shingles_of(doc: dict) -> set[str]:
+    """A document's 5-gram set, computed once: a document is a candidate in many pairs."""
+    if "shingles" not in doc:
+        doc["shingles"] = shingles(doc["text"])
+    return doc["shingles"]
 
 
 def ordered_sentence_match(a: list[str], b: list[str], threshold: float, min_sentences: int = 4) -> float | None:

@@ -21,6 +21,8 @@ from typing import Callable
 from dateutil.easter import easter
 from dateutil.relativedelta import relativedelta
 
+from .literals import could_match, required_literals
+
 # --- vocabulary ------------------------------------------------------------------------------------
 
 MONTHS = {name: i for i, names in enumerate([
@@ -313,11 +315,14 @@ def month_number(word: str) -> int:
 Resolved = dict  # value, kind, mod, granularity, range_start, range_end, relative
 Resolver = Callable[[Context], Resolved]
 RULES: list[tuple[str, re.Pattern, Callable]] = []
+REQUIRED: dict[str, frozenset[str] | None] = {}  # per rule, strings one of which every match contains
 
 
 def rule(pattern: str, flags: int = re.I):
     def register(handler):
-        RULES.append((handler.__name__, re.compile(pattern, flags | re.X), handler))
+        compiled = re.compile(pattern, flags | re.X)
+        RULES.append((handler.__name__, compiled, handler))
+        REQUIRED[handler.__name__] = required_literals(compiled)
         return handler
     return register
 
@@ -900,7 +905,10 @@ class Parse:
 def candidates(text: str, parse: Parse) -> list[tuple[int, int, Callable]]:
     """Every rule's matches, overlaps settled longest first (then by rule order)."""
     found = []
+    folded = text.casefold()
     for order, (name, pattern, handler) in enumerate(RULES):
+        if not could_match(REQUIRED[name], folded):
+            continue  # most texts never mention a quarter or a century: skip those rules unread
         for m in pattern.finditer(text):
             start, end = m.span("x") if "x" in pattern.groupindex and m.group("x") else m.span()
             if end > start and not (start and text[start - 1].isalnum()) and not (

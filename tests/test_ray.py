@@ -116,3 +116,20 @@ def test_the_executor_is_a_config_key(tmp_path):
     result = CliRunner().invoke(cli, ["run", str(SEEDS), "--config", str(tmp_path / "etl.toml"),
                                       "--out", str(tmp_path / "out")])
     assert result.exit_code == 1 and "executors are local, ray" in result.output
+
+
+def test_an_address_nothing_listens_at_fails_fast_with_what_to_do(monkeypatch, tmp_path):
+    """`ray.init` retries an unreachable cluster for minutes; the run says what is wrong at once."""
+    ray = pytest.importorskip("ray")
+    import socket
+
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)  # as in a fresh process, whatever ran before
+
+    with socket.socket() as probe:  # a port that was free a moment ago: nothing listens there
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = CliRunner().invoke(cli, ["run", str(SEEDS), "--out", str(tmp_path / "out"), "--workers", "1",
+                                      "--executor", "ray", "--address", f"127.0.0.1:{port}"])
+    assert result.exit_code == 1
+    assert f"cannot reach the Ray cluster at 127.0.0.1:{port}" in result.output
+    assert "ray start --head" in result.output  # refused before `ray.init`, which would retry for minutes

@@ -11,7 +11,7 @@ import pickle
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..config import Config
@@ -32,11 +32,12 @@ class WorkerSpec:
     extra_plugins: tuple[tuple[str, Any], ...] = ()
 
     def build(self) -> Pipeline:
+        """The pipeline of a worker process, built in that process."""
         pm = get_plugin_manager(load_entrypoints=self.load_entrypoints, plugins_dirs=self.config.plugins_dir,
                                 disabled=self.config.disable)
         for name, plugin in self.extra_plugins:
             pm.register(plugin, name)
-        return Pipeline(pm, self.config)
+        return Pipeline(pm, replace(self.config, worker_process=True))
 
 
 def extra_plugins_of(pipeline: Pipeline) -> tuple[tuple[str, Any], ...]:

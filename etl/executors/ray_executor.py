@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -118,12 +119,29 @@ class RayExecutor:
     def _init(self, ray: Any) -> None:
         options: dict[str, Any] = {"log_to_driver": False, "logging_level": logging.WARNING}
         if self.address:
+            _check_reachable(self.address)
             try:
                 ray.init(address=self.address, **options)
             except ConnectionError as exc:
                 raise EtlError(f"cannot connect to the Ray cluster at {self.address}: {exc}") from exc
         else:
             ray.init(num_cpus=self.workers, include_dashboard=False, **options)
+
+
+def _check_reachable(address: str, timeout: float = 5.0) -> None:
+    """Fail fast on a cluster address nothing listens at: `ray.init` would retry it for minutes."""
+    if address in ("auto", "local"):
+        return
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        return  # a form Ray resolves itself
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except OSError as exc:
+        raise EtlError(
+            f"cannot reach the Ray cluster at {address}: {exc}; start its head there with "
+            f"`ray start --head --port {port}`, or leave out --address to run on a local Ray runtime"
+        ) from exc
 
 
 def _crash_errors(ray: Any) -> tuple[type[BaseException], ...]:

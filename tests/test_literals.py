@@ -1,0 +1,65 @@
+"""The literal prefilter of the date rules: it may only skip a rule on a text the rule cannot match."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import SEEDS
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import etl_plugins.timex as timex
+from etl_plugins.literals import could_match, required_literals
+
+WORDS = ["the", "last", "quarter", "half", "year", "Day", "Ünited", "ſtraße", "k", "ok"]
+
+
+def atoms():
+    literal = st.sampled_from(WORDS).map(re.escape)
+    return st.one_of(literal, st.sampled_from([r"\d+", r"\s+", r"[a-z]", r"\b", ".", r"(?=a)", r"(?<!x)"]))
+
+
+@st.composite
+def patterns(draw, depth=0):
+    parts = draw(st.lists(atoms() if depth > 1 else st.one_of(atoms(), patterns(depth=depth + 1)),
+                          min_size=1, max_size=4))
+    body = "".join(parts)
+    shape = draw(st.sampled_from(["{}", "(?:{})", "(?:{})?", "(?:{})+", "(?:{}|{})", "({})",
+                                  "(?:{}){{2,3}}", "(?:{})*?"]))
+    other = "".join(draw(st.lists(atoms(), min_size=0, max_size=2)))
+    return shape.format(body, other) if shape.count("{}") == 2 else shape.format(body)
+
+
+texts = st.lists(st.sampled_from(WORDS + [" ", "1", "2004", "\n", "x", "a", "STRASSE", "K"]), max_size=12).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(patterns(), texts, st.sampled_from([0, re.I]))
+def test_a_rule_is_only_skipped_where_it_cannot_match(pattern, text, flags):
+    compiled = re.compile(pattern, flags)
+    if compiled.search(text):
+        assert could_match(required_literals(compiled), text.casefold()), (pattern, text)
+
+
+def test_literals_read_from_rules():
+    assert required_literals(re.compile(r"(?:the\s+)?(?:first|second)\s+half", re.I)) is not None
+    seasons = required_literals(re.compile(r"(?:early\s+)?(?:spring|summer)"))
+    assert could_match(seasons, "early summer") and not could_match(seasons, "in the winter")
+    assert required_literals(re.compile(r"(?:spring|\d+)")) is None  # one branch needs no word
+    assert required_literals(re.compile(r"(?:quarter)?\d{4}")) is None
+    assert not could_match(frozenset({"quarter"}), "the city fell in 2004".casefold())
+
+
+def test_date_rules_find_the_same_expressions_with_and_without_the_prefilter(monkeypatch):
+    texts = [p.read_text() for p in sorted(SEEDS.glob("*.txt"))] + [
+        "Profits in the third quarter of 2004 rose; the 21st century began; in the 1990s, at 3 p.m.",
+        "The previous-year period, the first half of this year, and Christmas Eve next winter.",
+    ]
+
+    def found():
+        return [[(s, e, r.__qualname__) for s, e, r in timex.candidates(t, timex.Parse())] for t in texts]
+
+    gated = found()
+    monkeypatch.setattr(timex, "REQUIRED", dict.fromkeys(timex.REQUIRED))
+    assert found() == gated
+    assert sum(map(len, gated)) > 40

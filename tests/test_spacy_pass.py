@@ -1,0 +1,110 @@
+"""The shared spaCy pass and what makes it cheap: the attribute_ruler answered from a table, and the
+claims parser fed the pass's own token vectors instead of a second model."""
+
+from __future__ import annotations
+
+from conftest import SEEDS, rows, run_pipeline
+
+import etl_plugins.claims as claims
+import etl_plugins.spacy_nlp as spacy_nlp
+from etl_plugins.attribute_lookup import compile_ruler
+
+ATTRS = ("tag_", "pos_", "lemma_", "dep_")
+
+
+def annotations(doc):
+    return [(t.text, *(getattr(t, a) for a in ATTRS), str(t.morph)) for t in doc]
+
+
+def test_lookup_applies_rules_exactly_as_the_attribute_ruler_does():
+    """Hand-made rules covering what the table must get right: later rules win, multi-token rules
+    and quantifiers (left to a Matcher) interleave by rule order, IN/NOT_IN/REGEX, flags, indices."""
+    import spacy
+    from spacy.tokens import Doc
+
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("attribute_ruler")
+    ruler.add_patterns([
+        {"patterns": [[{"LOWER": "gon"}, {"LOWER": "na"}]], "attrs": {"POS": "X", "LEMMA": "go"}},
+        {"patterns": [[{"TAG": "NN"}]], "attrs": {"POS": "NOUN", "MORPH": "Number=Sing"}},
+        {"patterns": [[{"TAG": "NN", "LOWER": {"IN": ["something", "nothing"]}}]],
+         "attrs": {"POS": "PRON", "MORPH": "PronType=Ind"}},
+        {"patterns": [[{"LOWER": "gon"}, {"LOWER": "na"}]], "attrs": {"LEMMA": "to"}, "index": 1},
+        {"patterns": [[{"TAG": "VBG"}]], "attrs": {"POS": "VERB"}},
+        {"patterns": [[{"LOWER": {"REGEX": "^n[ou]thin'$"}}]], "attrs": {"LEMMA": "nothing"}},
+        {"patterns": [[{"TAG": {"NOT_IN": ["TO", ""]}, "DEP": {"IN": ["aux", "auxpass"]}}]],
+         "attrs": {"POS": "AUX"}},
+        {"patterns": [[{"LOWER": "very", "OP": "+"}, {"TAG": "JJ"}]], "attrs": {"MORPH": "Degree=Sup"},
+         "index": -1},
+        {"patterns": [[{"TAG": "JJ"}]], "attrs": {"POS": "ADJ"}},
+        {"patterns": [[{"IS_SPACE": True}]], "attrs": {"TAG": "_SP", "POS": "SPACE"}},
+        {"patterns": [[{"TAG": "VBG", "LOWER": "gon"}]], "attrs": {"POS": "AUX"}},
+    ])
+    words = ["I", "was", "gon", "na", "say", "nothin'", "\n\n", "something", "very", "very", "big", "city",
+             "is", "gon", "na", "be", "big"]
+    tags = ["PRP", "VBD", "VBG", "TO", "VB", "NN", "", "NN", "RB", "RB", "JJ", "NN", "VBZ", "NN", "TO", "VB", "JJ"]
+    deps = ["nsubj", "aux", "ROOT", "aux", "xcomp", "dobj", "dep", "nsubj", "advmod", "advmod", "amod", "nsubj",
+            "aux", "ROOT", "aux", "xcomp", "acomp"]
+    lookup = compile_ruler(ruler)
+    assert lookup is not None
+    for heads in (None, [0] * len(words)):  # with and without a dependency parse
+        doc = Doc(nlp.vocab, words=words, tags=tags, deps=deps if heads else None, heads=heads)
+        for _ in range(2):  # the second pass answers every token from the table
+            expected, got = ruler(doc.copy()), lookup(doc.copy())
+            assert annotations(got) == annotations(expected)
+        expected = annotations(ruler(doc.copy()))
+        # The rules did fire, in rule order: "gon" gets rule 0's lemma and rule 10's POS over rule 0's.
+        assert expected[2][2:4] == ("AUX", "go") and expected[3][3] == "to"
+        assert expected[13][2:4] == ("NOUN", "go")  # rule 1 (NN) overrides rule 0's X
+        assert expected[7][2] == "PRON" and expected[10][5] == "Degree=Sup"
+
+
+def test_model_pipeline_with_the_lookup_annotates_the_seeds_like_spacy():
+    """The configured model, its attribute_ruler replaced by the table, against the model as shipped."""
+    fast = spacy_nlp.load_model(spacy_nlp.DEFAULT_MODEL, ("parser",))
+    assert "etl_attribute_lookup" in fast.pipe_names and "attribute_ruler" in fast.disabled
+    shipped = spacy_nlp.load_model(spacy_nlp.DEFAULT_MODEL, ("parser",), attribute_lookup=False)
+    assert "attribute_ruler" in shipped.pipe_names
+    texts = [p.read_text() for p in sorted(SEEDS.glob("*.txt"))]
+    compared = 0
+    for a, b in zip(shipped.pipe(texts), fast.pipe(texts)):
+        assert annotations(b) == annotations(a)
+        compared += len(a)
+    assert compared > 2000
+
+
+def test_claims_parse_with_the_shared_pass_and_without_it():
+    """The parser reads the shared pass's vectors (no second model); a parser-only copy that embeds
+    each sentence itself parses the same sentence with the same structure."""
+    nlp = spacy_nlp.load_model(spacy_nlp.DEFAULT_MODEL, ("parser",))
+    doc = nlp("The war went on.\n\nThe eastern command said the city had not fallen, officials added.")
+    sentence = claims.candidate_sentences(doc)
+    assert [s.text for s in sentence] == ["The eastern command said the city had not fallen, officials added."]
+    assert claims._shared_vector_width(nlp, nlp.get_pipe("parser")) == doc.tensor.shape[1]
+    standalone = claims.load_parser(spacy_nlp.DEFAULT_MODEL)
+    assert standalone is not nlp and "tok2vec" in standalone.pipe_names
+    for parsed in (claims.parse_sentences(nlp, sentence)[0], claims.parse_sentences(standalone, sentence)[0]):
+        assert [t.text for t in parsed] == [t.text for t in sentence[0]]
+        said = next(t for t in parsed if t.text == "said")
+        assert {c.dep_: c.text for c in said.children}.get("nsubj") == "command"
+        assert "fallen" in [c.text for c in said.children if c.dep_ == "ccomp"]
+
+
+def test_claims_from_a_pipeline_that_parses_every_sentence(tmp_path):
+    """With the parser switched on in the shared pass, claims reads its parse instead of parsing again."""
+    out = tmp_path / "out"
+    run_pipeline(next(SEEDS.glob("004_*.txt")), out, plugins={"spacy": {"disable": []}})
+    found = {(c["speaker"], c["cue"]) for c in rows(out, "claims")}
+    assert any("Gerasimov" in (speaker or "") for speaker, _ in found)
+    assert any(cue == "deny" for _, cue in found)
+
+
+def test_runs_with_and_without_the_lookup_publish_the_same_tables(tmp_path, seeds_out):
+    out = tmp_path / "out"
+    run_pipeline(SEEDS, out, plugins={"spacy": {"attribute_lookup": False}})
+
+    def content(table):
+        return sorted(tuple(sorted((k, str(v)) for k, v in r.items() if k != "run_id")) for r in table)
+
+    for table in ("sentences", "entities", "claims", "dates", "figures"):
+        assert content(rows(out, table)) == content(rows(seeds_out, table)), table
