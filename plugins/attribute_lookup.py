@@ -22,7 +22,7 @@ STRING_ATTRS = {"ORTH", "LOWER", "NORM", "TAG", "DEP", "LEMMA", "ENT_TYPE", "SHA
 FLAG_ATTRS = {"IS_SPACE", "IS_PUNCT", "IS_ALPHA", "IS_DIGIT", "IS_LOWER", "IS_UPPER", "IS_TITLE",
               "IS_STOP", "LIKE_NUM"}
 GATES = ("TAG", "LOWER", "ORTH")  # attributes a one-token rule is indexed by, when it names one value
-MAX_CACHED = 200_000  # distinct value combinations remembered; the table starts over beyond that
+MAX_CACHED = 50_000  # distinct value combinations remembered; the table starts over beyond that
 
 
 def compile_ruler(ruler) -> Callable | None:
@@ -35,7 +35,7 @@ def compile_ruler(ruler) -> Callable | None:
     residual = Matcher(ruler.vocab, validate=False)
     for rule, spec in enumerate(ruler.patterns):
         tabled = [test for pattern in spec["patterns"] if (test := _one_token_test(pattern)) is not None]
-        if len(tabled) < len(spec["patterns"]):
+        if len(tabled) < len(spec["patterns"]) or spec["index"] not in (0, -1):
             residual.add(ruler.vocab.strings.add(str(rule)), spec["patterns"])
             continue
         for pattern, test in zip(spec["patterns"], tabled):
@@ -98,7 +98,11 @@ class AttributeLookup:
     def _merged(self, rules: tuple[int, ...]) -> dict:
         merged: dict = {}
         for rule in rules:
-            merged.update(self.ruler.attrs[rule])
+            attrs = self.ruler.attrs[rule]
+            extensions = {**merged.get("_", {}), **attrs.get("_", {})}  # set one by one, so they add up
+            merged.update(attrs)
+            if extensions:
+                merged["_"] = extensions
         return merged
 
 
@@ -129,6 +133,8 @@ def _value_test(wanted: Any, flag: bool) -> Callable[[Any], bool] | None:
         return lambda value: value == wanted
     if not isinstance(wanted, dict) or not wanted or set(wanted) - {"IN", "NOT_IN", "REGEX"}:
         return None
+    if not all(isinstance(v, str) for key in ("IN", "NOT_IN") for v in wanted.get(key, ())):
+        return None  # string hashes: the Matcher compares those itself
     tests = []
     if "IN" in wanted:
         allowed = frozenset(wanted["IN"])

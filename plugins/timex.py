@@ -21,7 +21,7 @@ from typing import Callable
 from dateutil.easter import easter
 from dateutil.relativedelta import relativedelta
 
-from .literals import could_match, required_literals
+from .literals import could_match, fold, required_literals
 
 # --- vocabulary ------------------------------------------------------------------------------------
 
@@ -905,7 +905,7 @@ class Parse:
 def candidates(text: str, parse: Parse) -> list[tuple[int, int, Callable]]:
     """Every rule's matches, overlaps settled longest first (then by rule order)."""
     found = []
-    folded = text.casefold()
+    folded = fold(text)
     for order, (name, pattern, handler) in enumerate(RULES):
         if not could_match(REQUIRED[name], folded):
             continue  # most texts never mention a quarter or a century: skip those rules unread

@@ -22,6 +22,10 @@ def test_lookup_applies_rules_exactly_as_the_attribute_ruler_does():
     import spacy
     from spacy.tokens import Doc
 
+    from spacy.tokens import Token
+
+    for name in ("etl_test_size", "etl_test_word"):
+        Token.set_extension(name, default=None, force=True)
     nlp = spacy.blank("en")
     ruler = nlp.add_pipe("attribute_ruler")
     ruler.add_patterns([
@@ -39,6 +43,8 @@ def test_lookup_applies_rules_exactly_as_the_attribute_ruler_does():
         {"patterns": [[{"TAG": "JJ"}]], "attrs": {"POS": "ADJ"}},
         {"patterns": [[{"IS_SPACE": True}]], "attrs": {"TAG": "_SP", "POS": "SPACE"}},
         {"patterns": [[{"TAG": "VBG", "LOWER": "gon"}]], "attrs": {"POS": "AUX"}},
+        {"patterns": [[{"TAG": "JJ"}]], "attrs": {"_": {"etl_test_size": "adjective"}}},
+        {"patterns": [[{"LOWER": "big"}]], "attrs": {"_": {"etl_test_word": "big"}}},
     ])
     words = ["I", "was", "gon", "na", "say", "nothin'", "\n\n", "something", "very", "very", "big", "city",
              "is", "gon", "na", "be", "big"]
@@ -52,6 +58,9 @@ def test_lookup_applies_rules_exactly_as_the_attribute_ruler_does():
         for _ in range(2):  # the second pass answers every token from the table
             expected, got = ruler(doc.copy()), lookup(doc.copy())
             assert annotations(got) == annotations(expected)
+            assert [(t._.etl_test_size, t._.etl_test_word) for t in got] == \
+                [(t._.etl_test_size, t._.etl_test_word) for t in expected]
+        assert (expected[10]._.etl_test_size, expected[10]._.etl_test_word) == ("adjective", "big")
         expected = annotations(ruler(doc.copy()))
         # The rules did fire, in rule order: "gon" gets rule 0's lemma and rule 10's POS over rule 0's.
         assert expected[2][2:4] == ("AUX", "go") and expected[3][3] == "to"
@@ -108,3 +117,37 @@ def test_runs_with_and_without_the_lookup_publish_the_same_tables(tmp_path, seed
 
     for table in ("sentences", "entities", "claims", "dates", "figures"):
         assert content(rows(out, table)) == content(rows(seeds_out, table)), table
+
+
+def test_in_a_worker_each_batch_is_parsed_in_a_memory_zone_freed_by_the_next():
+    """What spaCy interns for a batch goes when the next batch starts, not before (plugins after spacy
+    read the parse, and a retry of one of the batch's documents stays in its zone)."""
+    from etl.config import Config
+    from etl.model import Document
+
+    settings = {"model": spacy_nlp.DEFAULT_MODEL, "batch_size": 64, "disable": ["parser"],
+                "attribute_lookup": True, "memory_zone": True}
+    config = Config(plugins={"spacy": settings}, worker_process=True)
+    strings = spacy_nlp.load_model(spacy_nlp.DEFAULT_MODEL, ("parser",)).vocab.strings
+
+    def batch(word):
+        return [Document(doc_id=f"{word}-{i}", source_uri="mem://", content_sha256="0",
+                         text=f"Mr Zoltan{word} spoke in Vyshgorod{word} on day {i}.") for i in range(3)]
+
+    first, second = batch("Qvarm"), batch("Plixt")
+    try:
+        spacy_nlp.etl_extract(documents=first, config=config)
+        assert "ZoltanQvarm" in strings and first[0].nlp[1].text == "ZoltanQvarm"
+        spacy_nlp.etl_extract(documents=second, config=config)
+        assert "ZoltanQvarm" not in strings, "the first batch's strings outlived it"
+        assert "ZoltanPlixt" in strings
+        spacy_nlp.etl_extract(documents=second[1:2], config=config)  # the host retrying one document
+        assert "ZoltanPlixt" in strings and second[0].nlp[1].text == "ZoltanPlixt"
+    finally:
+        for doc in first + second:
+            doc.nlp = None
+        spacy_nlp.close_batch_zone()
+    assert "ZoltanPlixt" not in strings
+    run_in_this_process = Config(plugins={"spacy": settings})
+    spacy_nlp.etl_extract(documents=batch("Wrenk"), config=run_in_this_process)
+    assert "ZoltanWrenk" in strings and spacy_nlp._zone is None  # no zone outside worker processes
