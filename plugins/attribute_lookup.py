@@ -58,7 +58,8 @@ class AttributeLookup:
         self.residual = residual
         self.keys = keys
         self.attr_ids = [IDS[key] for key in keys]
-        self.table: dict[tuple, dict] = {}
+        self.table: dict[tuple, tuple[int, ...]] = {}  # token values -> the one-token rules they match
+        self.merged: dict[tuple[int, ...], dict] = {}  # matching rules -> the attributes they set
 
     def __call__(self, doc):
         from spacy.tokens import Span
@@ -96,6 +97,9 @@ class AttributeLookup:
         return rules
 
     def _merged(self, rules: tuple[int, ...]) -> dict:
+        """The attributes `rules` set when applied in order; few distinct sets of rules ever match."""
+        if rules in self.merged:
+            return self.merged[rules]
         merged: dict = {}
         for rule in rules:
             attrs = self.ruler.attrs[rule]
@@ -103,6 +107,7 @@ class AttributeLookup:
             merged.update(attrs)
             if extensions:
                 merged["_"] = extensions
+        self.merged[rules] = merged
         return merged
 
 

@@ -60,9 +60,8 @@ def etl_extract(documents, config):
 def parser_pipeline(config):
     """The pipeline whose `parser` parses candidate sentences: the `spacy` plugin's own (its parser is
     loaded, only switched off), or a parser-only copy of the default model when that plugin is not in use."""
-    try:
-        settings = config.settings("spacy")
-    except Exception:  # the spacy plugin is replaced or disabled
+    settings = config.settings("spacy")
+    if "model" not in settings:  # the spacy plugin is replaced or disabled
         return load_parser(DEFAULT_MODEL)
     from .spacy_nlp import load_model
 

