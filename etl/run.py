@@ -136,19 +136,6 @@ def _extract(paths: Sequence[str | Path], pipeline: Pipeline, store: Store, run_
             todo.append((key, stat.st_size))
     progress.advance(skipped, counts["unchanged"])
 
-    def tasks() -> Iterator[list[SourceTask]]:
-        batch: list[SourceTask] = []
-        size = 0
-        for key, nbytes in todo:
-            seen = known.get(key)
-            batch.append(SourceTask(key, seen.sha256 if seen else None, store.known_docs(key)))
-            size += nbytes
-            if len(batch) >= config.batch_size or size >= TASK_MAX_BYTES:
-                yield batch
-                batch, size = [], 0
-        if batch:
-            yield batch
-
     ctx = WorkContext(run_id=run_id, parts_dir=str(store.parts), fingerprint=fingerprint, retry_errors=retry_errors)
     spec = WorkerSpec(config, ctx, load_entrypoints)
     # More workers than tasks would only pay for starting processes (each loads the models).
@@ -156,6 +143,12 @@ def _extract(paths: Sequence[str | Path], pipeline: Pipeline, store: Store, run_
     workers = max(1, min(config.workers, task_count))
     if config.executor == "ray":
         workers = config.workers  # a runtime's size; the cluster's CPUs bound the tasks in flight
+
+    def tasks() -> Iterator[list[SourceTask]]:
+        for files in task_files(todo, config.batch_size, workers):
+            yield [SourceTask(key, known[key].sha256 if key in known else None, store.known_docs(key))
+                   for key, _ in files]
+
     executor = make_executor(config.executor, pipeline, spec, workers, config.ray_address)
     for outcomes in executor.map(tasks()):
         store.commit(outcomes, fingerprint, run_id)
@@ -165,6 +158,28 @@ def _extract(paths: Sequence[str | Path], pipeline: Pipeline, store: Store, run_
         progress.advance(len(outcomes), docs)
     counts["seen"] = counts["new"] + counts["changed"] + counts["unchanged"] + counts["failed"]
     return counts
+
+
+def task_files(todo: Sequence[tuple[str, int]], batch_size: int, workers: int) -> Iterator[list[tuple[str, int]]]:
+    """`todo` (path, bytes) cut into tasks of at most `batch_size` files and `TASK_MAX_BYTES`, in order.
+
+    Towards the end tasks get smaller: none holds more than a (2 x workers)th of the files left, down
+    to an eighth of a batch. Equal tasks would leave a core idle for most of a batch's time at the end
+    of every run, while the last worker finishes its last task alone.
+    """
+    smallest = batch_size if workers == 1 else max(1, batch_size // 8)  # one worker has no one to wait for
+    left = len(todo)
+    task: list[tuple[str, int]] = []
+    size = 0
+    for item in todo:
+        task.append(item)
+        size += item[1]
+        if len(task) >= max(smallest, min(batch_size, -(-left // (2 * workers)))) or size >= TASK_MAX_BYTES:
+            yield task
+            left -= len(task)
+            task, size = [], 0
+    if task:
+        yield task
 
 
 def _count(outcome: SourceOutcome, store: Store, counts: dict[str, int]) -> int:

@@ -63,9 +63,9 @@ def parser_pipeline(config):
     settings = config.settings("spacy")
     if "model" not in settings:  # the spacy plugin is replaced or disabled
         return load_parser(DEFAULT_MODEL)
-    from .spacy_nlp import load_model
+    from .spacy_nlp import pipeline_for
 
-    nlp = load_model(settings["model"], tuple(settings["disable"]), settings["attribute_lookup"])
+    nlp = pipeline_for(settings)
     return nlp if "parser" in nlp.component_names else load_parser(settings["model"])
 
 

