@@ -141,6 +141,16 @@ def test_periods_quarters_seasons_decades_centuries():
     assert (found["the early 19th century"]["value"], found["the early 19th century"]["mod"]) == ("18", "START")
 
 
+def test_a_match_cannot_start_inside_a_word_and_hide_the_date_after_it():
+    # "and 1980s": the decade rule's optional space let a match start at the space after "and", which
+    # was then rejected for touching a word, and "1980s" was lost with it.
+    text = "bad memories of the 1970s and 1980s, she said"
+    assert [(t.text, t.value) for t in timex.tag(text)] == [("the 1970s", "197"), ("1980s", "198")]
+    # Likewise "early" inside "Clearly", and "start of" inside "onstart of".
+    assert [t.text for t in timex.tag("Clearly 2004 was the most difficult")] == ["2004"]
+    assert [t.text for t in timex.tag("since the onstart of winter")] == ["winter"]
+
+
 def test_durations_and_sets():
     found = tag("The strike lasted 5 1/2 hours, almost two decades after the last one; buses run every day "
                 "and the talks took several weeks.", date(2023, 1, 1))
