@@ -30,11 +30,17 @@ EXECUTORS = ("local", "ray")
 
 @dataclass(frozen=True)
 class Setting:
-    """A plugin setting with its default, type and help text (for `etl_settings`)."""
+    """A plugin setting with its default, type and help text (for `etl_settings`).
+
+    `affects_output=False` marks a setting that changes only how fast or in how much memory a plugin
+    works (a batch size, a cache), never its rows: it stays out of the pipeline fingerprint, so
+    changing it does not process every document again.
+    """
 
     default: Any = None
     type: type | tuple[type, ...] | None = None
     help: str = ""
+    affects_output: bool = True
 
     @property
     def value_type(self) -> type | tuple[type, ...] | None:

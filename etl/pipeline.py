@@ -93,7 +93,8 @@ class Pipeline:
         # The settings of a plugin that is not there (broken, or disabled and never loaded) are not checked.
         absent = set(pm.broken) | {n for n in config.disable if n not in names}
         config = replace(config, plugins={k: v for k, v in config.plugins.items() if k not in absent})
-        self.config = config.with_plugin_settings(self._declared_settings())
+        self.declared = self._declared_settings()
+        self.config = config.with_plugin_settings(self.declared)
         self.plans = {stage: self._plan(stage) for stage in STAGES}
         self.tables = self._tables()
         self.views = self._views()
@@ -209,7 +210,7 @@ class Pipeline:
         state = {
             "stages": {stage: [s.plugin for s in self.plans[stage]] for stage in ("parse", "clean", "extract")},
             "plugins": {
-                name: {"version": self.pm.origin(name).version, "settings": self.config.settings(name),
+                name: {"version": self.pm.origin(name).version, "settings": self._output_settings(name),
                        "extra": extra.get(name)}
                 for stage in ("parse", "clean", "extract") for name in [s.plugin for s in self.plans[stage]]
             },
@@ -217,6 +218,12 @@ class Pipeline:
             "tables": {name: str(schema) for name, schema in self.tables.items()},
         }
         return hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()
+
+    def _output_settings(self, plugin: str) -> dict[str, Any]:
+        """The plugin's settings that may change its rows (see `Setting.affects_output`)."""
+        declared = self.declared.get(plugin, {})
+        return {key: value for key, value in self.config.settings(plugin).items()
+                if getattr(declared.get(key), "affects_output", True)}
 
     def config_sha256(self) -> str:
         settings = {name: self.config.settings(name) for name, _ in self.pm.list_name_plugin()}

@@ -30,14 +30,17 @@ _zone: BatchZone | None = None  # the open memory zone of the last batch (worker
 def etl_settings():
     return {
         "model": Setting(DEFAULT_MODEL, str, "spaCy pipeline: an installed package name or a folder"),
-        "batch_size": Setting(64, int, "documents per nlp.pipe batch"),
+        "batch_size": Setting(64, int, "documents per nlp.pipe batch", affects_output=False),
         "disable": Setting(["parser"], list, "pipeline components to leave off"),
         "attribute_lookup": Setting(True, bool, "answer the model's attribute_ruler from a table (same "
-                                    "attributes, five times faster); false runs spaCy's own component"),
+                                    "attributes, five times faster); false runs spaCy's own component",
+                                    affects_output=False),
         "lemma_lookup": Setting(True, bool, "remember the lemmatizer's answer for every distinct form, POS "
-                                "and morphology (same lemmas, ten times faster); false runs spaCy's own"),
+                                "and morphology (same lemmas, eight times faster); false runs spaCy's own",
+                                affects_output=False),
         "memory_zone": Setting(True, bool, "in worker processes, free the strings spaCy interns for a batch "
-                               "once it is written (false if a plugin keeps spaCy objects across batches)"),
+                               "once it is written (false if a plugin keeps spaCy objects across batches)",
+                               affects_output=False),
     }
 
 

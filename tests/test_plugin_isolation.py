@@ -184,6 +184,32 @@ def test_a_fingerprint_change_processes_every_document_again(corpus, tmp_path):
     assert run_pipeline(corpus, out, pm=pm, stages=stages).documents["changed"] == 2
 
 
+def test_only_settings_that_affect_output_process_documents_again(corpus, tmp_path):
+    from etl import Setting
+
+    class Tuned:
+        @hookimpl
+        def etl_settings(self):
+            return {"threshold": Setting(0.5, float, "rows above this"),
+                    "chunk": Setting(100, int, "texts per call", affects_output=False)}
+
+        @hookimpl
+        def etl_extract(self, documents):
+            pass
+
+    pm = get_plugin_manager(load_entrypoints=False)
+    pm.register(Tuned(), "tuned")
+    out = tmp_path / "out"
+    stages = {"extract": ["tuned"]}
+
+    def run(**settings):
+        return run_pipeline(corpus, out, pm=pm, stages=stages, plugins={"tuned": settings}).documents
+
+    assert run()["new"] == 2
+    assert run(chunk=7)["unchanged"] == 2  # speed only: nothing to redo
+    assert run(chunk=7, threshold=0.9)["changed"] == 2
+
+
 def test_a_failing_fingerprint_stops_the_run_before_it_starts(corpus, tmp_path):
     class Unready:
         @hookimpl
