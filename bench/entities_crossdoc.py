@@ -17,7 +17,7 @@ Score. B-cubed precision, recall and F1 over the items: for a mention, precision
 mentions in its predicted cluster that share its gold instance, recall the share of its gold
 instance's mentions that are in its predicted cluster; both averaged over mentions.
 
-Text. Rebuilt from the tokens exactly as bench/ner_meantime.py does; no corpus text is written
+Text. Rebuilt from the tokens by `bench/meantime.py`, as for bench/ner_meantime.py; no corpus text is written
 anywhere.
 """
 
@@ -25,10 +25,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-import xml.etree.ElementTree as ET
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from meantime import read_tokens
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT = REPO.parent / "shared" / "evaldata" / "meantime_en"
@@ -43,42 +44,14 @@ class Article:
 
 
 def read_article(path: Path) -> Article:
-    from ner_meantime import NO_SPACE_AFTER, NO_SPACE_BEFORE  # the same text as the NER benchmark
-
-    root = ET.parse(path).getroot()
-    offsets, parts, length, previous, quote_open = {}, [], 0, None, False
-    for token in root.iter("token"):
-        t_id, text, sentence = token.get("t_id"), token.text or "", int(token.get("sentence"))
-        if previous is None:
-            sep = ""
-        elif sentence != previous[1] and previous[1] < 2:
-            sep = "\n\n"
-        elif text in NO_SPACE_BEFORE or previous[0] in NO_SPACE_AFTER or (text == '"' and quote_open) \
-                or (previous[0] == '"' and quote_open) \
-                or (len(previous[0]) == 2 and previous[0].endswith("'") and previous[0][0].isupper()):
-            sep = ""
-        else:
-            sep = " "
-        if text == '"':
-            quote_open = not quote_open
-        parts.append(sep + text)
-        length += len(sep)
-        offsets[t_id] = (length, length + len(text))
-        length += len(text)
-        previous = (text, sentence)
-    article = Article(f"{path.parent.name}/{path.stem}", "".join(parts))
-    markables = root.find("Markables")
-    instance = {e.get("m_id"): (e.get("instance_id"), e.get("ent_type")) for e in markables.findall("ENTITY")}
-    refers_to = {}
-    for relation in root.find("Relations").findall("REFERS_TO"):
-        target = instance.get(relation.find("target").get("m_id"))
-        for source in relation.findall("source"):
-            refers_to[source.get("m_id")] = target
-    for mention in markables.findall("ENTITY_MENTION"):
-        anchors = [offsets[a.get("t_id")] for a in mention.findall("token_anchor")]
+    tokens = read_tokens(path)
+    article = Article(f"{path.parent.name}/{path.stem}", tokens.text)
+    refers_to = tokens.referents(lambda entity: (entity.get("instance_id"), entity.get("ent_type")))
+    for mention in tokens.root.find("Markables").findall("ENTITY_MENTION"):
+        span = tokens.mention_span(mention)
         target = refers_to.get(mention.get("m_id"))
-        if anchors and target and target[0] and mention.get("syntactic_type") in NAMES:
-            article.gold.append((min(a[0] for a in anchors), max(a[1] for a in anchors), *target))
+        if span and target and target[0] and mention.get("syntactic_type") in NAMES:
+            article.gold.append((*span, *target))
     return article
 
 

@@ -34,19 +34,17 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-import xml.etree.ElementTree as ET
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from meantime import read_tokens
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT = REPO.parent / "shared" / "evaldata" / "meantime_en"
 FULLY_ANNOTATED = range(0, 6)
 TYPES = ("PER", "ORG", "LOC")
 SPACY_TO_MEANTIME = {"PERSON": "PER", "ORG": "ORG", "GPE": "LOC", "LOC": "LOC", "FAC": "LOC"}
-NO_SPACE_BEFORE = {",", ".", ":", ";", "!", "?", "%", ")", "]", "'s", "'", "n't", "'re", "'ve",
-                   "'ll", "'d", "'m", "’s"}
-NO_SPACE_AFTER = {"(", "[", "$", "#"}
 LEADING_ARTICLE = re.compile(r"(?i)(the|a|an)\s+")
 
 
@@ -67,47 +65,17 @@ class Article:
 
 
 def read_article(path: Path) -> Article:
-    root = ET.parse(path).getroot()
-    tokens = [(t.get("t_id"), t.text or "", int(t.get("sentence"))) for t in root.iter("token")]
-    offsets, parts, length, previous, quote_open = {}, [], 0, None, False
-    scored_until = 0
-    for t_id, text, sentence in tokens:
-        if previous is None:
-            sep = ""
-        elif sentence != previous[1] and previous[1] < 2:
-            sep = "\n\n"  # the headline and the date line are paragraphs of their own
-        elif text in NO_SPACE_BEFORE or previous[0] in NO_SPACE_AFTER or (text == '"' and quote_open) \
-                or (previous[0] == '"' and quote_open) \
-                or (len(previous[0]) == 2 and previous[0].endswith("'") and previous[0][0].isupper()):
-            sep = ""
-        else:
-            sep = " "
-        if text == '"':
-            quote_open = not quote_open
-        parts.append(sep)
-        length += len(sep)
-        offsets[t_id] = (length, length + len(text))
-        parts.append(text)
-        length += len(text)
-        if sentence in FULLY_ANNOTATED:
-            scored_until = length
-        previous = (text, sentence)
-    article = Article(path.stem, "".join(parts), scored_until)
-
-    markables = root.find("Markables")
-    entity_type = {e.get("m_id"): e.get("ent_type") for e in markables.findall("ENTITY")}
-    refers_to = {}
-    for relation in root.find("Relations").findall("REFERS_TO"):
-        target = entity_type.get(relation.find("target").get("m_id"))
-        for source in relation.findall("source"):
-            refers_to[source.get("m_id")] = target
-    for mention in markables.findall("ENTITY_MENTION"):
-        anchors = [offsets[a.get("t_id")] for a in mention.findall("token_anchor")]
+    tokens = read_tokens(path)
+    scored = [end for t_id, (_, end) in tokens.spans.items() if tokens.sentence[t_id] in FULLY_ANNOTATED]
+    article = Article(path.stem, tokens.text, max(scored, default=0))
+    refers_to = tokens.referents(lambda entity: entity.get("ent_type"))
+    for mention in tokens.root.find("Markables").findall("ENTITY_MENTION"):
+        found = tokens.mention_span(mention)
         kind = refers_to.get(mention.get("m_id"))
-        if not anchors or kind not in TYPES:
+        if found is None or kind not in TYPES:
             continue
-        span = Span(min(a[0] for a in anchors), max(a[1] for a in anchors), kind)
-        if span.start >= scored_until:
+        span = Span(*found, kind)
+        if span.start >= article.scored_until:
             continue
         if mention.get("syntactic_type") in ("NAM", "PRE.NAM"):
             article.gold.append(span)

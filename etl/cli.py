@@ -206,6 +206,9 @@ def plugins(out: str | None, config_file: str | None, plugins_dir: tuple[str, ..
         origin = pm.origin(name)
         listing.append({"name": name, "version": origin.version, "kind": origin.kind, "where": origin.where,
                         "hooks": [], "status": "broken", "error": why, "stages": []})
+    for name, origin, why in pm.shadowed:
+        listing.append({"name": name, "version": origin.version, "kind": origin.kind, "where": origin.where,
+                        "hooks": [], "status": "not loaded", "error": why, "stages": []})
     if as_json:
         click.echo(json.dumps({"plugins": listing, "order": order}, indent=2))
         return

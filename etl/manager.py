@@ -44,6 +44,8 @@ class PluginManager(pluggy.PluginManager):
         self.add_hookspecs(hookspecs)
         self.origins: dict[str, PluginOrigin] = {}
         self.broken: dict[str, str] = {}
+        #: Installed plugins not loaded because their name was taken, with what took it.
+        self.shadowed: list[tuple[str, PluginOrigin, str]] = []
 
     def register(self, plugin: Any, name: str | None = None, origin: PluginOrigin | None = None) -> str | None:
         registered = super().register(plugin, name)
@@ -113,10 +115,17 @@ def _register_entry_points(pm: PluginManager) -> None:
     # Sorted by distribution name: the order Python lists installed packages in varies between machines.
     for dist in sorted(importlib.metadata.distributions(), key=lambda d: (d.metadata["Name"] or "").lower()):
         for entry_point in dist.entry_points:
-            if entry_point.group != ENTRY_POINT_GROUP or pm.has_plugin(entry_point.name):
+            if entry_point.group != ENTRY_POINT_GROUP:
                 continue
             where = f"{dist.metadata['Name']} ({entry_point.value})"
             origin = PluginOrigin("entry-point", dist.version, where)
+            if pm.has_plugin(entry_point.name) or entry_point.name in pm.broken:
+                taken = pm.origin(entry_point.name)
+                pm.shadowed.append((entry_point.name, origin, (
+                    f"installed plugin {entry_point.name!r} from {where} is not loaded: the name is taken by "
+                    f"the {taken.kind} plugin from {taken.where}; rename its entry point in the [project."
+                    f"entry-points.etl] table of {dist.metadata['Name']}'s pyproject.toml, or uninstall one")))
+                continue
             try:
                 plugin = entry_point.load()
                 pm.register(plugin, entry_point.name, origin)

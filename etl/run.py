@@ -88,6 +88,7 @@ def run(paths: Sequence[str | Path], config: Config, *, pm: PluginManager | None
     run_id = new_run_id(started_at)
     warnings = [f"{', '.join(names)} implement {stage} but will not run (disabled or not in [stages] {stage})"
                 for stage, names in pipeline.unselected().items()]
+    warnings += [why for _, _, why in pm.shadowed]
 
     with closing(Store.open(config.out)) as store:
         store.begin_run(run_id, started_at, pipeline.plugin_versions(), pipeline.config_sha256())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -15,6 +16,8 @@ from etl.manager import get_plugin_manager
 from etl.pipeline import Pipeline
 
 from etl_plugins import DEFAULT_PLUGINS
+
+from conftest import SEEDS, run_pipeline
 
 BUILTINS = [name for name, _ in DEFAULT_PLUGINS]
 
@@ -119,6 +122,32 @@ def test_installed_plugins_come_from_the_etl_entry_point_group(monkeypatch):
     pm = get_plugin_manager()
     assert not pm.has_plugin("installed") and pm.broken == {}
     assert [n for n, _ in pm.list_name_plugin()] == BUILTINS
+
+
+def test_an_installed_plugin_whose_name_is_taken_is_reported_not_dropped(monkeypatch, tmp_path):
+    from click.testing import CliRunner
+
+    from etl.cli import cli
+
+    class Impostor:
+        @hookimpl
+        def etl_extract(self, documents):
+            raise AssertionError("must not run")
+
+    loaded = []
+    dist = _FakeDist([_FakeEntryPoint("dates", "etl_fake:dates", lambda: loaded.append(1) or Impostor())])
+    monkeypatch.setattr("importlib.metadata.distributions", lambda: [dist])
+    monkeypatch.delenv("ETL_DISABLE_PLUGIN_AUTOLOAD")
+    pm = get_plugin_manager()
+    assert pm.origin("dates").kind == "builtin" and loaded == []
+    [(name, origin, why)] = pm.shadowed
+    assert (name, origin.where) == ("dates", "etl-fake (etl_fake:dates)")
+    assert "name is taken by the builtin plugin from etl_plugins.dates" in why and "rename its entry point" in why
+    listed = CliRunner().invoke(cli, ["plugins", "--json", "--out", str(tmp_path / "out")])
+    entries = [p for p in json.loads(listed.output)["plugins"] if p["name"] == "dates"]
+    assert [(p["kind"], p["status"]) for p in entries] == [("builtin", "active"), ("entry-point", "not loaded")]
+    summary = run_pipeline(next(iter(sorted(SEEDS.glob("*.txt")))), tmp_path / "out", pm=pm, stages={"extract": []})
+    assert why in summary.warnings
 
 
 def test_settings_are_declared_defaulted_and_type_checked():
