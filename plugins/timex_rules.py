@@ -51,6 +51,13 @@ def result(point, kind="date", mod=None, relative=False, value=None) -> Resolved
             "range_start": start, "range_end": end, "relative": relative}
 
 
+def day_or_part(d: date, part: str | None, mod: str | None) -> Resolved:
+    """Relative day `d`, or its part ("2025-12-11TMO", a time) when the text names one."""
+    if part:
+        return result(p_day(d), kind="time", mod=mod, value=f"{d.isoformat()}T{part}", relative=True)
+    return result(p_day(d), mod=mod, relative=True)
+
+
 def mod_of(word: str | None) -> str | None:
     return MOD_WORDS.get(word.lower().split()[0].rstrip("-")) if word else None
 
@@ -301,9 +308,7 @@ def deictic_day(m, text):
     def resolve(ctx):
         anchor = ctx.need("XXXX-XX-XX", "day")
         d = anchor + timedelta(days=offset)
-        if part:
-            return result(p_day(d), kind="time", mod=mod, value=f"{d.isoformat()}T{part}", relative=True)
-        return result(p_day(d), mod=mod, relative=True)
+        return day_or_part(d, part, mod)
     return resolve
 
 
@@ -317,7 +322,7 @@ def part_of_day(m, text):
 
     def resolve(ctx):
         d = ctx.need("XXXX-XX-XX", "day", "time") + timedelta(days=offset)
-        return result(p_day(d), kind="time", mod=mod, value=f"{d.isoformat()}T{part}", relative=True)
+        return day_or_part(d, part, mod)
     return resolve
 
 
@@ -349,9 +354,7 @@ def weekday(m, text):
             d = base + timedelta(days=(wd - base.weekday()) % 7)
         else:
             d = base - timedelta(days=back)
-        if part:
-            return result(p_day(d), kind="time", mod=mod, value=f"{d.isoformat()}T{part}", relative=True)
-        return result(p_day(d), mod=mod, relative=True)
+        return day_or_part(d, part, mod)
     return resolve
 
 
@@ -581,9 +584,7 @@ def anaphoric_day(m, text):
     def resolve(ctx):
         base = ctx.previous() if ctx.last else ctx.need("XXXX-XX-XX", "day")
         d = base + timedelta(days=offset)
-        if part:
-            return result(p_day(d), kind="time", mod=mod, value=f"{d.isoformat()}T{part}", relative=True)
-        return result(p_day(d), mod=mod, relative=True)
+        return day_or_part(d, part, mod)
     return resolve
 
 
