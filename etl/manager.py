@@ -121,6 +121,8 @@ def _register_entry_points(pm: PluginManager) -> None:
             origin = PluginOrigin("entry-point", dist.version, where)
             if pm.has_plugin(entry_point.name) or entry_point.name in pm.broken:
                 taken = pm.origin(entry_point.name)
+                if taken.where == where:
+                    continue  # the same distribution listed twice (an egg-info beside the install)
                 pm.shadowed.append((entry_point.name, origin, (
                     f"installed plugin {entry_point.name!r} from {where} is not loaded: the name is taken by "
                     f"the {taken.kind} plugin from {taken.where}; rename its entry point in the [project."

@@ -139,14 +139,14 @@ def _extract(paths: Sequence[str | Path], pipeline: Pipeline, store: Store, run_
 
     ctx = WorkContext(run_id=run_id, parts_dir=str(store.parts), fingerprint=fingerprint, retry_errors=retry_errors)
     spec = WorkerSpec(config, ctx, load_entrypoints)
-    # More workers than tasks would only pay for starting processes (each loads the models).
-    task_count = -(-len(todo) // config.batch_size)
-    workers = max(1, min(config.workers, task_count))
     if config.executor == "ray":
         workers = config.workers  # a runtime's size; the cluster's CPUs bound the tasks in flight
+        planned = task_files(todo, config.batch_size, workers)
+    else:
+        workers, planned = plan_local(todo, config.batch_size, config.workers)
 
     def tasks() -> Iterator[list[SourceTask]]:
-        for files in task_files(todo, config.batch_size, workers):
+        for files in planned:
             yield [SourceTask(key, known[key].sha256 if key in known else None, store.known_docs(key))
                    for key, _ in files]
 
@@ -159,6 +159,19 @@ def _extract(paths: Sequence[str | Path], pipeline: Pipeline, store: Store, run_
         progress.advance(len(outcomes), docs)
     counts["seen"] = counts["new"] + counts["changed"] + counts["unchanged"] + counts["failed"]
     return counts
+
+
+def plan_local(todo: Sequence[tuple[str, int]], batch_size: int,
+               workers: int) -> tuple[int, list[list[tuple[str, int]]]]:
+    """How many worker processes to start for `todo`, and the files of each task.
+
+    One batch or less runs in this process: starting processes (each loads the models) would cost
+    more than it saves. Beyond that, as many processes as asked for, but no more than there are tasks.
+    """
+    if len(todo) <= batch_size:
+        workers = 1
+    tasks = list(task_files(todo, batch_size, workers))
+    return max(1, min(workers, len(tasks))), tasks
 
 
 def task_files(todo: Sequence[tuple[str, int]], batch_size: int, workers: int) -> Iterator[list[tuple[str, int]]]:

@@ -6,8 +6,10 @@ it checks candidate forms against word lists kept as Python lists (57,528 nouns,
 for every candidate), and it caches only some answers (punctuation, proper nouns and words already
 in their base form are worked out again each time they occur). This component asks a copy of the
 lemmatizer whose word lists are sets (membership is all the rules test), once per distinct
-(form, POS, morphology), and reads the rest from a table. The answer depends on those three values
-alone, so the lemmas are the same, token for token.
+(form, POS, morphology), and reads the rest from a table. For spaCy's own `Lemmatizer` and the
+English one the answer depends on those three values alone, so the lemmas are the same, token for
+token. Other languages' lemmatizers may read more (the Spanish one reads whether a word starts a
+sentence): their pipelines keep spaCy's component.
 """
 
 from __future__ import annotations
@@ -16,14 +18,28 @@ import copy
 from typing import Callable
 
 MAX_CACHED = 100_000  # distinct (form, POS, morphology) remembered; the table starts over beyond that
-MODES = ("rule", "lookup")  # modes whose answer depends on the form, POS and morphology alone
 
 
 def compile_lemmatizer(lemmatizer) -> LemmaLookup | None:
-    """A component equivalent to `lemmatizer`, or None when its mode may read other attributes."""
-    if getattr(lemmatizer, "mode", None) not in MODES:
-        return None
-    return LemmaLookup(lemmatizer)
+    """A component equivalent to `lemmatizer`, or None unless its answer is known to depend on the
+    form, POS and morphology alone."""
+    return LemmaLookup(lemmatizer) if _reads_only_the_key(lemmatizer) else None
+
+
+def _reads_only_the_key(lemmatizer) -> bool:
+    """Whether `lemmatizer` works each lemma out from its token's form, POS and morphology alone:
+    spaCy's `Lemmatizer` in "rule" or "lookup" mode, with no method of its own but the English
+    `is_base_form` (which reads the POS and the morphology)."""
+    from spacy.lang.en.lemmatizer import EnglishLemmatizer
+    from spacy.pipeline import Lemmatizer
+
+    kind = type(lemmatizer)
+    if not isinstance(lemmatizer, Lemmatizer):
+        return False
+    if lemmatizer.mode == "lookup":
+        return kind.lookup_lemmatize is Lemmatizer.lookup_lemmatize
+    return (lemmatizer.mode == "rule" and kind.rule_lemmatize is Lemmatizer.rule_lemmatize
+            and kind.is_base_form in (Lemmatizer.is_base_form, EnglishLemmatizer.is_base_form))
 
 
 class LemmaLookup:

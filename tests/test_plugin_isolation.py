@@ -190,7 +190,7 @@ def test_only_settings_that_affect_output_process_documents_again(corpus, tmp_pa
     class Tuned:
         @hookimpl
         def etl_settings(self):
-            return {"threshold": Setting(0.5, float, "rows above this"),
+            return {"threshold": Setting(0.5, float, "rows above this"), "labels": ["PERSON"],
                     "chunk": Setting(100, int, "texts per call", affects_output=False)}
 
         @hookimpl
@@ -208,6 +208,7 @@ def test_only_settings_that_affect_output_process_documents_again(corpus, tmp_pa
     assert run()["new"] == 2
     assert run(chunk=7)["unchanged"] == 2  # speed only: nothing to redo
     assert run(chunk=7, threshold=0.9)["changed"] == 2
+    assert run(chunk=7, threshold=0.9, labels=["ORG"])["changed"] == 2  # a plain default counts too
 
 
 def test_a_failing_fingerprint_stops_the_run_before_it_starts(corpus, tmp_path):

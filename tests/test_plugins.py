@@ -148,6 +148,11 @@ def test_an_installed_plugin_whose_name_is_taken_is_reported_not_dropped(monkeyp
     assert [(p["kind"], p["status"]) for p in entries] == [("builtin", "active"), ("entry-point", "not loaded")]
     summary = run_pipeline(next(iter(sorted(SEEDS.glob("*.txt")))), tmp_path / "out", pm=pm, stages={"extract": []})
     assert why in summary.warnings
+    # The same distribution listed twice (an egg-info beside the installed copy) takes no name from itself.
+    twice = _FakeDist([_FakeEntryPoint("impostor", "etl_fake:dates", Impostor)])
+    monkeypatch.setattr("importlib.metadata.distributions", lambda: [twice, twice])
+    pm = get_plugin_manager()
+    assert pm.has_plugin("impostor") and pm.shadowed == []
 
 
 def test_settings_are_declared_defaulted_and_type_checked():

@@ -348,17 +348,27 @@ def test_every_sentence_index_leads_to_the_sentence_that_holds_the_row(seeds_out
 
 
 def test_tasks_shrink_towards_the_end_so_that_workers_finish_together():
-    from etl.run import TASK_MAX_BYTES, task_files
+    from etl.run import TASK_MAX_BYTES, plan_local, task_files
+
+    def finish_times(sizes, workers):
+        free = [0] * workers
+        for size in sizes:  # each task goes to the worker that is free first, as a pool hands them out
+            free[free.index(min(free))] += size
+        return free
 
     todo = [(f"f{i}", 1000) for i in range(300)]
     sizes = [len(task) for task in task_files(todo, 64, 2)]
     assert [item for task in task_files(todo, 64, 2) for item in task] == todo  # every file once, in order
-    assert sizes[0] == 64 and max(sizes) == 64
-    assert sizes == sorted(sizes, reverse=True) and sizes[-2] == 8, sizes  # an eighth of a batch at the end
-    left = len(todo)
-    for size in sizes[:-1]:  # none more than a quarter (2 workers) of what was left, above the floor
-        assert size <= max(8, -(-left // 4))
-        left -= size
+    assert sizes[0] == 64 and max(sizes) == 64 and min(sizes[:-1]) == 8  # down to an eighth of a batch
+    done = finish_times(sizes, 2)
+    assert max(done) - min(done) <= 8, done
+    whole_batches = finish_times([64, 64, 64, 64, 44], 2)
+    assert max(whole_batches) - min(whole_batches) > 8  # what equal tasks did: one worker ran on alone
     assert [len(t) for t in task_files(todo[:100], 64, 1)] == [64, 36]  # one worker: whole batches
     big = [("big", TASK_MAX_BYTES // 2)] * 4
     assert [len(t) for t in task_files(big, 64, 2)] == [2, 2]  # the byte limit still cuts tasks
+    # One batch or less stays in this process; beyond, the workers asked for, up to the tasks there are.
+    assert plan_local(todo[:64], 64, 4)[0] == 1
+    assert plan_local(todo[:100], 64, 4)[0] == 4
+    workers, tasks = plan_local(todo[:65], 64, 64)
+    assert workers == len(tasks) == 9  # 65 files in eighths of a batch: nine tasks for nine workers

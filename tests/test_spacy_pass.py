@@ -111,7 +111,10 @@ def test_lemma_lookup_gives_the_lemmatizer_s_lemmas_and_works_each_word_out_once
         assert [t.lemma_ for t in lookup(doc.copy())] == expected
         monkeypatch.setattr(lemma_lookup, "MAX_CACHED", 100_000)
     assert compile_lemmatizer(nlp.add_pipe("lemmatizer", name="lookup_mode", config={"mode": "lookup"})) is not None
-    assert compile_lemmatizer(type("Other", (), {"mode": "pos_lookup"})()) is None
+    # Spanish rules also read whether a word starts a sentence ("Y" stays capitalised there): not tabled.
+    spanish = spacy.blank("es").add_pipe("lemmatizer", config={"mode": "rule"})
+    assert type(spanish).__name__ == "SpanishLemmatizer" and compile_lemmatizer(spanish) is None
+    assert compile_lemmatizer(type("Other", (), {"mode": "rule"})()) is None
 
 
 def test_model_pipeline_with_the_lookups_annotates_the_seeds_like_spacy():
