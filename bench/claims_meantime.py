@@ -100,9 +100,10 @@ def main() -> int:
 
     sys.path.insert(0, str(REPO))
     try:
-        import etl_plugins.attribution as attr
-        import etl_plugins.claims as claims
-        import etl_plugins.spacy_nlp as spacy_nlp
+        import etl_plugins.claims.attribution as attr
+        import etl_plugins.claims.plugin as claims
+        import etl_plugins.spacy.parse as spacy_parse
+        import etl_plugins.spacy.plugin as spacy_nlp
     except ImportError:
         from plugins import attribution as attr
         from plugins import claims
@@ -122,7 +123,7 @@ def main() -> int:
                      "end": e.end_char, "text": e.text, "label": e.label_}
                     for e in doc.ents if e.label_ not in NOT_NAMES and "\n" not in e.text]
         sentences = claims.candidate_sentences(doc)
-        parsed = [attr.Parsed(s, p) for s, p in zip(sentences, claims.parse_sentences(nlp, sentences))]
+        parsed = [attr.Parsed(s, p) for s, p in zip(sentences, spacy_parse.parse_sentences(nlp, sentences))]
         found = claims.extract_claims(text, doc, parsed, mentions)
         totals["sentences"] += len(list(doc.sents))
         totals["parsed sentences"] += len(sentences)

@@ -94,7 +94,7 @@ def breakdown(corpus: Path) -> None:
 
     get_plugin_manager(load_entrypoints=False)
     imported = rss_mb(me)
-    from etl_plugins import spacy_nlp
+    import etl_plugins.spacy.plugin as spacy_nlp
 
     nlp = spacy_nlp.load_model(spacy_nlp.DEFAULT_MODEL, ("parser",))
     loaded = rss_mb(me)

@@ -146,7 +146,8 @@ def main() -> int:
 
     sys.path.insert(0, str(REPO))
     from etl import Config, Document
-    from etl_plugins import entities, spacy_nlp
+    import etl_plugins.entities.plugin as entities
+    import etl_plugins.spacy.plugin as spacy_nlp
 
     paths = sorted(args.corpus.glob("intra_cross-doc_annotation/*/*.xml"))
     articles = [read_article(path) for path in paths]

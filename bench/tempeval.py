@@ -117,8 +117,8 @@ def prf(correct: int, n_system: int, n_gold: int) -> tuple[float, float, float]:
 
 
 def evaluate(folder: Path, show_errors: int = 0) -> dict:
-    import etl_plugins.dates as dates
-    from etl_plugins.spacy_nlp import DEFAULT_MODEL, load_model
+    import etl_plugins.dates.plugin as dates
+    from etl_plugins.spacy.plugin import DEFAULT_MODEL, load_model
 
     files = sorted(p for p in folder.rglob("*.tml") if "input" not in p.parts)
     docs = [read_timeml(p) for p in files]

@@ -13,6 +13,8 @@ from pathlib import Path
 import duckdb
 
 STORAGE_VERSION = "v1.0.0"
+#: The catalog's file name, in every published version and as the link at the top of the output folder.
+CATALOG_NAME = "etl.duckdb"
 
 
 def _quote_literal(text: str) -> str:

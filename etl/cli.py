@@ -13,11 +13,12 @@ import click
 
 from . import __version__
 from .config import STAGES, load_config
+from .catalog import CATALOG_NAME as CATALOG
+from .contracts import Contract, check_plans
 from .errors import EtlError, StoreError
 from .manager import get_plugin_manager
 from .pipeline import Pipeline
 
-CATALOG = "etl.duckdb"
 
 
 @contextmanager
@@ -193,14 +194,21 @@ def plugins(out: str | None, config_file: str | None, plugins_dir: tuple[str, ..
         pm = get_plugin_manager(plugins_dirs=config.plugins_dir, disabled=config.disable)
         pipeline = Pipeline(pm, config, strict=False)
     order = {stage: [s.plugin for s in pipeline.plans[stage]] for stage in STAGES}
+    try:
+        check_plans(order, pipeline.contracts, pipeline.names)
+        problem = None
+    except EtlError as exc:
+        problem = str(exc)
     listing = []
     for name, plugin in pm.list_name_plugin():
         origin = pm.origin(name)
         hooks = sorted(caller.name for caller in pm.get_hookcallers(plugin) or [])
+        contracts = {stage: {"needs": list(c.needs), "reads": list(c.reads), "provides": list(c.provides)}
+                     for stage in STAGES if (c := pipeline.contract(stage, name)) != Contract()}
         listing.append({
             "name": name, "version": origin.version, "kind": origin.kind, "where": origin.where, "hooks": hooks,
             "status": "disabled" if name in config.disable else "active",
-            "stages": [stage for stage in STAGES if name in order[stage]],
+            "stages": [stage for stage in STAGES if name in order[stage]], "contract": contracts,
         })
     for name, why in sorted(pm.broken.items()):
         origin = pm.origin(name)
@@ -210,16 +218,21 @@ def plugins(out: str | None, config_file: str | None, plugins_dir: tuple[str, ..
         listing.append({"name": name, "version": origin.version, "kind": origin.kind, "where": origin.where,
                         "hooks": [], "status": "not loaded", "error": why, "stages": []})
     if as_json:
-        click.echo(json.dumps({"plugins": listing, "order": order}, indent=2))
+        click.echo(json.dumps({"plugins": listing, "order": order, "problem": problem}, indent=2))
         return
     click.echo("stage order:")
     for stage in STAGES:
         click.echo(f"  {stage:<8} {' -> '.join(order[stage]) or '(none)'}")
+    if problem:
+        click.echo(f"this set of plugins cannot run: {problem}")
     click.echo("")
     for item in listing:
         click.echo(f"{item['name']} {item['version'] or ''} [{item['kind']}: {item['where']}] {item['status']}")
         if item["hooks"]:
             click.echo(f"    hooks: {', '.join(item['hooks'])}")
+        for stage, contract in item.get("contract", {}).items():
+            said = [f"{key} {', '.join(names)}" for key, names in contract.items() if names]
+            click.echo(f"    {stage}: {'; '.join(said)}")
         if item.get("error"):
             click.echo(f"    error: {item['error']}")
 

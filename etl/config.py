@@ -22,8 +22,9 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 STAGES = ("parse", "clean", "extract", "enrich", "load")
 DEFAULT_MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
-TOP_LEVEL_KEYS = ("out", "workers", "batch_size", "max_document_bytes", "plugins_dir", "executor", "ray_address",
-                  "stages", "plugins")
+DEFAULT_DOCUMENT_TIMEOUT = 300.0
+TOP_LEVEL_KEYS = ("out", "workers", "batch_size", "max_document_bytes", "document_timeout", "plugins_dir",
+                  "executor", "ray_address", "stages", "plugins")
 #: Where parse, clean and extract run: worker processes on this machine, or Ray tasks.
 EXECUTORS = ("local", "ray")
 
@@ -50,17 +51,6 @@ class Setting:
 
 
 @dataclass(frozen=True)
-class RunContext:
-    """Facts about the current run that enrich and load plugins need (`config.run`)."""
-
-    run_id: str
-    out: Path
-    staging_dir: Path
-    tables: Mapping[str, Any]
-    views: Mapping[str, str]
-
-
-@dataclass(frozen=True)
 class Config:
     """Everything that shapes a run. Picklable: worker processes receive it and rebuild the plugins."""
 
@@ -74,11 +64,9 @@ class Config:
     stages: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     disable: tuple[str, ...] = ()
     plugins: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: Seconds one document may take in parse, clean and extract together before it is charged.
+    document_timeout: float = DEFAULT_DOCUMENT_TIMEOUT
     source_file: str | None = None
-    run: RunContext | None = None
-    # True in a process that exists only to run parse, clean and extract for the run (a pool or Ray
-    # worker), so a plugin may keep per-process state there that a caller's own process would not want.
-    worker_process: bool = False
 
     def settings(self, plugin: str) -> dict[str, Any]:
         """The effective settings of `plugin`: its declared defaults overridden by the config."""
@@ -182,7 +170,7 @@ def load_config(config_file: str | Path | None = None, cwd: Path | None = None, 
         )
     values: dict[str, Any] = {"source_file": source}
     for key, kind in (("out", str), ("workers", int), ("batch_size", int), ("max_document_bytes", int),
-                      ("executor", str), ("ray_address", str)):
+                      ("document_timeout", float), ("executor", str), ("ray_address", str)):
         if key in raw:
             if not _fits(raw[key], kind):
                 raise ConfigError(f"{where}: {key} = {raw[key]!r} must be {kind.__name__}")
@@ -227,6 +215,8 @@ def load_config(config_file: str | Path | None = None, cwd: Path | None = None, 
         raise ConfigError(f"workers must be at least 1, got {config.workers}")
     if config.batch_size < 1:
         raise ConfigError(f"batch_size must be at least 1, got {config.batch_size}")
+    if not config.document_timeout > 0:
+        raise ConfigError(f"document_timeout must be a positive number of seconds, got {config.document_timeout}")
     if config.max_document_bytes < 1:
         raise ConfigError(f"max_document_bytes must be positive, got {config.max_document_bytes}")
     if config.executor not in EXECUTORS:

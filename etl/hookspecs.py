@@ -6,8 +6,10 @@ spec only ever changes by gaining arguments, so a plugin written today keeps wor
 
 Stage hooks (`etl_parse` ... `etl_load`) are called plugin by plugin in the *effective stage order*:
 the order given in the config's ``[stages]`` table, else registration order (built-ins first, then
-installed plugins, then ``--plugins-dir`` files), with ``tryfirst``/``trylast`` respected. ``etl
-plugins`` prints that order. The host calls them one plugin at a time so that a failure is charged to
+installed plugins, then ``--plugins-dir`` files, with ``tryfirst``/``trylast`` respected) moved as
+little as needed for every plugin to come after what it declared it needs (``etl_contract``). ``etl
+plugins`` prints that order. Every stage hook may take ``run`` (an ``etl.RunContext``): the run's id and
+output folder, the declared tables and views, and ``run.service(name)`` for other plugins' services. The host calls them one plugin at a time so that a failure is charged to
 the plugin and document that caused it; hook wrappers are therefore not supported on stage hooks.
 """
 
@@ -24,6 +26,8 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from .config import Config
+    from .context import RunContext
+    from .contracts import Contract
     from .model import Document
     from .sources import Source
 
@@ -77,6 +81,31 @@ def etl_views() -> Mapping[str, str]:
 
 
 @hookspec
+def etl_contract() -> Mapping[str, Contract | Mapping[str, Iterable[str]]]:
+    """Declare, per stage, what this plugin needs from others and what it provides to them.
+
+    Return ``{stage: etl.Contract(needs=[...], reads=[...], provides=[...])}``. A name is a table
+    (``"entities"``: its rows), a column (``"entities.entity_id"``) or a capability (``"nlp"``, the shared
+    parse; ``"dependency_parse"``, a service). ``needs`` must be provided by a plugin that runs before
+    this one, or the run is refused before it starts; ``reads`` is used when present (a provider, if
+    enabled, runs first). The host orders each stage so that providers come first, and refuses a
+    ``[stages]`` order that breaks a need. When this plugin fails on a document, the plugins that need
+    what it provides are skipped for that document. A plugin that declares nothing keeps its place in
+    registration order. ``etl plugins`` lists every plugin's contract.
+    """
+
+
+@hookspec
+def etl_services(config: Config) -> Mapping[str, Any]:
+    """Offer capabilities to other plugins: a mapping of name to a callable (or any object).
+
+    Called at most once per process, the first time a plugin asks ``run.service(name)`` for a name that
+    this plugin declares in ``provides``. The caller must declare the name in its ``needs`` (or
+    ``reads``), which is how the host knows to run this plugin, and to run it first.
+    """
+
+
+@hookspec
 def etl_register_commands(cli: click.Group) -> None:
     """Add subcommands to the ``etl`` command line: ``@cli.command()`` inside the implementation.
 
@@ -90,7 +119,7 @@ def etl_register_commands(cli: click.Group) -> None:
 
 
 @hookspec(firstresult=True)
-def etl_parse(source: Source, config: Config) -> Iterable[Document] | None:
+def etl_parse(source: Source, config: Config, run: RunContext) -> Iterable[Document] | None:
     """Turn one source (a file) into documents.
 
     Called once per new or changed source, in a worker process. First result wins: a plugin that does
@@ -98,50 +127,56 @@ def etl_parse(source: Source, config: Config) -> Iterable[Document] | None:
     returns an iterable of documents made with ``source.document(...)``; a generator is fine and lets a
     big container stream. Decide before yielding: once a plugin has returned, no other is asked.
     Raising ``etl.DocumentError`` (or any exception) turns the source into an ``errors`` row; an
-    exception while iterating charges the documents not yet yielded.
+    exception while iterating charges the documents not yet yielded. There is no article without a
+    parse, so here a failure costs the document.
     """
 
 
 @hookspec
-def etl_clean(documents: list[Document], config: Config) -> None:
+def etl_clean(documents: list[Document], config: Config, run: RunContext) -> None:
     """Clean a batch of documents in place.
 
     Called once per batch for every clean plugin, in stage order, in a worker process. Edit each
     document's ``segments`` (their ``text`` and ``label``) and metadata; do not drop segments, relabel
     them. After the last clean plugin the host sets ``document.text`` to the body segments joined by
-    blank lines and records each body segment's offsets.
+    blank lines and records each body segment's offsets. A plugin that raises on a document leaves it
+    as it was before the call (an ``errors`` row names the plugin); the document goes on.
     """
 
 
 @hookspec
-def etl_extract(documents: list[Document], config: Config) -> None:
+def etl_extract(documents: list[Document], config: Config, run: RunContext) -> None:
     """Append records to a batch of documents.
 
     Called once per batch for every extract plugin, in stage order, in a worker process. Read
     ``document.text`` (and ``document.nlp``, the shared parse attached by the first NLP plugin) and
     append rows with ``document.add(table, **row)``. Offsets are Python character offsets into
-    ``document.text``. Set ``plugin`` on each row to your plugin's name.
+    ``document.text``. The host sets ``plugin`` on each row to your plugin's name when you leave it out.
+    A plugin that raises on a document loses only its own rows for that document (an ``errors`` row
+    names the document and the plugin); the article and every other plugin's rows stay, and the plugins
+    that need what it provides are skipped for that document.
     """
 
 
 @hookspec
-def etl_enrich(db: duckdb.DuckDBPyConnection, config: Config) -> None:
+def etl_enrich(db: duckdb.DuckDBPyConnection, config: Config, run: RunContext) -> None:
     """Work across the whole corpus.
 
     Called once per run for every enrich plugin, in stage order, in the main process, after every
-    document is extracted. ``db`` holds one table per declared table with every current row; update or
-    replace them with SQL or Arrow, keeping each table's columns. An exception is recorded in
-    ``errors`` (stage ``enrich``) and the run goes on with the tables as the plugin left them.
+    document is extracted. ``db`` holds one table per declared table with every current row; update the
+    tables and columns your contract ``provides``, keeping each table's columns and, for tables you do
+    not provide, their rows. Each plugin runs in its own transaction: an exception (or a change to a
+    table outside the contract) rolls back everything it did, an ``errors`` row (stage ``enrich``)
+    names it, and the run goes on and publishes. Do not begin or commit transactions yourself.
     """
 
 
 @hookspec
-def etl_load(db: duckdb.DuckDBPyConnection, config: Config) -> None:
+def etl_load(db: duckdb.DuckDBPyConnection, config: Config, run: RunContext) -> None:
     """Publish the tables.
 
     Called once per run for every load plugin, in stage order, in the main process, after enrich.
-    Write into ``config.run.staging_dir``: the host makes that folder the published version with one
-    atomic rename once every loader has returned. ``config.run.tables`` holds the declared schemas and
-    ``config.run.views`` the view definitions. An exception aborts the publish and the previous
-    version stays published.
+    Write into ``run.staging_dir``: the host makes that folder the published version with one atomic
+    rename once every loader has returned. ``run.tables`` holds the declared schemas and ``run.views``
+    the view definitions. An exception aborts the publish and the previous version stays published.
     """

@@ -1,7 +1,8 @@
-"""The pipeline: which plugin runs in which stage and order, and calling them one at a time.
+"""The pipeline: which plugins run, in which stage and order, with which settings, tables and views.
 
-Stage hooks are called per plugin, not through pluggy's one-shot call, so that an exception is charged
-to the plugin and the document that raised it, and the order can follow the config.
+A `Pipeline` is a validated plugin set: stage plans (from the config's `[stages]`, else registration
+order moved as little as needed for each plugin's declared needs), contracts, settings, tables, views,
+services and the fingerprint. Running the plans is `etl.stages`' job.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from importlib import resources
 from typing import Any
@@ -20,9 +21,11 @@ from typing import Any
 import pyarrow as pa
 
 from .config import STAGES, Config
-from .errors import ConfigError, PluginError, SchemaError
+from .context import RunContext, services_lookup
+from .contracts import Contract, Declared, check_plans, plan_stage
+from .errors import ConfigError, ContractError, PluginError, SchemaError
 from .manager import PluginManager
-from .model import BASE_TABLES, Document, plugin_table_schema
+from .model import BASE_TABLES, plugin_table_schema
 
 HOOK_OF_STAGE = {stage: f"etl_{stage}" for stage in STAGES}
 TRACE_ENV = "ETL_TRACE_PLUGINS"
@@ -95,11 +98,14 @@ class Pipeline:
         config = replace(config, plugins={k: v for k, v in config.plugins.items() if k not in absent})
         self.declared = self._declared_settings()
         self.config = config.with_plugin_settings(self.declared)
-        self.plans = {stage: self._plan(stage) for stage in STAGES}
+        self.contracts = self._contracts()
         self.tables = self._tables()
         self.views = self._views()
-        if not strict:  # plugins set aside while declaring leave the plans
-            self.plans = {stage: self._plan(stage) for stage in STAGES}
+        self.names = self.contracts.names({table: schema.names for table, schema in self.tables.items()})
+        self.plans = {stage: self._plan(stage) for stage in STAGES}
+        if strict:
+            check_plans(self.order(), self.contracts, self.names)
+        self.service = services_lookup(self._service_offers(), self._build_services)
 
     # --- planning -------------------------------------------------------------------------------
 
@@ -122,7 +128,8 @@ class Pipeline:
         steps = {step.plugin: step for step in self._steps(hook)}
         chosen = self.config.stages.get(stage)
         if chosen is None:
-            return [s for name, s in steps.items() if name not in self.config.disable]
+            default = [name for name in steps if name not in self.config.disable]
+            return [steps[name] for name in plan_stage(default, self.contracts.by_stage.get(stage, {}), self.names)]
         plan = []
         for name in chosen:
             if name not in steps:
@@ -162,6 +169,51 @@ class Pipeline:
             if value is not None:
                 results.append((step.plugin, value))
         return results
+
+    def _contracts(self) -> Declared:
+        by_stage: dict[str, dict[str, Contract]] = {stage: {} for stage in STAGES}
+        for plugin, declared in self._per_plugin("etl_contract"):
+            if not isinstance(declared, Mapping):
+                raise ContractError(f"plugin {plugin!r}: etl_contract must return {{stage: etl.Contract}}, "
+                                    f"not {type(declared).__name__}")
+            for stage, contract in declared.items():
+                if stage not in STAGES:
+                    raise ContractError(f"plugin {plugin!r} declares a contract for {stage!r}; stages: "
+                                        f"{', '.join(STAGES)}")
+                try:
+                    by_stage[stage][plugin] = Contract.of(contract)
+                except ContractError as exc:
+                    raise ContractError(f"plugin {plugin!r}, {stage}: {exc}") from exc
+        return Declared(by_stage)
+
+    def order(self) -> dict[str, list[str]]:
+        """The plugins of each stage, in the order they run."""
+        return {stage: [step.plugin for step in plan] for stage, plan in self.plans.items()}
+
+    def contract(self, stage: str, plugin: str) -> Contract:
+        return self.contracts.get(stage, plugin)
+
+    def _service_offers(self) -> dict[str, str]:
+        """Service name -> the planned plugin that provides it and implements `etl_services`."""
+        offering = {impl.plugin_name for impl in self.pm.hook.etl_services.get_hookimpls()}
+        offers: dict[str, str] = {}
+        for stage in STAGES:
+            for step in self.plans[stage]:
+                if step.plugin in offering:
+                    for name in self.contract(stage, step.plugin).provides:
+                        offers.setdefault(name, step.plugin)
+        return offers
+
+    def _build_services(self, plugin: str) -> Mapping[str, Any]:
+        results = dict(self._per_plugin("etl_services", only={plugin}, config=self.config))
+        return dict(results.get(plugin) or {})
+
+    def run_context(self, run_id: str, out: Any, worker_process: bool = False) -> RunContext:
+        """The `run` argument of this pipeline's stage hooks, in this process."""
+        from pathlib import Path
+
+        return RunContext(run_id=run_id, out=Path(out), tables=dict(self.tables), views=dict(self.views),
+                          worker_process=worker_process, _services=self.service)
 
     def _declared_settings(self) -> dict[str, dict[str, Any]]:
         declared: dict[str, dict[str, Any]] = {name: {} for name, _ in self.pm.list_name_plugin()}
@@ -229,20 +281,6 @@ class Pipeline:
         settings = {name: self.config.settings(name) for name, _ in self.pm.list_name_plugin()}
         state = {"stages": {k: [s.plugin for s in v] for k, v in self.plans.items()}, "settings": settings}
         return hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()
-
-    # --- running the per-document stages ---------------------------------------------------------------
-
-    def parse(self, source: Any) -> tuple[str, Iterable[Document]] | None:
-        """Ask parse plugins in order; the first that returns an iterable wins."""
-        for step in self.plans["parse"]:
-            try:
-                result = step(source=source, config=self.config)
-            except Exception as exc:
-                exc.etl_plugin = step.plugin  # type: ignore[attr-defined]
-                raise
-            if result is not None:
-                return step.plugin, result
-        return None
 
 
 def builtin_views() -> dict[str, str]:

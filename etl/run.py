@@ -7,22 +7,23 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import closing
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol
 
 import duckdb
 
-from .config import Config, RunContext
-from .errors import EtlError, PluginError
+from .config import Config
+from .errors import EtlError, PluginError, PluginFailed
 from .executors import WorkerSpec, check_executor, make_executor
 from .manager import PluginManager, get_plugin_manager
 from .pipeline import Pipeline
 from .progress import SilentProgress
 from .sources import discover
+from .stages import run_enrich, run_load
 from .store import Store
-from .worker import SourceOutcome, SourceTask, WorkContext
+from .tasks import FAILED, PARTIAL, SourceOutcome, SourceTask, WorkContext
 
 #: A task (the unit sent to a worker) holds at most this many bytes of input, however many files.
 TASK_MAX_BYTES = 64 * 1024 * 1024
@@ -57,11 +58,14 @@ class RunSummary:
     peak_rss_mb: dict[str, float] = field(default_factory=peak_rss_mb)
     #: Seconds spent in parse/clean/extract (with compaction), in enrich plugins, and publishing.
     timings: dict[str, float] = field(default_factory=dict)
+    #: Plugins that failed on more than half of the documents this run processed: a broken plugin.
+    broken_plugins: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {"run_id": self.run_id, "out": self.out, "status": self.status, "documents": self.documents,
                 "rows": self.rows, "errors": self.errors, "seconds": round(self.seconds, 3),
-                "warnings": self.warnings, "peak_rss_mb": self.peak_rss_mb, "timings": self.timings}
+                "warnings": self.warnings, "broken_plugins": self.broken_plugins,
+                "peak_rss_mb": self.peak_rss_mb, "timings": self.timings}
 
 
 def new_run_id(now: datetime) -> str:
@@ -91,36 +95,78 @@ def run(paths: Sequence[str | Path], config: Config, *, pm: PluginManager | None
     warnings += [why for _, _, why in pm.shadowed]
 
     with closing(Store.open(config.out)) as store:
-        store.begin_run(run_id, started_at, pipeline.plugin_versions(), pipeline.config_sha256())
+        manifest = store.manifest
+        manifest.begin_run(run_id, started_at, pipeline.plugin_versions(), pipeline.config_sha256())
         try:
-            counts = _extract(paths, pipeline, store, run_id, fingerprint, retry_errors, load_entrypoints, progress)
+            tally = Tally()
+            _extract(paths, pipeline, store, run_id, fingerprint, retry_errors, load_entrypoints, progress, tally)
             if prune:
-                store.prune(store.known_sources())
+                manifest.prune(manifest.known_sources())
             progress.stage("compacting")
             record_tables = {t: s for t, s in pipeline.tables.items() if t != "runs"}
-            store.compact(record_tables, run_id)
+            store.parts.compact(record_tables, run_id)
             timings = {"extract": round(time.perf_counter() - started, 3)}
             # Still "running" in the manifest until published (a kill in enrich or load leaves it
             # interrupted); the published runs table already shows it completed.
-            store.finish_run(run_id, "running", counts, time.perf_counter() - started)
-            rows, run_errors = _enrich_and_publish(pipeline, store, run_id, progress, timings)
-            store.set_run_status(run_id, "completed")
+            manifest.finish_run(run_id, "running", tally.counts, time.perf_counter() - started)
+            rows, enrich_failures = _enrich_and_publish(pipeline, store, run_id, progress, timings)
+            manifest.set_run_status(run_id, "completed")
         except BaseException:
-            store.finish_run(run_id, "interrupted", {k: 0 for k in ("seen", "new", "changed", "unchanged", "failed")},
-                             time.perf_counter() - started)
+            manifest.finish_run(run_id, "interrupted", dict.fromkeys(Tally().counts, 0), time.perf_counter() - started)
             raise
-    return RunSummary(run_id=run_id, out=str(Path(config.out).absolute()), status="completed", documents=counts,
-                      rows=rows, errors=rows.get("errors", 0), seconds=time.perf_counter() - started,
-                      warnings=warnings + run_errors, timings=timings)
+    broken = tally.broken_plugins()
+    warnings += [f"enrich plugin {f.plugin!r} failed: {f.error_type}: {f.cause}" for f in enrich_failures]
+    warnings += [f"plugin {b['plugin']!r} failed on {b['documents']} of the {b['of']} documents processed in "
+                 f"{b['stage']}: that is a broken plugin, not bad input; see `etl query \"SELECT * FROM "
+                 f"error_summary\"`" for b in broken]
+    return RunSummary(run_id=run_id, out=str(Path(config.out).absolute()), status="completed",
+                      documents=tally.counts, rows=rows, errors=rows.get("errors", 0),
+                      seconds=time.perf_counter() - started, warnings=warnings, timings=timings,
+                      broken_plugins=broken)
+
+
+@dataclass
+class Tally:
+    """What became of the documents of a run, and which plugins failed on how many of them."""
+
+    #: `partial`: loaded, but without the rows of a plugin that failed on it (counted in new or changed too).
+    counts: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(("seen", "new", "changed", "unchanged", "failed", "partial"), 0))
+    plugin_failures: dict[tuple[str, str], int] = field(default_factory=dict)
+    processed: int = 0
+
+    def add(self, outcome: SourceOutcome) -> int:
+        """Count one source's outcome; returns how many documents it had."""
+        self.counts["unchanged"] += len(outcome.unchanged)
+        for doc in outcome.docs:
+            if doc.status == FAILED:
+                self.counts["failed"] += 1
+            elif doc.existed:
+                self.counts["changed"] += 1
+            else:
+                self.counts["new"] += 1
+            if doc.status != FAILED:
+                self.processed += 1
+            if doc.status == PARTIAL:
+                self.counts["partial"] += 1
+            for key in doc.plugin_failures:
+                self.plugin_failures[key] = self.plugin_failures.get(key, 0) + 1
+        return len(outcome.docs) + len(outcome.unchanged)
+
+    def broken_plugins(self) -> list[dict[str, Any]]:
+        return [{"stage": stage, "plugin": plugin, "documents": failed, "of": self.processed}
+                for (stage, plugin), failed in sorted(self.plugin_failures.items())
+                if failed * 2 > self.processed]
 
 
 def _extract(paths: Sequence[str | Path], pipeline: Pipeline, store: Store, run_id: str, fingerprint: str,
-             retry_errors: bool, load_entrypoints: bool, progress: Progress) -> dict[str, int]:
+             retry_errors: bool, load_entrypoints: bool, progress: Progress, tally: Tally) -> None:
     config = pipeline.config
-    known = store.known_sources()
-    retry = store.failed_sources() if retry_errors else set()
-    doc_counts = store.doc_counts()
-    counts = dict.fromkeys(("seen", "new", "changed", "unchanged", "failed"), 0)
+    manifest = store.manifest
+    known = manifest.known_sources()
+    retry = manifest.failed_sources() if retry_errors else set()
+    doc_counts = manifest.doc_counts()
+    counts = tally.counts
     todo: list[tuple[str, int]] = []
     files = list(discover([Path(p) for p in paths], exclude=[config.out]))
     progress.start(len(files))
@@ -137,7 +183,8 @@ def _extract(paths: Sequence[str | Path], pipeline: Pipeline, store: Store, run_
             todo.append((key, stat.st_size))
     progress.advance(skipped, counts["unchanged"])
 
-    ctx = WorkContext(run_id=run_id, parts_dir=str(store.parts), fingerprint=fingerprint, retry_errors=retry_errors)
+    ctx = WorkContext(run_id=run_id, out=str(store.out), parts_dir=str(store.parts_dir), fingerprint=fingerprint,
+                      retry_errors=retry_errors)
     spec = WorkerSpec(config, ctx, load_entrypoints)
     if config.executor == "ray":
         workers = config.workers  # a runtime's size; the cluster's CPUs bound the tasks in flight
@@ -147,18 +194,14 @@ def _extract(paths: Sequence[str | Path], pipeline: Pipeline, store: Store, run_
 
     def tasks() -> Iterator[list[SourceTask]]:
         for files in planned:
-            yield [SourceTask(key, known[key].sha256 if key in known else None, store.known_docs(key))
+            yield [SourceTask(key, known[key].sha256 if key in known else None, manifest.known_docs(key))
                    for key, _ in files]
 
     executor = make_executor(config.executor, pipeline, spec, workers, config.ray_address)
     for outcomes in executor.map(tasks()):
-        store.commit(outcomes, fingerprint, run_id)
-        docs = 0
-        for outcome in outcomes:
-            docs += _count(outcome, store, counts)
-        progress.advance(len(outcomes), docs)
+        manifest.commit(outcomes, fingerprint, run_id)
+        progress.advance(len(outcomes), sum(tally.add(outcome) for outcome in outcomes))
     counts["seen"] = counts["new"] + counts["changed"] + counts["unchanged"] + counts["failed"]
-    return counts
 
 
 def plan_local(todo: Sequence[tuple[str, int]], batch_size: int,
@@ -196,63 +239,39 @@ def task_files(todo: Sequence[tuple[str, int]], batch_size: int, workers: int) -
         yield task
 
 
-def _count(outcome: SourceOutcome, store: Store, counts: dict[str, int]) -> int:
-    counts["unchanged"] += len(outcome.unchanged)
-    for doc in outcome.docs:
-        if doc.status == "failed":
-            counts["failed"] += 1
-        elif doc.existed:
-            counts["changed"] += 1
-        else:
-            counts["new"] += 1
-    return len(outcome.docs) + len(outcome.unchanged)
-
-
-def _enrich_and_publish(pipeline: Pipeline, store: Store, run_id: str,
-                        progress: Progress, timings: dict[str, float]) -> tuple[dict[str, int], list[str]]:
-    config = pipeline.config
+def _enrich_and_publish(pipeline: Pipeline, store: Store, run_id: str, progress: Progress,
+                        timings: dict[str, float]) -> tuple[dict[str, int], list[PluginFailed]]:
     work = store.state / "work"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir()
-    warnings: list[str] = []
+    run = pipeline.run_context(run_id, store.out)
     with closing(duckdb.connect(str(work / "enrich.duckdb"))) as db:
         db.execute("SET TimeZone = 'UTC'")
         db.execute(f"SET temp_directory = '{work / 'spill'}'")
         progress.stage("enriching")
         enrich_started = time.perf_counter()
         record_tables = {t: s for t, s in pipeline.tables.items() if t != "runs"}
-        store.load_tables(db, record_tables)
-        runs = store.runs_table(pipeline.tables["runs"], completing=run_id)
+        store.parts.load_tables(db, record_tables)
+        runs = store.manifest.runs_table(pipeline.tables["runs"], completing=run_id)
         db.register("_runs", runs)
         db.execute("CREATE TABLE runs AS SELECT * FROM _runs")
         db.unregister("_runs")
-        for step in pipeline.plans["enrich"]:
-            try:
-                step(db=db, config=config)
-            except Exception as exc:
-                message = f"{type(exc).__name__}: {exc}"
-                warnings.append(f"enrich plugin {step.plugin!r} failed: {message}")
-                db.execute("INSERT INTO errors (run_id, stage, plugin, error_type, message, \"at\") "
-                           "VALUES (?, 'enrich', ?, ?, ?, now())", [run_id, step.plugin, type(exc).__name__, str(exc)])
+        failures = run_enrich(pipeline, run, db)
         timings["enrich"] = round(time.perf_counter() - enrich_started, 3)
         progress.stage("publishing")
         publish_started = time.perf_counter()
-        version_dir = store.new_version_dir(run_id)
-        context = RunContext(run_id=run_id, out=store.out, staging_dir=version_dir,
-                             tables=dict(pipeline.tables), views=dict(pipeline.views))
-        load_config = replace(config, run=context)
+        version_dir = store.versions.new(run_id)
         try:
-            for step in pipeline.plans["load"]:
-                try:
-                    step(db=db, config=load_config)
-                except Exception as exc:
-                    raise PluginError(f"load plugin {step.plugin!r} failed, nothing was published: "
-                                      f"{type(exc).__name__}: {exc}") from exc
+            run_load(pipeline, run.loading_into(version_dir), db)
+        except PluginFailed as exc:
+            shutil.rmtree(version_dir, ignore_errors=True)
+            raise PluginError(f"load plugin {exc.plugin!r} failed, nothing was published: "
+                              f"{exc.error_type}: {exc.cause}") from exc
         except BaseException:
             shutil.rmtree(version_dir, ignore_errors=True)
             raise
         rows = {t: db.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in pipeline.tables}
-    store.publish(version_dir)
+    store.versions.publish(version_dir)
     timings["publish"] = round(time.perf_counter() - publish_started, 3)
     shutil.rmtree(work, ignore_errors=True)
-    return rows, warnings
+    return rows, failures

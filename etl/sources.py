@@ -30,6 +30,11 @@ _EXTRA_TYPES = {
 }
 
 
+def source_uri(path: str | Path) -> str:
+    """The one identity of an input file: its resolved location as a `file://` URI (`doc_id` hashes it)."""
+    return Path(path).resolve().as_uri()
+
+
 def guess_media_type(path: Path) -> str | None:
     name = path.name.lower()
     for suffix in sorted(_EXTRA_TYPES, key=len, reverse=True):
@@ -67,7 +72,7 @@ class Source:
     @property
     def uri(self) -> str:
         if self._uri is None:
-            self._uri = self.path.resolve().as_uri()
+            self._uri = source_uri(self.path)
         return self._uri
 
     @property

@@ -28,7 +28,7 @@ import pyarrow as pa
 from datasketch import MinHash
 from rapidfuzz.distance import LCSseq
 
-from etl import Setting, hookimpl
+from etl import Contract, Setting, hookimpl
 
 NAME = "copies"
 BANDS, ROWS = 42, 3  # 126 permutations; pairs above ~0.3 stem Jaccard collide in some band
@@ -40,6 +40,15 @@ _STOP = frozenset(
     "after before about said says say also would could will can may might there here what when where while "
     "more most other some such only just very so no yes do does did".split())
 _WORD = re.compile(r"[^\W_]+")
+
+
+@hookimpl
+def etl_contract():
+    return {
+        "extract": Contract(provides=("copy_signatures",)),
+        "enrich": Contract(reads=("copy_signatures",),
+                           provides=("articles.dup_group", "articles.derived_from", "articles.derived_similarity")),
+    }
 
 
 @hookimpl

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from etl import hookimpl
+from etl import Contract, hookimpl
 
 NAME = "figures"
 
@@ -65,6 +65,14 @@ TIME_UNITS = {"second", "seconds", "minute", "minutes", "min", "mins", "hour", "
 NOT_FIGURES = {"DATE", "TIME", "ORDINAL"}
 NUMERIC_LABELS = {"CARDINAL", "QUANTITY", "MONEY", "PERCENT", ""}
 POPULATION = {"population", "home", "inhabitants", "residents"}
+
+
+@hookimpl
+def etl_contract():
+    return {
+        "extract": Contract(reads=("nlp",), provides=("figures",)),
+        "enrich": Contract(reads=("figures", "sentences", "entities.entity_id"), provides=("figures.about_entity_id",)),
+    }
 
 
 @hookimpl
@@ -250,21 +258,20 @@ def population_context(parsed, i: int) -> bool:
 # --- enrich: what each figure is about ------------------------------------------------------------
 
 
-@hookimpl(trylast=True)  # after entity linking, so that a figure points at the linked entity
+@hookimpl
 def etl_enrich(db, config):
     """Fill `about_entity_id`: the place named nearest before the figure in its sentence ("Siversk,
     home to around 11,000 residents"), else the nearest after it; a count of people with no place in
     its sentence, or in a sentence about "the city", is about the place its article mentions most.
-    Entities not linked by an entity plugin are keyed by their lower-cased name."""
+    Only linked entities (with an `entity_id`) count: without an entity linker it stays empty."""
     db.execute("""
         UPDATE figures SET about_entity_id = pick.entity
         FROM (
             WITH places AS (
-                SELECT e.doc_id, e.start, e."end", s.sentence,
-                       coalesce(e.entity_id, 'name:' || lower(e.text)) AS entity
+                SELECT e.doc_id, e.start, e."end", s.sentence, e.entity_id AS entity
                 FROM entities e JOIN sentences s
                   ON s.doc_id = e.doc_id AND e.start >= s.start AND e."end" <= s."end"
-                WHERE e.label IN ('GPE', 'LOC', 'FAC')
+                WHERE e.label IN ('GPE', 'LOC', 'FAC') AND e.entity_id IS NOT NULL
             ), figure_sentences AS (
                 SELECT f.doc_id, f.start, f."end", f.counts, s.sentence,
                        regexp_matches(substr(a.text, s.start + 1, f.start - s.start),

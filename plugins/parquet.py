@@ -6,10 +6,9 @@ import logging
 
 import pyarrow.parquet as pq
 
-from etl import Setting, hookimpl, write_catalog
+from etl import CATALOG_NAME, Setting, hookimpl, write_catalog
 
 NAME = "parquet"
-CATALOG = "etl.duckdb"
 log = logging.getLogger(__name__)
 
 
@@ -22,9 +21,8 @@ def etl_settings():
 
 
 @hookimpl
-def etl_load(db, config):
+def etl_load(db, config, run):
     settings = config.settings(NAME)
-    run = config.run
     written = []
     for table, schema in run.tables.items():
         reader = db.sql(f'SELECT {", ".join(_quote(c) for c in schema.names)} FROM {_quote(table)}') \
@@ -34,7 +32,7 @@ def etl_load(db, config):
             for batch in reader:
                 writer.write_batch(batch.cast(schema), row_group_size=settings["row_group_size"])
         written.append(table)
-    for problem in write_catalog(run.staging_dir / CATALOG, run.staging_dir, written, run.views):
+    for problem in write_catalog(run.staging_dir / CATALOG_NAME, run.staging_dir, written, run.views):
         log.warning("view left out of the catalog: %s", problem)
 
 

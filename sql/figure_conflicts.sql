@@ -3,7 +3,7 @@ WITH f AS (
     SELECT f.*, a.dup_group, coalesce(a.title, a.source_uri) AS document,
            CASE WHEN f.counts IN ('residents', 'people', 'inhabitants', 'population') THEN 'population'
                 ELSE coalesce(f.counts, f.unit) END AS measure,
-           coalesce(e.canonical_name, regexp_replace(f.about_entity_id, '^name:', '')) AS about
+           e.canonical_name AS about
     FROM figures f
     JOIN articles a USING (doc_id)
     LEFT JOIN (SELECT entity_id, any_value(canonical_name) AS canonical_name FROM entities GROUP BY 1) e

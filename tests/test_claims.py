@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 from conftest import rows, run_pipeline
 
-import etl_plugins.attribution as attr
-import etl_plugins.claims as claims
+import etl_plugins.claims.attribution as attr
+import etl_plugins.claims.plugin as claims
 
 
 def published(out):

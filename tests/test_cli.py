@@ -42,7 +42,7 @@ def test_run_json_summary_and_unchanged_second_run(seeds_copy, tmp_path):
     first = invoke("run", seeds_copy, "--out", out, "--workers", 1, "--json")
     assert first.exit_code == 0, first.output
     summary = json.loads(first.output)
-    assert summary["documents"] == {"seen": 5, "new": 5, "changed": 0, "unchanged": 0, "failed": 0}
+    assert summary["documents"] == {"seen": 5, "new": 5, "changed": 0, "unchanged": 0, "failed": 0, "partial": 0}
     assert summary["rows"]["articles"] == 5 and summary["rows"]["entities"] > 50
     assert summary["status"] == "completed" and summary["seconds"] > 0
     second = invoke("run", seeds_copy, "--out", out, "--workers", 1)
@@ -64,7 +64,11 @@ def test_bad_command_lines_and_configs_exit_non_zero(seeds_copy, tmp_path):
 def test_plugins_lists_builtins_hooks_and_stage_order():
     listing = json.loads(invoke("plugins", "--json").output)
     by_name = {p["name"]: p for p in listing["plugins"]}
-    assert by_name["spacy"]["hooks"] == ["etl_extract", "etl_fingerprint", "etl_settings"]
+    assert by_name["spacy"]["hooks"] == ["etl_contract", "etl_extract", "etl_fingerprint", "etl_services",
+                                         "etl_settings"]
+    assert by_name["claims"]["contract"]["extract"] == {"needs": ["nlp", "dependency_parse"], "reads": ["entities"],
+                                                        "provides": ["claims"]}
+    assert listing["problem"] is None
     assert by_name["markdown"]["stages"] == ["parse", "clean"]
     assert all(p["kind"] == "builtin" and p["version"] for p in listing["plugins"])
     assert listing["order"]["extract"][:2] == ["spacy", "entities"]
@@ -72,6 +76,7 @@ def test_plugins_lists_builtins_hooks_and_stage_order():
     assert parse.index("html") < parse.index("markdown") < parse.index("text")
     text = invoke("plugins").output
     assert "extract  spacy -> entities -> " in text
+    assert "extract: needs nlp, dependency_parse; reads entities; provides claims" in text
 
 
 def test_plugins_shows_a_broken_local_plugin_with_its_error(tmp_path):

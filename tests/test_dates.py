@@ -7,9 +7,9 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-import etl_plugins.dates as dates
-from etl_plugins import timex
-from etl_plugins.spacy_nlp import DEFAULT_MODEL, load_model
+import etl_plugins.dates.plugin as dates
+import etl_plugins.dates.timex as timex
+from etl_plugins.spacy.plugin import DEFAULT_MODEL, load_model
 
 from conftest import REPO, SEEDS, rows
 

@@ -19,8 +19,8 @@ PLACES = {"GPE", "LOC", "FAC"}
 @pytest.fixture(scope="module")
 def extract():
     """Text in, entity rows out: the spacy plugin's parse, then the entities plugin, as in a run."""
-    import etl_plugins.entities as entities
-    import etl_plugins.spacy_nlp as spacy_nlp
+    import etl_plugins.entities.plugin as entities
+    import etl_plugins.spacy.plugin as spacy_nlp
 
     nlp = spacy_nlp.load_model(spacy_nlp.DEFAULT_MODEL, ("parser",))
     config = Config(plugins={"entities": {"exclude_labels": entities.NOT_NAMES}})

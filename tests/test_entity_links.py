@@ -7,7 +7,7 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-import etl_plugins.entity_links as entity_links
+import etl_plugins.entities.links as entity_links
 from conftest import SEEDS, rows
 from etl import Config
 from etl.model import ARTICLES, CLAIMS, ENTITIES, mention_id_for

@@ -15,7 +15,7 @@ from etl import Config, Document
 def extract():
     """Text in, figure rows out: the spacy plugin's parse, then the figures plugin."""
     import etl_plugins.figures as figures
-    import etl_plugins.spacy_nlp as spacy_nlp
+    import etl_plugins.spacy.plugin as spacy_nlp
 
     nlp = spacy_nlp.load_model(spacy_nlp.DEFAULT_MODEL, ("parser",))
 

@@ -16,7 +16,7 @@ from etl.manager import get_plugin_manager
 from conftest import DATA, NetworkRecorder, rows, run_pipeline
 
 PAGES = DATA / "html"
-NO_NLP = ("spacy", "entities")
+NO_NLP = ("spacy", "entities", "claims")
 
 
 def html_manager():

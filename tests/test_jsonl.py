@@ -82,7 +82,7 @@ def test_a_second_run_changes_nothing(tmp_path):
     out = tmp_path / "out"
     run(JSONL_DATA / "wire.jsonl", out)
     again = run(JSONL_DATA / "wire.jsonl", out)
-    assert again.documents == {"seen": 5, "new": 0, "changed": 0, "unchanged": 5, "failed": 0}
+    assert again.documents == {"seen": 5, "new": 0, "changed": 0, "unchanged": 5, "failed": 0, "partial": 0}
 
 
 def test_changing_one_line_reprocesses_only_that_record(tmp_path):

@@ -36,7 +36,7 @@ def doc_section(name: str) -> str:
 
 def test_the_hookspecs_are_found():
     assert {"etl_parse", "etl_clean", "etl_extract", "etl_enrich", "etl_load", "etl_register_commands"} <= set(HOOKS)
-    assert HOOKS["etl_parse"] == ["source", "config"]
+    assert HOOKS["etl_parse"] == ["source", "config", "run"]
 
 
 @pytest.mark.parametrize("hook", sorted(HOOKS))

@@ -142,7 +142,7 @@ def test_an_installed_plugin_whose_name_is_taken_is_reported_not_dropped(monkeyp
     assert pm.origin("dates").kind == "builtin" and loaded == []
     [(name, origin, why)] = pm.shadowed
     assert (name, origin.where) == ("dates", "etl-fake (etl_fake:dates)")
-    assert "name is taken by the builtin plugin from etl_plugins.dates" in why and "rename its entry point" in why
+    assert "name is taken by the builtin plugin from etl_plugins.dates.plugin" in why and "rename its entry point" in why
     listed = CliRunner().invoke(cli, ["plugins", "--json", "--out", str(tmp_path / "out")])
     entries = [p for p in json.loads(listed.output)["plugins"] if p["name"] == "dates"]
     assert [(p["kind"], p["status"]) for p in entries] == [("builtin", "active"), ("entry-point", "not loaded")]
@@ -221,5 +221,5 @@ def test_missing_spacy_model_names_the_install_command():
 
 def test_a_disabled_model_plugin_does_not_need_its_model():
     pm = get_plugin_manager(load_entrypoints=False)
-    config = Config(disable=("spacy",), plugins={"spacy": {"model": "en_core_web_nonexistent"}})
+    config = Config(disable=("spacy", "entities", "claims"), plugins={"spacy": {"model": "en_core_web_nonexistent"}})
     assert len(Pipeline(pm, config).fingerprint()) == 64

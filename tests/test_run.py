@@ -105,7 +105,7 @@ def test_second_run_skips_everything_and_rewrites_no_part(seeds_copy, tmp_path):
     assert first.documents["new"] == 5
     parts_before = _tree(out / ".etl" / "parts")
     second = run_pipeline(seeds_copy, out)
-    assert second.documents == {"seen": 5, "new": 0, "changed": 0, "unchanged": 5, "failed": 0}
+    assert second.documents == {"seen": 5, "new": 0, "changed": 0, "unchanged": 5, "failed": 0, "partial": 0}
     assert _tree(out / ".etl" / "parts") == parts_before
     assert read_table(out, "articles").num_rows == 5
     assert [r["status"] for r in rows(out, "runs")] == ["completed", "completed"]
@@ -118,7 +118,7 @@ def test_changed_added_and_removed_files(seeds_copy, tmp_path):
     changed.write_text(changed.read_text() + "\nKramatorsk was shelled again on Friday.\n")
     (seeds_copy / "new.txt").write_text("Volodymyr Zelensky visited Kharkiv on Monday.\n")
     summary = run_pipeline(seeds_copy, out)
-    assert summary.documents == {"seen": 6, "new": 1, "changed": 1, "unchanged": 4, "failed": 0}
+    assert summary.documents == {"seen": 6, "new": 1, "changed": 1, "unchanged": 4, "failed": 0, "partial": 0}
     texts = {a["source_uri"]: a["text"] for a in rows(out, "articles")}
     assert "shelled again" in texts[changed.resolve().as_uri()]
     assert len(texts) == 6
@@ -133,28 +133,33 @@ def test_changed_added_and_removed_files(seeds_copy, tmp_path):
     assert doc_id_for((seeds_copy / "new.txt").resolve().as_uri()) not in doc_ids
 
 
-def test_a_plugin_failing_on_one_document_charges_only_that_document(seeds_copy, tmp_path):
+def test_a_plugin_failing_on_one_document_costs_only_its_own_rows_of_that_document(seeds_copy, tmp_path):
     class Fragile:
         @hookimpl
         def etl_extract(self, documents, config):
             for doc in documents:
+                doc.add("entities", start=0, end=1, text=doc.text[0], label="FIRST")
                 if "Pohorilyi" in doc.text:
                     raise RuntimeError("cannot handle Pohorilyi")
-                doc.add("entities", start=0, end=1, text=doc.text[0], label="FIRST", plugin="fragile")
 
     pm = get_plugin_manager(load_entrypoints=False)
     pm.register(Fragile(), "fragile")
     out = tmp_path / "out"
     summary = run_pipeline(seeds_copy, out, pm=pm)
-    assert summary.documents["failed"] == 1 and summary.documents["new"] == 4
+    assert summary.documents["failed"] == 0 and summary.documents["new"] == 5 and summary.documents["partial"] == 1
     (error,) = rows(out, "errors")
     assert (error["stage"], error["plugin"], error["error_type"]) == ("extract", "fragile", "RuntimeError")
     assert "Pohorilyi" in error["message"]
     assert error["source_uri"].endswith("003_1ff6ca32c0ee6749.txt")
     articles = rows(out, "articles")
-    assert error["doc_id"] not in {a["doc_id"] for a in articles} and len(articles) == 4
+    assert error["doc_id"] in {a["doc_id"] for a in articles} and len(articles) == 5
     firsts = [e for e in rows(out, "entities") if e["label"] == "FIRST"]
     assert len(firsts) == 4, "the batch call was undone and re-run per document, without duplicates"
+    assert error["doc_id"] not in {e["doc_id"] for e in firsts}
+    assert {e["plugin"] for e in firsts} == {"fragile"}, "the host names the plugin on rows that leave it out"
+    others = [e for e in rows(out, "entities") if e["doc_id"] == error["doc_id"] and e["plugin"] == "entities"]
+    claims = [c for c in rows(out, "claims") if c["doc_id"] == error["doc_id"]]
+    assert others and claims, "the other plugins' rows of that document stay"
 
 
 def test_failed_documents_are_retried_only_when_asked(seeds_copy, tmp_path):
@@ -169,11 +174,11 @@ def test_failed_documents_are_retried_only_when_asked(seeds_copy, tmp_path):
     pm = get_plugin_manager(load_entrypoints=False)
     pm.register(Flaky(), "flaky")
     out = tmp_path / "out"
-    assert run_pipeline(seeds_copy, out, pm=pm).documents["failed"] >= 1
+    assert run_pipeline(seeds_copy, out, pm=pm).documents["partial"] >= 1
     failed = {e["doc_id"] for e in rows(out, "errors")}
     flaky["fail"] = False
     again = run_pipeline(seeds_copy, out, pm=pm)
-    assert again.documents["failed"] == 0 and again.documents["new"] == 0
+    assert again.documents["partial"] == 0 and again.documents["new"] == 0
     assert {e["doc_id"] for e in rows(out, "errors")} == failed, "unchanged failures are kept, not retried"
     retried = run_pipeline(seeds_copy, out, pm=pm, retry_errors=True)
     assert retried.documents["changed"] == len(failed) and retried.documents["unchanged"] == 5 - len(failed)
@@ -245,7 +250,7 @@ def test_plugin_tables_are_written_published_and_viewed(seeds_copy, tmp_path):
     assert [r[0] for r in top] == sorted(table.column("chars").to_pylist(), reverse=True)[:3]
 
 
-def test_a_misspelled_column_fails_the_document_naming_table_and_column(seeds_copy, tmp_path):
+def test_a_misspelled_column_costs_the_plugin_its_rows_naming_table_and_column(seeds_copy, tmp_path):
     class Typo:
         @hookimpl
         def etl_extract(self, documents):
@@ -256,10 +261,12 @@ def test_a_misspelled_column_fails_the_document_naming_table_and_column(seeds_co
     pm.register(Typo(), "typo")
     out = tmp_path / "out"
     summary = run_pipeline(seeds_copy, out, pm=pm)
-    assert summary.documents["failed"] == 5
-    messages = {e["message"] for e in rows(out, "errors")}
-    assert all("'lable'" in m and "entities" in m for m in messages)
-    assert {e["plugin"] for e in rows(out, "errors")} == {"typo"}
+    assert summary.documents["failed"] == 0 and summary.documents["partial"] == 5
+    errors = rows(out, "errors")
+    assert len(errors) == 5 and all("'lable'" in e["message"] and "entities" in e["message"] for e in errors)
+    assert {(e["plugin"], e["error_type"]) for e in errors} == {("typo", "SchemaError")}
+    assert "typo" not in {e["plugin"] for e in rows(out, "entities")}
+    assert {e["plugin"] for e in rows(out, "entities")} == {"entities"}, "the entities plugin's rows stay"
 
 
 def test_an_enrich_failure_is_recorded_and_the_run_still_publishes(seeds_copy, tmp_path):

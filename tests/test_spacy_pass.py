@@ -7,10 +7,11 @@ from conftest import SEEDS, rows, run_pipeline
 
 from etl.config import Config
 
-import etl_plugins.claims as claims
-import etl_plugins.spacy_nlp as spacy_nlp
-from etl_plugins.attribute_lookup import compile_ruler
-from etl_plugins.lemma_lookup import compile_lemmatizer
+import etl_plugins.claims.plugin as claims
+import etl_plugins.spacy.parse as spacy_parse
+import etl_plugins.spacy.plugin as spacy_nlp
+from etl_plugins.spacy.attribute_lookup import compile_ruler
+from etl_plugins.spacy.lemma_lookup import compile_lemmatizer
 
 ATTRS = ("tag_", "pos_", "lemma_", "dep_")
 
@@ -79,7 +80,7 @@ def test_lemma_lookup_gives_the_lemmatizer_s_lemmas_and_works_each_word_out_once
     from spacy.pipeline import Lemmatizer
     from spacy.tokens import Doc
 
-    import etl_plugins.lemma_lookup as lemma_lookup
+    import etl_plugins.spacy.lemma_lookup as lemma_lookup
 
     lookups = Lookups()
     lookups.add_table("lemma_rules", {"noun": [["ies", "y"], ["s", ""]], "verb": [["ed", "e"], ["ed", ""], ["ing", ""]]})
@@ -133,20 +134,21 @@ def test_model_pipeline_with_the_lookups_annotates_the_seeds_like_spacy():
     assert compared > 2000
 
 
-def test_claims_parse_with_the_shared_pass_and_without_it():
-    """The parser reads the shared pass's vectors (no second model); a parser-only copy that embeds
-    each sentence itself parses the same sentence with the same structure."""
+def test_the_dependency_parse_service_reads_the_shared_pass_or_parses_alone():
+    """The `dependency_parse` service reads the shared pass's vectors (no second model); a parser-only copy
+    that embeds each sentence itself parses the same sentence with the same structure."""
     nlp = spacy_nlp.load_model(spacy_nlp.DEFAULT_MODEL, ("parser",))
     doc = nlp("The war went on.\n\nThe eastern command said the city had not fallen, officials added.")
     sentences = claims.candidate_sentences(doc)
     assert [s.text for s in sentences] == ["The eastern command said the city had not fallen, officials added."]
-    assert claims._shared_vector_width(nlp, nlp.get_pipe("parser")) == doc.tensor.shape[1]
-    standalone = claims.load_parser(spacy_nlp.DEFAULT_MODEL)
+    assert spacy_parse._shared_vector_width(nlp, nlp.get_pipe("parser")) == doc.tensor.shape[1]
+    standalone = spacy_parse.load_parser(spacy_nlp.DEFAULT_MODEL)
     assert standalone is not nlp and "tok2vec" in standalone.pipe_names
-    assert claims.parser_pipeline(Config(plugins={"spacy": {"model": spacy_nlp.DEFAULT_MODEL, "disable": ["parser"],
-                                                            "attribute_lookup": True, "lemma_lookup": True}})) is nlp
-    assert claims.parser_pipeline(Config()) is standalone  # the spacy plugin disabled or replaced
-    for parsed in (claims.parse_sentences(nlp, sentences)[0], claims.parse_sentences(standalone, sentences)[0]):
+    settings = {"model": spacy_nlp.DEFAULT_MODEL, "disable": ["parser"], "attribute_lookup": True,
+                "lemma_lookup": True}
+    service = spacy_nlp.etl_services(Config(plugins={"spacy": settings}))["dependency_parse"]
+    assert service.pipeline() is nlp
+    for parsed in (service(sentences)[0], spacy_parse.parse_sentences(standalone, sentences)[0]):
         assert [t.text for t in parsed] == [t.text for t in sentences[0]]
         said = next(t for t in parsed if t.text == "said")
         assert {c.dep_: c.text for c in said.children}.get("nsubj") == "command"
@@ -180,7 +182,10 @@ def test_in_a_worker_each_batch_is_parsed_in_a_memory_zone_freed_by_the_next():
 
     settings = {"model": spacy_nlp.DEFAULT_MODEL, "batch_size": 64, "disable": ["parser"],
                 "attribute_lookup": True, "lemma_lookup": True, "memory_zone": True}
-    config = Config(plugins={"spacy": settings}, worker_process=True)
+    config = Config(plugins={"spacy": settings})
+    from etl.context import RunContext
+
+    worker = RunContext(run_id="r", out=".", worker_process=True)
     strings = spacy_nlp.load_model(spacy_nlp.DEFAULT_MODEL, ("parser",)).vocab.strings
 
     def batch(word):
@@ -189,18 +194,18 @@ def test_in_a_worker_each_batch_is_parsed_in_a_memory_zone_freed_by_the_next():
 
     first, second = batch("Qvarm"), batch("Plixt")
     try:
-        spacy_nlp.etl_extract(documents=first, config=config)
+        spacy_nlp.etl_extract(documents=first, config=config, run=worker)
         assert "ZoltanQvarm" in strings and first[0].nlp[1].text == "ZoltanQvarm"
-        spacy_nlp.etl_extract(documents=second, config=config)
+        spacy_nlp.etl_extract(documents=second, config=config, run=worker)
         assert "ZoltanQvarm" not in strings, "the first batch's strings outlived it"
         assert "ZoltanPlixt" in strings
-        spacy_nlp.etl_extract(documents=second[1:2], config=config)  # the host retrying one document
+        spacy_nlp.etl_extract(documents=second[1:2], config=config, run=worker)  # the host retrying one document
         assert "ZoltanPlixt" in strings and second[0].nlp[1].text == "ZoltanPlixt"
     finally:
         for doc in first + second:
             doc.nlp = None
         spacy_nlp.close_batch_zone()
     assert "ZoltanPlixt" not in strings
-    run_in_this_process = Config(plugins={"spacy": settings})
-    spacy_nlp.etl_extract(documents=batch("Wrenk"), config=run_in_this_process)
+    in_this_process = RunContext(run_id="r", out=".")
+    spacy_nlp.etl_extract(documents=batch("Wrenk"), config=config, run=in_this_process)
     assert "ZoltanWrenk" in strings and spacy_nlp._zone is None  # no zone outside worker processes

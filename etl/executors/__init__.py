@@ -14,7 +14,7 @@ from typing import Protocol
 from ..config import EXECUTORS
 from ..errors import ConfigError
 from ..pipeline import Pipeline
-from ..worker import SourceOutcome, SourceTask
+from ..tasks import SourceOutcome, SourceTask
 from .local import LocalExecutor, WorkerSpec
 
 

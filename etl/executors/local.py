@@ -11,14 +11,15 @@ import pickle
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from ..config import Config
 from ..errors import PluginError
 from ..manager import get_plugin_manager
 from ..pipeline import Pipeline
-from ..worker import SourceOutcome, SourceTask, WorkContext, process_task
+from ..tasks import SourceOutcome, SourceTask, WorkContext
+from ..worker import process_task
 from .recovery import Recovery, WorkerDied, top_up
 
 
@@ -37,7 +38,7 @@ class WorkerSpec:
                                 disabled=self.config.disable)
         for name, plugin in self.extra_plugins:
             pm.register(plugin, name)
-        return Pipeline(pm, replace(self.config, worker_process=True))
+        return Pipeline(pm, self.config)
 
 
 def extra_plugins_of(pipeline: Pipeline) -> tuple[tuple[str, Any], ...]:
@@ -77,7 +78,7 @@ def _run_in_worker(task: list[SourceTask]) -> list[SourceOutcome]:
     if _worker_error is not None:
         raise _worker_error
     assert _worker_pipeline is not None and _worker_ctx is not None
-    return process_task(_worker_pipeline, _worker_ctx, task)
+    return process_task(_worker_pipeline, _worker_ctx, task, worker_process=True)
 
 
 class LocalExecutor:

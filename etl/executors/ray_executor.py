@@ -25,7 +25,8 @@ from typing import Any
 from ..errors import EtlError
 from ..manager import DISABLE_AUTOLOAD_ENV
 from ..pipeline import Pipeline
-from ..worker import SourceOutcome, SourceTask, process_task
+from ..tasks import SourceOutcome, SourceTask
+from ..worker import process_task
 from .local import WorkerSpec, extra_plugins_of
 from .recovery import Recovery, WorkerDied, top_up
 
@@ -48,7 +49,7 @@ def _run_on_ray(spec: WorkerSpec, task: list[SourceTask]) -> list[SourceOutcome]
     global _cached
     if _cached is None or _cached[0] != spec.ctx.run_id:
         _cached = (spec.ctx.run_id, spec.build())
-    return process_task(_cached[1], spec.ctx, task)
+    return process_task(_cached[1], spec.ctx, task, worker_process=True)
 
 
 class RayExecutor:

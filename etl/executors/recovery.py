@@ -23,7 +23,9 @@ from typing import Any
 from ..errors import DocumentError
 from ..model import doc_id_for
 from ..pipeline import Pipeline
-from ..worker import BatchWriter, DocOutcome, SourceOutcome, SourceTask, WorkContext, failure_of
+from ..sources import source_uri
+from ..tasks import FAILED, DocOutcome, SourceOutcome, SourceTask, WorkContext
+from ..worker import BatchWriter, failure_of
 
 
 class WorkerDied(DocumentError):
@@ -79,7 +81,7 @@ class Recovery:
         except WorkerDied:
             if len(held) == 1:
                 (doc,) = held
-                killers.append(DocOutcome(doc.doc_id, doc.source_uri, doc.content_sha256, "failed",
+                killers.append(DocOutcome(doc.doc_id, doc.source_uri, doc.content_sha256, FAILED,
                                           existed=doc.existed))
                 return
             middle = len(held) // 2
@@ -96,15 +98,14 @@ class Recovery:
     def _killed_while_parsing(self, item: SourceTask) -> SourceOutcome:
         """The source kills its worker before any document reaches clean: charge the whole file."""
         path = Path(item.path)
-        uri = path.absolute().as_uri()
+        uri = source_uri(path)
         try:
             stat = path.stat()
             size, mtime_ns, sha = stat.st_size, stat.st_mtime_ns, _sha256_of(path)
-            uri = path.resolve().as_uri()
         except OSError:
             size, mtime_ns, sha = 0, 0, None
         doc_id = doc_id_for(uri)
-        doc = DocOutcome(doc_id, uri, sha, "failed", existed=doc_id in item.known_docs)
+        doc = DocOutcome(doc_id, uri, sha, FAILED, existed=doc_id in item.known_docs)
         writer = BatchWriter(self.pipeline, self.ctx)
         writer.fail(failure_of(doc_id, uri, "parse", None, self._died("parsing this file")), doc)
         writer.flush()

@@ -1,6 +1,6 @@
 """Temporal expressions: one `dates` row per expression, normalised to TIMEX3 and anchored.
 
-Rules in the spirit of HeidelTime (`etl_plugins.timex`) find and normalise the expressions; the shared
+Rules in the spirit of HeidelTime (`etl_plugins.dates.timex`) find and normalise the expressions; the shared
 spaCy parse (`document.nlp`, when the spacy plugin ran) gives sentences, the tense around each
 expression ("on Friday" is the last Friday in a past-tense sentence, the next one after "will") and
 its entity labels (a bare "2000" that spaCy calls CARDINAL is a count, not a year).
@@ -33,11 +33,24 @@ from datetime import date, datetime, timezone
 
 import pyarrow as pa
 
-from etl import hookimpl
+from etl import Contract, hookimpl
 
 from . import timex
 
 NAME = "dates"
+
+
+@hookimpl
+def etl_contract():
+    return {
+        "extract": Contract(reads=("nlp",), provides=("dates",)),
+        # Undated articles take their copy group's date, so copy groups come first.
+        "enrich": Contract(
+            reads=("dates", "claims", "articles.dup_group", "articles.derived_from"),
+            provides=("articles.published_at", "articles.published_at_source", "dates.value", "dates.kind",
+                      "dates.mod", "dates.granularity", "dates.range_start", "dates.range_end", "dates.anchor",
+                      "dates.anchor_date", "claims.claim_date")),
+    }
 
 
 @hookimpl
@@ -83,7 +96,7 @@ def choose_anchor(text: str, published, evidence, found=None) -> tuple[date | No
 
 
 
-@hookimpl(trylast=True)
+@hookimpl
 def etl_enrich(db, config):
     inferred = infer_publication_dates(db)
     if not inferred:

@@ -25,7 +25,7 @@ from collections import Counter
 
 import pyarrow as pa
 
-from etl import hookimpl
+from etl import Contract, hookimpl
 
 NAME = "claim_clusters"
 
@@ -57,6 +57,11 @@ _CONTROLLER = re.compile(r"\bunder (the |its |their )?(full |complete )?control 
 _SETTLEMENT_ANAPHOR = re.compile(r"\b(the|this) (\w+ )?(city|town|village|settlement)\b|\bit\b")
 _PLACE_LABELS = ("GPE", "LOC", "FAC")
 _WORD = re.compile(r"[^\W\d_]{4,}")
+
+
+@hookimpl
+def etl_contract():
+    return {"enrich": Contract(reads=("claims", "entities.entity_id"), provides=("claims.cluster_id",))}
 
 
 @hookimpl

@@ -48,21 +48,18 @@ from typing import Iterable
 import pyarrow as pa
 from rapidfuzz import fuzz
 
-from etl import Setting, hookimpl
+from etl import Contract, Setting, hookimpl
+
+from .names import LEGAL_FORMS, ORGANISATION_NOUNS, TITLES, alternation
 
 NAME = "entity_links"
 SIMILARITY = 90
 MAX_BLOCK, WINDOW = 300, 20
 CLASS_OF = {"PERSON": "PER", "GPE": "LOC", "LOC": "LOC", "FAC": "LOC", "ORG": "ORG", "NORP": "NORP"}
 KIND_LABEL = {"PER": "PERSON", "ORG": "ORG"}  # LOC takes the name's own most used place label
-LEGAL_FORMS = {"inc", "incorporated", "corp", "corporation", "co", "company", "ltd", "limited", "plc", "llc",
-               "lp", "llp", "sa", "ag", "nv", "spa", "se", "gmbh", "holdings", "group"}
 FUNCTION_WORDS = {"of", "and", "the", "for", "de", "du", "des", "la", "le", "el"}
 
-_TITLES = ("president|vice|prime|minister|premier|chancellor|mr|mrs|ms|mx|dr|sir|dame|lord|lady|prof|"
-           "professor|general|gen|colonel|col|lieutenant|lt|major|maj|captain|capt|sergeant|sgt|commander|"
-           "admiral|marshal|senator|sen|governor|gov|mayor|king|queen|prince|princess|pope|judge|justice|"
-           "ambassador|secretary|spokesman|spokeswoman|spokesperson|chairman|chairwoman|ceo|chief|director")
+_TITLES = alternation(TITLES)
 TITLE_PREFIX = rf"^(?i:(?:{_TITLES})\.?\s+)+"
 PLACE_CONTEXT = [
     ("before", r"(?i)(?:^|[^\pL])(?:in|near|inside|outside|across|throughout|toward|towards)\s+(?:the\s+)?$"),
@@ -77,13 +74,19 @@ PERSON_CONTEXT = [
     ("after", r"^,\s+who\b"),
     ("after", r"^(?:['’]s)?\s+(?:[a-z]+\s+){0,4}(?:his|her|himself|herself)\b"),
 ]
-_ORG_NOUNS = ("company|firm|broadcaster|newspaper|agency|channel|outlet|website|airline|carrier|bank|"
-              "group|party|network|publisher|maker|manufacturer|retailer|startup")
+_ORG_NOUNS = alternation(ORGANISATION_NOUNS)
 ORG_CONTEXT = [
     ("before", rf"(?i)(?:^|[^\pL])(?:{_ORG_NOUNS})\s+$"),
     ("after", r"(?i)^(?:['’]s)?\s+(?:ceo|cfo|chairman|chairwoman|shareholders|employees|executives?|board)\b"),
     ("after", rf"^,\s+(?:a|an|the)\s+(?:[\pL-]+\s+){{0,3}}(?:{_ORG_NOUNS})\b"),
 ]
+
+
+@hookimpl
+def etl_contract():
+    return {"enrich": Contract(
+        reads=("entities", "claims.speaker_mention_id"),
+        provides=("entities.label", "entities.entity_id", "entities.canonical_name", "claims.speaker_entity_id"))}
 
 
 @hookimpl
@@ -127,23 +130,19 @@ def etl_enrich(db, config):
                      for d, c, k, e in resolve_in_documents(ambiguous, rows)]
     _register(db, "_el_overrides", overrides, ["doc_id", "class", "key", "entity_id", "canonical_name"])
     db.execute("""
-        CREATE OR REPLACE TABLE entities AS
-        SELECT e.* REPLACE (
-            coalesce(m.label, e.label)::VARCHAR AS label,
-            coalesce(o.entity_id, n.entity_id)::VARCHAR AS entity_id,
-            coalesce(o.canonical_name, n.canonical_name)::VARCHAR AS canonical_name)
-        FROM entities e
-        LEFT JOIN _el_mentions m ON m.row = e.rowid
-        LEFT JOIN _el_names n ON n.class = m.class AND n.key = m.key
-        LEFT JOIN _el_overrides o ON o.doc_id = m.doc_id AND o.class = m.class AND o.key = m.key
-        ORDER BY e.rowid""")
+        UPDATE entities SET label = coalesce(x.label, entities.label), entity_id = x.entity_id,
+            canonical_name = x.canonical_name
+        FROM (SELECT m.row, m.label::VARCHAR AS label,
+                     coalesce(o.entity_id, n.entity_id)::VARCHAR AS entity_id,
+                     coalesce(o.canonical_name, n.canonical_name)::VARCHAR AS canonical_name
+              FROM _el_mentions m
+              LEFT JOIN _el_names n ON n.class = m.class AND n.key = m.key
+              LEFT JOIN _el_overrides o ON o.doc_id = m.doc_id AND o.class = m.class AND o.key = m.key) x
+        WHERE entities.rowid = x.row""")
     db.execute("""
-        CREATE OR REPLACE TABLE claims AS
-        SELECT c.* REPLACE (coalesce(s.entity_id, c.speaker_entity_id)::VARCHAR AS speaker_entity_id)
-        FROM claims c
-        LEFT JOIN (SELECT mention_id, min(entity_id) AS entity_id FROM entities GROUP BY mention_id) s
-            ON s.mention_id = c.speaker_mention_id
-        ORDER BY c.rowid""")
+        UPDATE claims SET speaker_entity_id = s.entity_id
+        FROM (SELECT mention_id, min(entity_id) AS entity_id FROM entities GROUP BY mention_id) s
+        WHERE s.mention_id = claims.speaker_mention_id AND s.entity_id IS NOT NULL""")
     for table in ("_el_mentions", "_el_relabel", "_el_names", "_el_ambiguous", "_el_overrides"):
         db.execute(f"DROP TABLE IF EXISTS {table}")
 

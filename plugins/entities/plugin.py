@@ -18,7 +18,9 @@ from bisect import bisect_right
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from etl import Setting, hookimpl
+from etl import Contract, Setting, hookimpl
+
+from .names import HEAD_LEGAL_FORMS, HONORIFICS, ORGANISATION_NOUNS, PERSON_CUES
 
 NAME = "entities"
 NOT_NAMES = ["DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"]
@@ -31,19 +33,7 @@ STRONG, WEAK, HINT = 3.0, 1.5, 0.5  # one spaCy label counts 1
 DETERMINERS = {"the", "a", "an", "this", "that", "these", "those"}
 POSSESSIVE = {"'s", "’s", "'", "’"}
 # Words that put a person name right after them ("President X", "co-founder X", "Mr X").
-PERSON_TITLES = {
-    "president", "vice", "general", "gen", "colonel", "col", "lieutenant", "lt", "major", "maj",
-    "captain", "capt", "sergeant", "sgt", "commander", "admiral", "marshal", "private", "corporal",
-    "mr", "mrs", "ms", "miss", "dr", "sir", "dame", "lord", "lady", "prof", "professor",
-    "spokesman", "spokeswoman", "spokesperson", "minister", "premier", "chancellor", "senator",
-    "governor", "mayor", "king", "queen", "prince", "princess", "pope", "judge", "justice",
-    "ambassador", "secretary", "chairman", "chairwoman", "chair", "ceo", "cfo", "founder",
-    "director", "analyst", "reporter", "journalist", "correspondent", "editor", "officer",
-    "chief", "head", "leader", "deputy", "commissioner", "envoy", "representative", "rep",
-    "sen", "gov", "pres", "st",
-}
-# Honorifics safe enough to find a person spaCy missed entirely ("Mr Hollis").
-HONORIFICS = {"mr", "mrs", "ms", "mx", "dr"}
+PERSON_TITLES = PERSON_CUES
 # Nouns that, in an apposition, say what kind of thing the name is ("X, a town in ...").
 PLACE_NOUNS = {
     "city", "town", "village", "settlement", "hamlet", "outpost", "region", "province", "oblast",
@@ -56,11 +46,9 @@ PLACE_OF = {"resident", "inhabitant", "mayor", "governor", "outskirt", "outskirt
             "heart", "centre", "center", "street", "people", "population", "north", "south", "east",
             "west"}
 APPOSITION_POS = {"DET", "ADJ", "NOUN", "PROPN", "NUM", "ADV"}
-ORG_NOUNS = {
-    "broadcaster", "newspaper", "agency", "outlet", "company", "firm", "channel", "group", "website",
-    "operator", "carrier", "airline", "maker", "manufacturer", "retailer", "bank", "party", "union",
-    "organization", "organisation", "network", "publisher", "startup", "brand", "label", "studio",
-    "brigade", "battalion", "regiment", "unit", "corps", "ministry", "council", "committee",
+ORG_NOUNS = ORGANISATION_NOUNS | {
+    "operator", "union", "organization", "organisation", "brand", "label", "studio", "brigade", "battalion",
+    "regiment", "unit", "corps", "ministry", "council", "committee",
 }
 # "in X" is a place more often than not, but business news also invests "in Apple".
 PLACE_PREPOSITIONS = {"in": 1.0, "near": 1.5, "inside": 1.5, "outside": 1.5, "across": 0.5,
@@ -75,11 +63,11 @@ COMPASS = {"north", "south", "east", "west", "northeast", "northwest", "southeas
 PLACE_HEADS = {"river", "oblast", "region", "province", "mountains", "mountain", "sea", "lake",
                "island", "islands", "valley", "county", "district", "bay", "gulf", "peninsula"}
 FACILITY_HEADS = {"airport", "bridge", "street", "square", "avenue", "road", "station", "port"}
-ORG_HEADS = {"corps", "brigade", "battalion", "regiment", "division", "army", "navy", "ministry",
-             "company", "inc", "ltd", "corp", "co", "llc", "plc", "university", "bank", "agency",
-             "council", "party", "committee", "command", "forces", "group", "institute", "court",
-             "parliament", "staff", "airlines", "airways", "association", "federation", "service",
-             "office"}
+ORG_HEADS = HEAD_LEGAL_FORMS | {
+    "corps", "brigade", "battalion", "regiment", "division", "army", "navy", "ministry", "university", "bank",
+    "agency", "council", "party", "committee", "command", "forces", "group", "institute", "court", "parliament",
+    "staff", "airlines", "airways", "association", "federation", "service", "office",
+}
 
 
 @dataclass
@@ -91,6 +79,11 @@ class Mention:
     label: str
     key: str    # the surface form mentions are grouped by
     found_by_model: bool = True
+
+
+@hookimpl
+def etl_contract():
+    return {"extract": Contract(needs=("nlp",), provides=("entities",))}
 
 
 @hookimpl

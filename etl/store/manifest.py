@@ -1,0 +1,189 @@
+"""The manifest (`.etl/state.sqlite`): which sources and documents are known, in which part, and the runs.
+
+A part becomes live only when the transaction naming it commits (`commit`), so a run killed at any
+moment leaves the manifest as it was before the outcome it was committing.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from ..tasks import FAILED, PARTIAL, KnownDoc, SourceOutcome
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS sources (
+    path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, sha256 TEXT, fingerprint TEXT, run_id TEXT);
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY, source_path TEXT NOT NULL, source_uri TEXT, content_sha256 TEXT,
+    fingerprint TEXT, status TEXT, part TEXT, run_id TEXT);
+CREATE INDEX IF NOT EXISTS documents_by_source ON documents(source_path);
+CREATE INDEX IF NOT EXISTS documents_by_part ON documents(part);
+CREATE TABLE IF NOT EXISTS parts (part TEXT PRIMARY KEY, run_id TEXT, docs INTEGER);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY, started_at TEXT, finished_at TEXT, status TEXT, plugins TEXT,
+    config_sha256 TEXT, docs_seen INTEGER, docs_new INTEGER, docs_changed INTEGER,
+    docs_unchanged INTEGER, docs_failed INTEGER, seconds REAL);
+"""
+
+
+@dataclass(frozen=True)
+class KnownSource:
+    size: int
+    mtime_ns: int
+    sha256: str | None
+    fingerprint: str | None
+
+
+class Manifest:
+    """The manifest database of one output folder (the caller holds the folder's lock)."""
+
+    def __init__(self, path: Path) -> None:
+        self.db = sqlite3.connect(path, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # --- sources and documents ------------------------------------------------------------------
+
+    def known_sources(self) -> dict[str, KnownSource]:
+        return {row[0]: KnownSource(*row[1:]) for row in
+                self.db.execute("SELECT path, size, mtime_ns, sha256, fingerprint FROM sources")}
+
+    def known_docs(self, path: str) -> dict[str, KnownDoc]:
+        rows = self.db.execute(
+            "SELECT doc_id, content_sha256, fingerprint, status FROM documents WHERE source_path = ?", (path,))
+        return {row[0]: KnownDoc(row[1] or "", row[2] or "", row[3]) for row in rows}
+
+    def failed_sources(self) -> set[str]:
+        """Sources with a document that failed, or that some plugin failed on (for `--retry-errors`)."""
+        return {row[0] for row in self.db.execute(
+            "SELECT DISTINCT source_path FROM documents WHERE status IN (?, ?)", (FAILED, PARTIAL))}
+
+    def doc_counts(self) -> dict[str, int]:
+        return dict(self.db.execute("SELECT source_path, count(*) FROM documents GROUP BY source_path").fetchall())
+
+    def commit(self, outcomes: Iterable[SourceOutcome], fingerprint: str, run_id: str) -> None:
+        """Make the outcomes' parts live and record each source's new state, in one transaction."""
+        with self.transaction() as db:
+            parts: dict[str, int] = {}
+            for outcome in outcomes:
+                db.execute(
+                    "INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?)",
+                    (outcome.path, outcome.size, outcome.mtime_ns, outcome.sha256, fingerprint, run_id))
+                keep = set(outcome.unchanged) | {d.doc_id for d in outcome.docs}
+                stale = [row[0] for row in db.execute(
+                    "SELECT doc_id FROM documents WHERE source_path = ?", (outcome.path,)) if row[0] not in keep]
+                db.executemany("DELETE FROM documents WHERE doc_id = ?", [(d,) for d in stale])
+                for doc in outcome.docs:
+                    db.execute(
+                        "INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (doc.doc_id, outcome.path, doc.source_uri, doc.content_sha256, fingerprint,
+                         doc.status, doc.part, run_id))
+                    if doc.part:
+                        parts[doc.part] = parts.get(doc.part, 0) + 1
+            for part, count in parts.items():
+                db.execute("INSERT INTO parts VALUES (?, ?, ?) ON CONFLICT(part) DO UPDATE SET docs = docs + ?",
+                           (part, run_id, count, count))
+
+    def prune(self, paths: Iterable[str]) -> int:
+        """Forget the documents of sources that no longer exist; returns how many were dropped."""
+        gone = [p for p in paths if not Path(p).exists()]
+        with self.transaction() as db:
+            dropped = 0
+            for path in gone:
+                dropped += db.execute("DELETE FROM documents WHERE source_path = ?", (path,)).rowcount
+                db.execute("DELETE FROM sources WHERE path = ?", (path,))
+        return dropped
+
+    # --- parts ------------------------------------------------------------------------------------
+
+    def live_parts(self) -> dict[str, int]:
+        """Each part that holds a live document, with how many it holds."""
+        return dict(self.db.execute(
+            "SELECT part, count(*) FROM documents WHERE part IS NOT NULL GROUP BY part").fetchall())
+
+    def part_sizes(self) -> dict[str, int]:
+        """Each part the manifest knows, with how many documents it was written with (dead ones too)."""
+        return dict(self.db.execute("SELECT part, docs FROM parts").fetchall())
+
+    def live_docs(self, parts: list[str] | None = None) -> list[tuple[str, str]]:
+        """(doc_id, part) of every live document, or of those in `parts`."""
+        if parts is None:
+            return self.db.execute("SELECT doc_id, part FROM documents WHERE part IS NOT NULL").fetchall()
+        marks = ",".join("?" * len(parts))
+        return self.db.execute(f"SELECT doc_id, part FROM documents WHERE part IN ({marks})", parts).fetchall()
+
+    def forget_parts(self, parts: list[str]) -> None:
+        with self.transaction() as db:
+            db.executemany("DELETE FROM parts WHERE part = ?", [(p,) for p in parts])
+
+    def replace_parts(self, group: list[str], merged: str, run_id: str) -> None:
+        """Point every document of `group` at `merged`, in one transaction."""
+        with self.transaction() as db:
+            marks = ",".join("?" * len(group))
+            moved = db.execute(f"UPDATE documents SET part = ? WHERE part IN ({marks})", (merged, *group)).rowcount
+            db.executemany("DELETE FROM parts WHERE part = ?", [(p,) for p in group])
+            db.execute("INSERT INTO parts VALUES (?, ?, ?)", (merged, run_id, moved))
+
+    # --- runs -----------------------------------------------------------------------------------
+
+    def recover_runs(self, published_run: str | None) -> None:
+        """A run still "running" was killed; the one whose version is published did complete."""
+        self.db.execute("UPDATE runs SET status = CASE WHEN run_id = ? THEN 'completed' ELSE 'interrupted' END "
+                        "WHERE status = 'running'", (published_run or "",))
+
+    def begin_run(self, run_id: str, started_at: datetime, plugins: list[dict[str, Any]], config_sha256: str) -> None:
+        self.db.execute(
+            "INSERT INTO runs (run_id, started_at, status, plugins, config_sha256) VALUES (?, ?, 'running', ?, ?)",
+            (run_id, started_at.isoformat(), json.dumps(plugins), config_sha256))
+
+    def finish_run(self, run_id: str, status: str, counts: dict[str, int], seconds: float) -> None:
+        self.db.execute(
+            "UPDATE runs SET finished_at = ?, status = ?, docs_seen = ?, docs_new = ?, docs_changed = ?, "
+            "docs_unchanged = ?, docs_failed = ?, seconds = ? WHERE run_id = ?",
+            (datetime.now(timezone.utc).isoformat(), status, counts["seen"], counts["new"], counts["changed"],
+             counts["unchanged"], counts["failed"], seconds, run_id))
+
+    def set_run_status(self, run_id: str, status: str) -> None:
+        self.db.execute("UPDATE runs SET status = ? WHERE run_id = ?", (status, run_id))
+
+    def runs_table(self, schema: pa.Schema, completing: str | None = None) -> pa.Table:
+        """The runs, oldest first; `completing` (the run about to publish) is shown as completed."""
+        cursor = self.db.execute("SELECT * FROM runs ORDER BY started_at")
+        names = [d[0] for d in cursor.description]
+        rows = []
+        for row in cursor.fetchall():
+            record = dict(zip(names, row))
+            if record["run_id"] == completing:
+                record["status"] = "completed"
+            record["started_at"] = _timestamp(record["started_at"])
+            record["finished_at"] = _timestamp(record["finished_at"])
+            record["plugins"] = json.loads(record["plugins"] or "[]")
+            rows.append(record)
+        return pa.Table.from_pylist(rows, schema=schema)
+
+
+def _timestamp(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None

