@@ -7,7 +7,7 @@ types a plugin may raise.
 
 __version__ = "0.1.0"
 
-from .catalog import write_catalog  # noqa: E402
+from .catalog import QueryError, open_catalog, write_catalog  # noqa: E402
 from .config import Config, Setting, load_config  # noqa: E402
 from .errors import DocumentError, DocumentTooLarge, EtlError, UnreadableInput  # noqa: E402
 from .hookspecs import hookimpl  # noqa: E402
@@ -17,4 +17,5 @@ from .sources import Source, decode_text, split_paragraphs  # noqa: E402
 __all__ = [
     "__version__", "hookimpl", "Config", "Setting", "load_config", "Document", "Segment", "Source",
     "DocumentError", "DocumentTooLarge", "EtlError", "UnreadableInput", "decode_text", "split_paragraphs", "write_catalog",
+    "open_catalog", "QueryError",
 ]
