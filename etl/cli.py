@@ -267,23 +267,6 @@ def views(out: str | None, config_file: str | None, plugins_dir: tuple[str, ...]
         click.echo(f"warning: view left out: {problem}", err=True)
 
 
-@cli.command()
-@click.option("--out", "-o", type=click.Path(file_okay=False), help="Output folder [default: from config, etl-out].")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Config file.")
-@click.option("--file", "file", type=click.Path(dir_okay=False), help="Where to write the page [default: OUT/report.html].")
-def report(out: str | None, config_file: str | None, file: str | None) -> None:
-    """Render the published tables into one self-contained HTML page (opens offline in any browser)."""
-    from .report import write_report
-
-    with domain_errors():
-        config = load_config(config_file, out=out)
-        summary = write_report(config.out, file)
-    click.echo(f"wrote {summary.path} ({summary.bytes / 1e6:.1f} MB): "
-               f"{summary.sections['contradictions']} contradictions, {summary.sections['timeline_bins']} "
-               f"timeline bins, {summary.sections['figure_conflicts']} figure conflicts, "
-               f"{summary.sections['errors']} errors, {summary.articles_embedded} articles linked")
-
-
 def _plugin_name(ctx: click.Context, param: click.Parameter, value: str) -> str:
     from .scaffold import ScaffoldError, check_name
 
