@@ -199,3 +199,14 @@ def test_the_table_keeps_one_row_per_line_within_the_terminal(fast_out):
     assert all(len(row["text"]) > 1000 for row in texts)
     # word_count is short: it is never cut.
     assert all(str(row["word_count"]) in line for row, line in zip(texts, lines[2:-1]))
+
+
+def test_entity_index_leads_to_the_mentions(seeds_out):
+    def rows(sql):
+        return json.loads(invoke("query", sql, "--out", seeds_out, "--format", "json").output)
+
+    top = rows("SELECT entity_id, canonical_name, mentions FROM entity_index ORDER BY mentions DESC LIMIT 1")[0]
+    mentions = rows(f"SELECT entity_id, canonical_name, text, before, after FROM entity_mentions "
+                    f"WHERE entity_id = '{top['entity_id']}'")
+    assert len(mentions) == top["mentions"] > 1
+    assert {m["canonical_name"] for m in mentions} == {top["canonical_name"]}
