@@ -92,7 +92,8 @@ def embedded_articles(con, store: ArticleStore, limits: Limits) -> list[dict[str
         text = row["text"] or ""
         parts = [[0, text]] if doc_id in full else windows(text, store.spans[doc_id])
         out.append({"title": row["title"], "outlet": row["outlet"], "published": iso(row["published_at"]),
-                    "uri": safe_href(row["source_uri"]), "url": safe_href(row["url"]), "length": len(text), "parts": parts})
+                    "uri": safe_href(row["source_uri"]), "url": safe_href(row["url"]),
+                    "length": len(text), "parts": parts})
     return out
 
 
