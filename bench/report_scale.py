@@ -30,7 +30,7 @@ from etl.catalog import write_catalog
 from etl.config import Config
 from etl.manager import get_plugin_manager
 from etl.pipeline import Pipeline
-from etl.report import write_report
+from etl_plugins.report import write_report
 
 SHIFT_DAYS = 61
 IDS = {"doc_id", "dup_group", "derived_from", "mention_id", "claim_id", "speaker_mention_id", "cluster_id"}

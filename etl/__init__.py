@@ -7,7 +7,7 @@ types a plugin may raise.
 
 __version__ = "0.1.0"
 
-from .catalog import CATALOG_NAME, write_catalog  # noqa: E402
+from .catalog import CATALOG_NAME, QueryError, open_catalog, write_catalog  # noqa: E402
 from .config import Config, Setting, load_config  # noqa: E402
 from .context import RunContext  # noqa: E402
 from .contracts import Contract  # noqa: E402
@@ -20,4 +20,5 @@ __all__ = [
     "__version__", "hookimpl", "CATALOG_NAME", "Config", "Contract", "RunContext", "Setting", "load_config",
     "Document", "Segment", "Source",
     "DocumentError", "DocumentTooLarge", "EtlError", "UnreadableInput", "decode_text", "split_paragraphs", "write_catalog",
+    "open_catalog", "QueryError",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -142,25 +143,24 @@ def run(paths: tuple[str, ...], out: str | None, config_file: str | None, plugin
 def query(sql: str, out: str | None, config_file: str | None, fmt: str) -> None:
     """Run SQL against the published tables and views.
 
+    Only SELECT (and EXPLAIN) runs, and it reads only the published tables: no other files, no
+    ATTACH, no extensions. To do more, open the catalog with your own DuckDB client:
+    duckdb -readonly OUT/etl.duckdb
+
     \b
     Example:
         etl query "SELECT label, count(*) FROM entities GROUP BY 1" --format csv
     """
-    import duckdb
+    from .catalog import query as query_catalog
 
     with domain_errors():
         config = load_config(config_file, out=out)
-        catalog = Path(config.out) / CATALOG
-        if not catalog.exists():
-            raise StoreError(f"no catalog at {catalog}; run `etl run PATH --out {config.out}` first")
-        try:
-            with duckdb.connect(str(catalog), read_only=True) as con:
-                cursor = con.execute(sql)
-                columns = [d[0] for d in cursor.description or []]
-                rows = cursor.fetchall()
-        except duckdb.Error as exc:
-            raise EtlError(f"query failed: {exc}") from exc
+        columns, rows = query_catalog(config.out, sql)
     _print_rows(columns, rows, fmt)
+
+
+def _cell(value: Any) -> str:
+    return "" if value is None else " ".join(str(value).split())
 
 
 def _print_rows(columns: list[str], rows: list[tuple[Any, ...]], fmt: str) -> None:
@@ -171,17 +171,40 @@ def _print_rows(columns: list[str], rows: list[tuple[Any, ...]], fmt: str) -> No
         writer.writerow(columns)
         writer.writerows(rows)
     else:
-        from rich.console import Console
-        from rich.table import Table, box
+        for line in _table_lines(columns, rows, shutil.get_terminal_size((120, 24)).columns):
+            click.echo(line)
+        click.echo(f"{len(rows)} row{'s' if len(rows) != 1 else ''}")
 
-        table = Table(box=box.SIMPLE_HEAD, show_edge=False)
-        for column in columns:
-            table.add_column(column, overflow="fold")
-        for row in rows:
-            table.add_row(*("" if v is None else str(v) for v in row))
-        console = Console(file=sys.stdout, width=max(120, Console().width), highlight=False)
-        console.print(table)
-        console.print(f"{len(rows)} row{'s' if len(rows) != 1 else ''}")
+
+def _table_lines(columns: list[str], rows: list[tuple[Any, ...]], width: int) -> list[str]:
+    """A plain table, one row per line, within `width` terminal cells.
+
+    When the natural widths do not fit, the widest columns are cut first, all to one common width, so
+    that short columns (counts, labels) stay whole and a long list or text ends in an ellipsis rather
+    than wrapping every column into a narrow strip.
+    """
+    from rich.cells import cell_len, set_cell_size
+
+    gap = "  "
+    cells = [[_cell(v) for v in row] for row in rows]
+    natural = [max([cell_len(c) for c in [name, *(row[i] for row in cells)]]) for i, name in enumerate(columns)]
+    available = width - len(gap) * max(len(columns) - 1, 0)
+    cap = max(natural, default=0)
+    while cap > 3 and sum(min(w, cap) for w in natural) > available:
+        cap -= 1
+    widths = [min(w, cap) for w in natural]
+    numeric = [bool(rows) and all(isinstance(row[i], (int, float)) or row[i] is None for row in rows)
+               and not all(row[i] is None for row in rows) for i in range(len(columns))]
+
+    def fit(text: str, size: int, right: bool) -> str:
+        if cell_len(text) > size:
+            text = set_cell_size(text, size - 1) + "…"
+        return set_cell_size(text, size) if not right else " " * (size - cell_len(text)) + text
+
+    lines = [gap.join(fit(name, w, r) for name, w, r in zip(columns, widths, numeric)).rstrip(),
+             gap.join("─" * w for w in widths)]
+    lines += [gap.join(fit(c, w, r) for c, w, r in zip(row, widths, numeric)).rstrip() for row in cells]
+    return lines
 
 
 @cli.command()
@@ -255,23 +278,6 @@ def views(out: str | None, config_file: str | None, plugins_dir: tuple[str, ...]
     click.echo(f"wrote {len(tables)} table views and {len(pipeline.views)} views to {version / CATALOG}")
     for problem in problems:
         click.echo(f"warning: view left out: {problem}", err=True)
-
-
-@cli.command()
-@click.option("--out", "-o", type=click.Path(file_okay=False), help="Output folder [default: from config, etl-out].")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Config file.")
-@click.option("--file", "file", type=click.Path(dir_okay=False), help="Where to write the page [default: OUT/report.html].")
-def report(out: str | None, config_file: str | None, file: str | None) -> None:
-    """Render the published tables into one self-contained HTML page (opens offline in any browser)."""
-    from .report import write_report
-
-    with domain_errors():
-        config = load_config(config_file, out=out)
-        summary = write_report(config.out, file)
-    click.echo(f"wrote {summary.path} ({summary.bytes / 1e6:.1f} MB): "
-               f"{summary.sections['contradictions']} contradictions, {summary.sections['timeline_bins']} "
-               f"timeline bins, {summary.sections['figure_conflicts']} figure conflicts, "
-               f"{summary.sections['errors']} errors, {summary.articles_embedded} articles linked")
 
 
 def _plugin_name(ctx: click.Context, param: click.Parameter, value: str) -> str:

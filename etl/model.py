@@ -130,6 +130,7 @@ FIGURES = pa.schema(_span(
     pa.field("counts", pa.string()),
     pa.field("about_entity_id", pa.string()),
     pa.field("approx", pa.bool_()),
+    pa.field("sentence", pa.int32()),
     pa.field("plugin", pa.string()),
     pa.field("run_id", pa.string()),
 ))

@@ -24,4 +24,5 @@ DEFAULT_PLUGINS = (
     ("copies", "etl_plugins.copies"),
     ("claim_clusters", "etl_plugins.claims.clusters"),
     ("parquet", "etl_plugins.parquet"),
+    ("report", "etl_plugins.report.plugin"),
 )

@@ -16,6 +16,7 @@ ordinals ("54th") and numbers inside names ("Boeing 787", "11th Army Corps") are
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
 from etl import Contract, hookimpl
 
@@ -79,8 +80,9 @@ def etl_contract():
 def etl_extract(documents, config):
     for doc in documents:
         if doc.nlp is not None:
+            starts = [sent.start_char for sent in doc.nlp.sents]
             for row in figures(doc.nlp):
-                doc.add("figures", plugin=NAME, **row)
+                doc.add("figures", plugin=NAME, sentence=bisect_right(starts, row["start"]) - 1, **row)
 
 
 def figures(parsed) -> list[dict]:

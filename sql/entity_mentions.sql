@@ -1,5 +1,8 @@
 -- Where exactly is each entity mentioned: in which article, which sentence, with what context around it?
+-- (`entity_id` leads here from `entity_index`: WHERE entity_id = '...')
 SELECT
+    e.entity_id,
+    e.canonical_name,
     e.label,
     e.text,
     a.title,

@@ -126,3 +126,17 @@ def test_seed_distances_are_single_km_figures(seed_figures, seed, quantity):
 
 def test_seed_years_are_not_figures(seed_figures):
     assert not [r for found in seed_figures.values() for r in found if r["quantity"] in (2014, 2022, 2025)]
+
+
+def test_a_figure_names_its_sentence(extract):
+    found = extract("The town had 11,000 residents. About 400 remain today. Officials counted 3 shelters.")
+    assert [(row["text"], row["sentence"]) for row in found] == [("11,000", 0), ("About 400", 1), ("3", 2)]
+
+
+def test_published_figures_point_at_the_sentence_that_holds_them(seeds_out):
+    sentences = {(s["doc_id"], s["sentence"]): s for s in rows(seeds_out, "sentences")}
+    figures = rows(seeds_out, "figures")
+    assert figures
+    for figure in figures:
+        sentence = sentences[figure["doc_id"], figure["sentence"]]
+        assert sentence["start"] <= figure["start"] < sentence["end"]

@@ -277,3 +277,93 @@ def test_article_text_cannot_run_code_in_the_browser(open_page, hostile_out, tmp
     assert HOSTILE_TITLE == page.locator("#viewer-title").inner_text()
     assert "<script>window.__pwned=3</script>" in page.locator("#viewer-text").inner_text()
     assert HOSTILE_PUBLISHER in page.locator("#sources").inner_text()
+
+
+# --- links, file mode and the sandbox ----------------------------------------------------------------
+
+DANGEROUS_URLS = [
+    "javascript:window.__pwned=4", "JaVaScRiPt:window.__pwned=4", " \t\x01javascript:window.__pwned=4",
+    "java\tscript:window.__pwned=4", "java\nscript:window.__pwned=4", "&#106;avascript:window.__pwned=4",
+    "&#x6A;avascript&colon;window.__pwned=4", "data:text/html,<script>window.__pwned=4</script>",
+    "DATA:text/html;base64,PHNjcmlwdD4=", "vbscript:msgbox(1)", "  VBScript:msgbox(1)",
+]
+
+
+@pytest.mark.parametrize("url", DANGEROUS_URLS + ["", None, "example.com/page", "//example.com/x", "ftp://x/y"])
+def test_only_http_https_and_file_urls_become_links(url):
+    from etl_plugins.report import safe_href
+
+    assert safe_href(url) is None
+
+
+def test_safe_urls_stay_links():
+    from etl_plugins.report import safe_href
+
+    assert safe_href("https://example.com/a?b=1") == "https://example.com/a?b=1"
+    assert safe_href(" HTTP://example.com/\n") == "HTTP://example.com/"
+    assert safe_href("file:///data/news/a.txt") == "file:///data/news/a.txt"
+
+
+@pytest.fixture(scope="module")
+def hostile_urls_out(tmp_path_factory):
+    corpus = tmp_path_factory.mktemp("urls")
+    with (corpus / "feed.jsonl").open("w") as feed:
+        for i, url in enumerate(DANGEROUS_URLS):
+            feed.write(json.dumps({"title": f"Bridge {i}", "url": url, "published_at": "2025-03-04",
+                                   "text": f"Mayor John Smith said on March {i + 1}, 2025 that bridge {i} was closed. "
+                                           "Traffic was diverted through the old town for the whole week."}) + "\n")
+    out = corpus / "etl-out"
+    run_pipeline(corpus, out)
+    return out
+
+
+def test_dangerous_urls_never_reach_the_page(hostile_urls_out, tmp_path):
+    path = make_report(hostile_urls_out, tmp_path / "r.html")
+    root = lxml.html.parse(str(path)).getroot()
+    articles = embedded(root)["articles"]
+    assert len(articles) == len(DANGEROUS_URLS)
+    assert all(a["url"] is None and a["uri"].startswith("file://") for a in articles)
+    hrefs = [a.get("href") for a in root.iter("a")]
+    assert hrefs and all(h.startswith("#") for h in hrefs)
+    assert "pwned=4" not in path.read_text().replace("\\u003c", "<").split('id="report-data"')[0]
+
+
+def test_the_page_script_links_no_dangerous_url_either(open_page, hostile_urls_out, tmp_path, monkeypatch):
+    """With the server-side guard switched off, the page's script still draws no live link."""
+    import importlib
+
+    monkeypatch.setattr(importlib.import_module("etl_plugins.report.timeline"), "safe_href", lambda value: value)
+    path = make_report(hostile_urls_out, tmp_path / "r.html")
+    assert {a["url"] for a in embedded(lxml.html.parse(str(path)).getroot())["articles"]} == set(DANGEROUS_URLS)
+    page = open_page(path)
+    for index in range(len(DANGEROUS_URLS)):
+        page.evaluate(f"location.hash = '#article-{index}-0-1'")
+        page.wait_for_function(f"document.getElementById('viewer-title').textContent === 'Bridge {index}'")
+        links = page.locator("#viewer-meta a").evaluate_all("nodes => nodes.map(n => n.href)")
+        assert links and all(link.startswith("file:") for link in links)
+    assert page.evaluate("window.__pwned") is None
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o027, 0o640), (0o002, 0o664)])
+def test_the_page_is_written_with_the_users_umask(seeds_out, tmp_path, umask, mode):
+    previous = os.umask(umask)
+    try:
+        path = make_report(seeds_out, tmp_path / "r.html")
+    finally:
+        os.umask(previous)
+    assert path.stat().st_mode & 0o777 == mode
+    assert [p.name for p in tmp_path.iterdir()] == ["r.html"]
+
+
+def test_the_reports_sql_runs_in_the_query_sandbox(seeds_out, tmp_path, monkeypatch):
+    import etl_plugins.report.data as report_data
+
+    leak = tmp_path / "leak.csv"
+
+    def overview(con):
+        con.execute(f"COPY (SELECT * FROM articles) TO '{leak}'")
+
+    monkeypatch.setattr(report_data, "overview", overview)
+    result = CliRunner().invoke(cli, ["report", "--out", str(seeds_out), "--file", str(tmp_path / "r.html")])
+    assert result.exit_code == 1 and "refused" in result.output and "duckdb -readonly" in result.output
+    assert not leak.exists() and not (tmp_path / "r.html").exists()

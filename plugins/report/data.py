@@ -8,6 +8,8 @@ entities, the most disputed propositions first) and keeps a capped number of exa
 
 from __future__ import annotations
 
+import html
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -15,8 +17,29 @@ from typing import Any
 
 import duckdb
 
+#: The only schemes an article's address may have to become a link; `javascript:`, `data:`, `vbscript:`
+#: and anything else are dropped here, server-side, whatever the page's CSP would do with them.
+LINK_SCHEMES = frozenset({"http", "https", "file"})
+# What a browser ignores in a URL: C0 controls and spaces at either end, tabs and newlines anywhere.
+_URL_EDGES = "".join(map(chr, range(0x21)))
+_TAB_OR_NEWLINE = re.compile(r"[\t\n\r]+")
+_SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*):")
+
 PERSON, PLACE, ORG = "people", "places", "organisations"
 ENTITY_GROUPS = {PERSON: ("PERSON",), PLACE: ("GPE", "LOC", "FAC"), ORG: ("ORG",)}
+
+
+def safe_href(value: str | None) -> str | None:
+    """`value` as a link target if it is an http, https or file URL, else None (no link is drawn).
+
+    Character references are decoded and ignored characters removed first, as a browser would, so that
+    `&#106;avascript:`, ` jAvAsCrIpT:` or `java\tscript:` are recognised for what they are.
+    """
+    if not value:
+        return None
+    url = _TAB_OR_NEWLINE.sub("", html.unescape(str(value)).strip(_URL_EDGES))
+    scheme = _SCHEME.match(url)
+    return url if scheme and scheme.group(1).lower() in LINK_SCHEMES else None
 
 
 @dataclass(frozen=True)

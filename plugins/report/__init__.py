@@ -1,9 +1,11 @@
-"""`etl report`: the published tables rendered into one self-contained HTML page.
+"""`etl report` (the built-in plugin `report`): the published tables rendered into one self-contained HTML page.
 
 The page needs no server and no network: its style, script and data are inline, and a Content-Security-
 Policy allows only its own script (by hash), so nothing in an article can run code or fetch anything.
 The static sections are rendered here with Jinja's autoescaping; the timeline chart and the article viewer
-are drawn by the page's script from an embedded JSON block.
+are drawn by the page's script from an embedded JSON block. The tables are read through `etl.open_catalog`,
+the sandbox of `etl query`: the report reads the published tables and nothing else. `plugin.py` adds the
+command.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import base64
 import hashlib
 import json
 import os
-import tempfile
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from importlib import resources
@@ -22,14 +24,13 @@ from typing import Any
 import duckdb
 import jinja2
 
-from .. import __version__
-from ..errors import StoreError
-from ..store import CATALOG_NAME as CATALOG
+from etl import __version__, open_catalog
+
 from . import data
-from .data import Limits
+from .data import Limits, safe_href
 from .timeline import embedded_articles, timeline
 
-__all__ = ["Limits", "ReportSummary", "write_report"]
+__all__ = ["Limits", "ReportSummary", "safe_href", "write_report"]
 
 
 @dataclass(frozen=True)
@@ -44,23 +45,22 @@ def write_report(out: str | os.PathLike[str], file: str | os.PathLike[str] | Non
                  limits: Limits = Limits()) -> ReportSummary:
     """Render the tables published in `out` into `file` (default `<out>/report.html`), atomically."""
     out = Path(out)
-    catalog = out / CATALOG
-    if not catalog.exists():
-        raise StoreError(f"no published tables in '{out}' (no {CATALOG}); run `etl run PATH --out {out}` first")
     target = Path(file) if file is not None else out / "report.html"
-    try:
-        with duckdb.connect(str(catalog), read_only=True) as con:
-            context = gather(con, limits)
-    except duckdb.Error as exc:
-        raise StoreError(f"cannot read the published tables in '{out}': {exc}; "
-                         f"`etl views --out {out}` rebuilds the catalog if the folder moved") from exc
+    with open_catalog(out) as con:
+        context = gather(con, limits)
     context["out"] = str(out.resolve())
     page = render(context)
     target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=target.parent, prefix=".report-",
-                                     suffix=".tmp", delete=False) as handle:
-        handle.write(page)
-    os.replace(handle.name, target)
+    # Created like any file the user writes (0666 less the umask), not 0600 as a temporary file would be.
+    tmp = target.parent / f".report-{uuid.uuid4().hex}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(page)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     sections = {"contradictions": len(context["disputes"]), "timeline_bins": len(context["timeline"]["bins"]),
                 "figure_conflicts": len(context["figures"]), "errors": context["errors"]["total"]}
     return ReportSummary(target, len(page.encode("utf-8")), len(context["articles"]), sections)

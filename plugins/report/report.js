@@ -24,6 +24,16 @@
   // --- article viewer --------------------------------------------------------------------------
   const viewer = document.getElementById("viewer");
 
+  // The page's data is sanitised when it is written; this is the second guard, not left to the CSP:
+  // only an absolute http, https or file URL, as the browser itself parses it, becomes a link.
+  const LINK_SCHEMES = ["http:", "https:", "file:"];
+  function safeHref(value) {
+    if (typeof value !== "string" || !value) return null;
+    let url;
+    try { url = new URL(value); } catch (e) { return null; }
+    return LINK_SCHEMES.includes(url.protocol) ? url.href : null;
+  }
+
   function refLink(ref, label) {
     return el("a", {class: "ref", href: `#article-${ref.doc}-${ref.start}-${ref.end}`}, label);
   }
@@ -36,7 +46,7 @@
     meta.replaceChildren();
     const facts = [article.outlet, article.published].filter(Boolean).join(" · ");
     if (facts) meta.append(facts, " · ");
-    const origin = article.url || article.uri;
+    const origin = safeHref(article.url) || safeHref(article.uri);
     if (origin) meta.append(el("a", {href: origin, rel: "noopener noreferrer"}, "original"));
     const body = document.getElementById("viewer-text");
     body.replaceChildren();

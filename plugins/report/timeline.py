@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from .data import ArticleStore, Limits, excerpt, iso, label_sql, outlet_sql, records
+from .data import ArticleStore, Limits, excerpt, iso, label_sql, outlet_sql, records, safe_href
 
 ITEMS_PER_ENTITY = 5
 CONTEXT_CHARS = 160  # either side of a linked span, when an article is embedded as excerpts
@@ -92,7 +92,8 @@ def embedded_articles(con, store: ArticleStore, limits: Limits) -> list[dict[str
         text = row["text"] or ""
         parts = [[0, text]] if doc_id in full else windows(text, store.spans[doc_id])
         out.append({"title": row["title"], "outlet": row["outlet"], "published": iso(row["published_at"]),
-                    "uri": row["source_uri"], "url": row["url"], "length": len(text), "parts": parts})
+                    "uri": safe_href(row["source_uri"]), "url": safe_href(row["url"]),
+                    "length": len(text), "parts": parts})
     return out
 
 
