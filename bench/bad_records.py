@@ -64,8 +64,8 @@ def measure(path: Path, workers: int, folder: Path) -> tuple[float, float, float
     config.write_text(CONFIG)
     out = folder / f"out-{workers}"
     env = dict(os.environ, ETL_DISABLE_PLUGIN_AUTOLOAD="1")
-    command = [sys.executable, "-c", LAUNCHER, sys.executable, "-m", "etl", "run", str(path), "--out", str(out), "--workers", str(workers),
-               "--config", str(config), "--json"]
+    command = [sys.executable, "-c", LAUNCHER, sys.executable, "-m", "etl", "run", str(path),
+               "--out", str(out), "--workers", str(workers), "--config", str(config), "--json"]
     started = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     total_peak = 0
