@@ -7,6 +7,8 @@ import io
 import mimetypes
 import os
 import unicodedata
+import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +30,9 @@ _EXTRA_TYPES = {
     ".htm": "text/html",
     ".txt": "text/plain",
 }
+# Decompressed data is read this much at a time, so that a bound is never overshot by more.
+CHUNK = 1 << 16
+_PAST_LIMIT = "more than {:,} bytes once decompressed (reading stopped there)"
 
 
 def source_uri(path: str | Path) -> str:
@@ -123,20 +128,98 @@ class Source:
     def failed(self, *, index: int, raw: bytes, error: BaseException | str) -> Document:
         """A Document for a container record that cannot be used: it becomes an `errors` row.
 
-        Yield it in place of the record, and go on with the next one.
+        Yield it in place of the record, and go on with the next one. Only the error's type and message
+        are kept: its traceback would hold the frames that raised it, and with them the record's bytes.
         """
         doc = self.document(index=index, raw=raw)
-        doc.error = error if isinstance(error, BaseException) else UnreadableInput(str(error))
+        doc.error = _detached(error) if isinstance(error, BaseException) else UnreadableInput(str(error))
         return doc
 
     def check_record_size(self, raw: bytes) -> None:
         if len(raw) > self.max_document_bytes:
             raise self.too_large(len(raw))
 
-    def too_large(self, size: int | str) -> DocumentTooLarge:
+    def too_large(self, size: int | str, what: str = "document") -> DocumentTooLarge:
         """The error for a record over the limit, when its size is known without holding it whole:
-        a byte count, or words such as "over 10,485,760 bytes decompressed"."""
-        return DocumentTooLarge(_too_large(size, self.max_document_bytes))
+        a byte count, or words such as "over 10,485,760 bytes decompressed"; `what` names the record
+        or member ("record #3", "member 'word/document.xml'")."""
+        return DocumentTooLarge(_too_large(size, self.max_document_bytes, what))
+
+    def read_capped(self, stream: IO[bytes], what: str) -> bytes:
+        """All of `stream` (a decompressing reader, say), refused as soon as it passes the limit."""
+        limit = self.max_document_bytes
+        parts, size = [], 0
+        while chunk := stream.read(min(CHUNK, limit + 1 - size)):
+            parts.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                raise self.too_large(_PAST_LIMIT.format(limit), what)
+        return b"".join(parts)
+
+    def decompress(self, data: bytes, encoding: str, what: str) -> bytes:
+        """`data` decoded from an HTTP content encoding (gzip, x-gzip, deflate), at most the limit of it.
+
+        Decompression stops as soon as the output passes `max_document_bytes` (a few kilobytes of
+        gzip can unpack to gigabytes). Input that ends before its stream does keeps what it held, as
+        browsers do. Raises `UnreadableInput` for another encoding, `zlib.error` for corrupt data.
+        """
+        encoding = encoding.strip().lower()
+        if encoding in ("gzip", "x-gzip"):
+            return self._inflate(data, 16 + zlib.MAX_WBITS, what)
+        if encoding == "deflate":
+            try:
+                return self._inflate(data, zlib.MAX_WBITS, what)
+            except zlib.error:
+                # Many servers send raw deflate under this name, without the zlib header.
+                return self._inflate(data, -zlib.MAX_WBITS, what)
+        raise UnreadableInput(f"content encoding {encoding!r} is not supported")
+
+    def _inflate(self, data: bytes, wbits: int, what: str) -> bytes:
+        limit = self.max_document_bytes
+        parts, size = [], 0
+        while data:
+            inflater = zlib.decompressobj(wbits)
+            while not inflater.eof:
+                chunk = inflater.decompress(data, min(CHUNK, limit + 1 - size))
+                data = inflater.unconsumed_tail
+                parts.append(chunk)
+                size += len(chunk)
+                if size > limit:
+                    raise self.too_large(_PAST_LIMIT.format(limit), what)
+                if not chunk and not data:
+                    break
+            # Concatenated gzip members are one stream (RFC 1952); after deflate, trailing bytes are junk.
+            data = inflater.unused_data if inflater.eof and wbits > zlib.MAX_WBITS else b""
+        return b"".join(parts)
+
+    def open_zip(self, data: bytes, kind: str) -> zipfile.ZipFile:
+        """`data` as a zip archive that unpacks to at most `max_document_bytes`, its members summed.
+
+        A library given the archive (python-docx reads every part) then holds at most that much. The
+        directory's sizes are checked first, then every member is really decompressed against what is
+        left of the limit, since a directory can lie. Raises `DocumentTooLarge`, or `UnreadableInput`
+        for a damaged archive (zipfile checks each member's CRC on the way).
+        """
+        limit = self.max_document_bytes
+        try:
+            archive = zipfile.ZipFile(io.BytesIO(data))
+            members = archive.infolist()
+            total = sum(member.file_size for member in members)
+            if total > limit:
+                largest = max(members, key=lambda member: member.file_size)
+                raise self.too_large(total, f"the {kind}, unpacked (its member {largest.filename!r} "
+                                            f"alone {largest.file_size:,} bytes),")
+            budget = limit
+            for member in members:
+                with archive.open(member) as stream:
+                    while chunk := stream.read(min(CHUNK, budget + 1)):
+                        budget -= len(chunk)
+                        if budget < 0:
+                            raise self.too_large(_PAST_LIMIT.format(limit) + " with the members before it",
+                                                 f"member {member.filename!r} of the {kind}")
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, zlib.error) as exc:
+            raise UnreadableInput(f"not a readable {kind} file: {exc}") from None
+        return archive
 
     def parse_record(self, *, index: int, raw: bytes, media_type: str, **fields: Any) -> Iterator[Document]:
         """Parse the n-th record of a container with whichever installed parser takes `media_type`.
@@ -154,7 +237,7 @@ class Source:
             if found is None:
                 raise NoParser(f"no parser for record #{index} of {self.path.name!r} (media type {media_type})")
             documents = list(found[1])
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - whatever a parser raises costs this record only
             yield self.failed(index=index, raw=raw, error=exc)
             return
         for doc in documents:
@@ -164,9 +247,15 @@ class Source:
             yield doc
 
 
-def _too_large(size: int | str, limit: int) -> str:
+def _detached(error: BaseException) -> BaseException:
+    """`error` without its traceback, cause and context, which keep the frames that raised them alive."""
+    error.__traceback__ = error.__cause__ = error.__context__ = None
+    return error
+
+
+def _too_large(size: int | str, limit: int, what: str = "document") -> str:
     amount = f"{size:,} bytes" if isinstance(size, int) else size
-    return (f"document is {amount}, over the limit of {limit:,} bytes; "
+    return (f"{what} is {amount}, over the limit of {limit:,} bytes; "
             f"raise `max_document_bytes` in the config to accept it")
 
 

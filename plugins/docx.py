@@ -1,7 +1,8 @@
 """Parse Word documents (.docx, python-docx): title and headings labelled, paragraphs as body.
 
 Optional: install with `pip install 'newsetl[docx]'`. Without python-docx, a .docx file becomes an
-`errors` row that says so.
+`errors` row that says so. A file that unpacks to more than `max_document_bytes` (all its members
+together) is an `errors` row too, found before python-docx reads it.
 """
 
 from __future__ import annotations
@@ -24,8 +25,12 @@ def etl_parse(source, config):
         import docx
     except ImportError as exc:
         raise DocumentError("Word support needs python-docx: pip install 'newsetl[docx]'") from exc
+    data = source.read_bytes()
+    # python-docx unpacks every part into memory: the archive is first unpacked under the limit (a
+    # 2 MB file can hold 700 MB of XML), so that python-docx reads only what has been measured.
+    source.open_zip(data, ".docx").close()
     try:
-        word = docx.Document(io.BytesIO(source.read_bytes()))
+        word = docx.Document(io.BytesIO(data))
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise DocumentError(f"not a readable .docx file: {exc}") from exc
     doc = source.document(media_type=DOCX_TYPE)

@@ -58,6 +58,10 @@ DEFAULT_LIST_KEYS = ["articles", "data", "items", "results", "records", "documen
 _JSON_KINDS = {list: "array", str: "string", int: "number", float: "number", bool: "boolean", type(None): "null"}
 UTF8_BOM = b"\xef\xbb\xbf"
 _AUTHOR_SEPARATORS = str.maketrans({";": ","})
+# ijson reads the file this much at a time; the bound on a record allows for one read of slack.
+READ_SIZE = 1 << 16
+TOO_DEEP = ("is nested too deeply to read (Python's recursion limit); flatten the record, "
+            "or leave it out of the file")
 # Above this a number is a Unix time in milliseconds: seconds would be past the year 5000.
 _EPOCH_MILLIS = 10**11
 
@@ -105,12 +109,15 @@ def line_records(source) -> Iterator[tuple[int, bytes, Any]]:
                 continue
             seen_any = True
             if size > limit:
-                yield index, raw, source.too_large(size)
+                yield index, raw, source.too_large(size, f"line {index + 1} (record #{index})")
                 continue
             try:
-                yield index, raw, json.loads(raw)
+                record = json.loads(raw)
             except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
-                yield index, raw, UnreadableInput(f"line {index + 1} (record #{index}) is not valid JSON: {exc}")
+                record = UnreadableInput(f"line {index + 1} (record #{index}) is not valid JSON: {exc}")
+            except RecursionError:
+                record = UnreadableInput(f"line {index + 1} (record #{index}) {TOO_DEEP}")
+            yield index, raw, record
     if not seen_any:
         raise UnreadableInput("empty file: no JSON records")
 
@@ -136,6 +143,8 @@ def json_lines_in_disguise(source) -> bool:
             json.loads(first)
         except ValueError:
             return False
+        except RecursionError:
+            pass  # a whole line all the same: it fails alone when read as a record
         return any(line.strip() for line in lines)
 
 
@@ -144,16 +153,78 @@ def json_records(source, list_keys: list[str]) -> Iterator[tuple[int, bytes, Any
     prefix = _records_prefix(source, list_keys)
     index = -1
     with _open_json(source) as handle:
+        reader = _CountingReader(handle)
+        events = ijson.parse(reader, buf_size=READ_SIZE, use_float=True)
         try:
-            for index, record in enumerate(ijson.items(handle, prefix, use_float=True)):
-                raw = json.dumps(record, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+            for index, record in enumerate(_bounded_items(events, prefix, reader, source.max_document_bytes)):
+                # A record not built whole has no canonical bytes: its position stands in for its digest.
+                if isinstance(record, _Oversized):
+                    yield index, b"%d" % index, source.too_large(
+                        f"more than {record.size:,} bytes of JSON (not read further)", f"record #{index}")
+                    continue
                 try:
-                    source.check_record_size(raw)
-                except DocumentError as exc:
-                    record = exc
+                    raw = json.dumps(record, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+                except RecursionError:
+                    yield index, b"%d" % index, UnreadableInput(f"record #{index} {TOO_DEEP}")
+                    continue
+                if len(raw) > source.max_document_bytes:
+                    record = source.too_large(len(raw), f"record #{index}")
                 yield index, raw, record
         except (ijson.JSONError, UnicodeDecodeError) as exc:
             raise UnreadableInput(f"malformed JSON after record #{index}: {_first_line(exc)}") from exc
+
+
+class _Oversized:
+    """In place of a record that grew past the limit while it was read: at least `size` bytes."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+
+
+class _CountingReader:
+    """A binary file that counts what ijson has read of it: how far into the file the parser is."""
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        self.handle = handle
+        self.position = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.handle.read(size)
+        self.position += len(data)
+        return data
+
+
+def _bounded_items(events, prefix: str, reader: _CountingReader, limit: int) -> Iterator[Any]:
+    """ijson's `items` with a size bound: a record whose bytes pass `limit` is skipped unbuilt.
+
+    Records are built from the parser's events as `ijson.items` builds them, which needs no recursion
+    however deeply they nest. Once more than `limit` bytes (plus one read, which may have begun before
+    the record) have been read since a record started, its remaining events are passed over and an
+    `_Oversized` takes its place, so one huge record costs neither memory nor the records after it.
+    (One string token longer than that is held whole by the tokenizer: a file is read in `READ_SIZE`
+    pieces, but a token cannot be split.)
+    """
+    for path, event, value in events:
+        if path != prefix or event in ("end_map", "end_array", "map_key"):
+            continue
+        if event not in ("start_map", "start_array"):
+            yield value
+            continue
+        started, depth = reader.position, 1
+        builder: ijson.ObjectBuilder | None = ijson.ObjectBuilder()
+        builder.event(event, value)
+        for _, event, value in events:
+            if event in ("start_map", "start_array"):
+                depth += 1
+            elif event in ("end_map", "end_array"):
+                depth -= 1
+            if builder is not None:
+                builder.event(event, value)
+                if reader.position - started > limit + READ_SIZE:
+                    builder = None  # drops what was built so far
+            if not depth:
+                break
+        yield builder.value if builder is not None else _Oversized(max(reader.position - started - READ_SIZE, limit))
 
 
 def _records_prefix(source, list_keys: list[str]) -> str:

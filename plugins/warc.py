@@ -14,7 +14,8 @@ without an error.
 Identity: record `n` is `file://...#n`, `n` counting every record of the file from 0, skipped ones
 included, so indexes do not move when the skip rules change.
 
-Damage: a page over `max_document_bytes` (raw or decompressed), one whose WARC-Block-Digest does not
+Damage: a page over `max_document_bytes` (raw, de-chunked or decompressed: decompression stops as
+soon as it passes the limit), one whose WARC-Block-Digest does not
 match, or one whose body cannot be decompressed is an `errors` row of its own, and the next record is
 read. A truncated or corrupt file loads the pages before the damage, then raises one `DocumentError`
 naming the record where the damage starts: the host records it against the file. (A file cut exactly
@@ -33,7 +34,7 @@ from dateutil import parser as dateparser
 from warcio.archiveiterator import ArchiveIterator
 from warcio.bufferedreaders import BufferedReader, ChunkedDataReader
 
-from etl import DocumentError, hookimpl
+from etl import DocumentError, DocumentTooLarge, UnreadableInput, hookimpl
 
 NAME = "warc"
 WARC_TYPE = "application/warc"
@@ -45,6 +46,8 @@ HTML_TYPES = {"text/html", "application/xhtml+xml"}
 PAGE_RECORDS = {"response", "resource"}
 HTML_START = (b"<!doctype html", b"<html")
 CHUNK = 1 << 16
+# Compressed bytes brotli is given per step: its output per step stays within a few megabytes.
+BROTLI_READ = 1024
 
 
 class BrokenRecord(Exception):
@@ -152,20 +155,19 @@ def read_page(source, index: int, record):
     limit = source.max_document_bytes
     payload, size = read_block(record, limit + 1)
     if size > limit:
-        return source.failed(index=index, raw=payload, error=source.too_large(size))
+        return source.failed(index=index, raw=payload, error=source.too_large(size, f"record #{index}"))
     # Only the block digest: payload digests of chunked responses disagree between writers.
     corrupt = [p for p in record.digest_checker.problems if p.startswith("block digest failed")]
     if corrupt:
         return source.failed(index=index, raw=payload, error=DocumentError(
             f"WARC record #{index} is corrupt: {'; '.join(corrupt)}"))
     try:
-        body = decoded_body(record, payload, limit + 1)
-    except (zlib.error, OSError, EOFError) as exc:
+        body = decoded_body(source, index, record, payload)
+    except DocumentTooLarge as exc:
+        return source.failed(index=index, raw=payload, error=exc)
+    except (zlib.error, OSError, EOFError, UnreadableInput) as exc:
         return source.failed(index=index, raw=payload, error=DocumentError(
             f"WARC record #{index}: cannot decode the HTTP body: {exc}"))
-    if len(body) > limit:
-        too_large = source.too_large(f"over {limit:,} bytes decompressed")
-        return source.failed(index=index, raw=payload, error=too_large)
     if html_type(record) is None and not body.lstrip()[:20].lower().startswith(HTML_START):
         return None
     return body
@@ -205,8 +207,12 @@ def read_block(record, keep: int) -> tuple[bytes, int]:
     return b"".join(kept), size
 
 
-def decoded_body(record, payload: bytes, keep: int) -> bytes:
-    """The payload without HTTP chunking and content encoding, at most `keep` bytes of it."""
+def decoded_body(source, index: int, record, payload: bytes) -> bytes:
+    """The payload without HTTP chunking and content encoding, refused once it passes the limit.
+
+    warcio's readers decompress a whole chunk or block at a time (a 10 MB chunk of gzip can unpack
+    to 10 GB), so warcio only de-chunks, which never enlarges, and `source.decompress` inflates with a cap.
+    """
     headers = record.http_headers
     if headers is None:
         return payload
@@ -216,16 +222,16 @@ def decoded_body(record, payload: bytes, keep: int) -> bytes:
     if encoding and encoding not in BufferedReader.get_supported_decompressors():
         hint = " (install brotli)" if encoding == "br" else ""
         raise OSError(f"content encoding {encoding!r} is not supported{hint}")
-    chunked = (headers.get_header("Transfer-Encoding") or "").strip().lower() == "chunked"
-    if not (chunked or encoding):
+    if (headers.get_header("Transfer-Encoding") or "").strip().lower() == "chunked":
+        payload = source.read_capped(ChunkedDataReader(io.BytesIO(payload)), f"record #{index}")
+    if encoding is None:
         return payload
-    reader_type = ChunkedDataReader if chunked else BufferedReader
-    reader = reader_type(io.BytesIO(payload), decomp_type=encoding)
-    parts, size = [], 0
-    while size < keep and (chunk := reader.read(CHUNK)):
-        parts.append(chunk)
-        size += len(chunk)
-    return b"".join(parts)
+    what = f"record #{index} (its HTTP body, {encoding}-encoded)"
+    if encoding == "br":
+        # brotli has no output cap in warcio's reader: small reads keep each step's output small.
+        return source.read_capped(BufferedReader(io.BytesIO(payload), block_size=BROTLI_READ, decomp_type="br"),
+                                  what)
+    return source.decompress(payload, encoding, what)
 
 
 def parse_warc_date(value: str | None) -> datetime | None:
