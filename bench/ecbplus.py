@@ -91,9 +91,7 @@ def rebuild_text(tokens: list[tuple[int, int, str]], url_sentence: int | None):
             first_break = len(sentence_spans) == 1
             separator = "\n" if first_break else "\n\n"
             quote_open = False
-        elif sentence == url_sentence:
-            separator = ""
-        elif word in NO_SPACE_BEFORE or previous_text in NO_SPACE_AFTER:
+        elif sentence == url_sentence or word in NO_SPACE_BEFORE or previous_text in NO_SPACE_AFTER:
             separator = ""
         elif word == '"':
             # A straight quote opens or closes: attach a closing one to the word before it.
