@@ -106,8 +106,7 @@ def main() -> int:
         import etl_plugins.spacy.plugin as spacy_nlp
     except ImportError:
         from plugins import attribution as attr
-        from plugins import claims
-        from plugins import spacy_nlp
+        from plugins import claims, spacy_nlp
 
     nlp = spacy_nlp.load_model(MODEL, ("parser",))
 

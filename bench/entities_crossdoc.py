@@ -60,11 +60,11 @@ def predict(articles: list[Article]) -> list[list[dict]]:
     import duckdb
     import pyarrow as pa
 
+    import etl_plugins.entities.links as entity_links
+    import etl_plugins.entities.plugin as entities
+    import etl_plugins.spacy.plugin as spacy_nlp
     from etl import Config, Document
     from etl.model import BASE_TABLES
-    import etl_plugins.entities.plugin as entities
-    import etl_plugins.entities.links as entity_links
-    import etl_plugins.spacy.plugin as spacy_nlp
 
     nlp = spacy_nlp.load_model(spacy_nlp.DEFAULT_MODEL, ("parser",))
     config = Config(plugins={"entities": {"exclude_labels": entities.NOT_NAMES}})

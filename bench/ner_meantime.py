@@ -145,9 +145,9 @@ def main() -> int:
         return 0
 
     sys.path.insert(0, str(REPO))
-    from etl import Config, Document
     import etl_plugins.entities.plugin as entities
     import etl_plugins.spacy.plugin as spacy_nlp
+    from etl import Config, Document
 
     paths = sorted(args.corpus.glob("intra_cross-doc_annotation/*/*.xml"))
     articles = [read_article(path) for path in paths]

@@ -13,13 +13,12 @@ from typing import Any, Iterator
 import click
 
 from . import __version__
-from .config import STAGES, load_config
 from .catalog import CATALOG_NAME as CATALOG
+from .config import STAGES, load_config
 from .contracts import Contract, check_plans
 from .errors import EtlError, StoreError
 from .manager import get_plugin_manager
 from .pipeline import Pipeline
-
 
 
 @contextmanager

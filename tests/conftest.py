@@ -3,19 +3,17 @@ spacy plugin caches, and the seeds are run once into a shared output folder for 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import http.server
 import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 
 from etl import hookimpl
-
 from etl.config import Config
 from etl.run import run
 

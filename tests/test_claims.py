@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from conftest import rows, run_pipeline
 
 import etl_plugins.claims.attribution as attr
 import etl_plugins.claims.plugin as claims
+from conftest import rows, run_pipeline
 
 
 def published(out):

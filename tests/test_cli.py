@@ -10,9 +10,8 @@ import re
 import duckdb
 from click.testing import CliRunner
 
-from etl.cli import cli
-
 from conftest import REPO, SEEDS, read_table
+from etl.cli import cli
 
 
 def invoke(*args):

@@ -12,14 +12,13 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
+from conftest import SEEDS, read_table, rows, run_pipeline
 from etl import Contract, hookimpl
 from etl.cli import cli
 from etl.config import Config
 from etl.errors import ContractError
 from etl.manager import get_plugin_manager
 from etl.pipeline import Pipeline
-
-from conftest import SEEDS, read_table, rows, run_pipeline
 
 NO_NLP = {"extract": ()}
 

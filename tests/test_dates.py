@@ -9,9 +9,8 @@ import pytest
 
 import etl_plugins.dates.plugin as dates
 import etl_plugins.dates.timex as timex
-from etl_plugins.spacy.plugin import DEFAULT_MODEL, load_model
-
 from conftest import REPO, SEEDS, rows
+from etl_plugins.spacy.plugin import DEFAULT_MODEL, load_model
 
 
 @pytest.fixture(scope="module")

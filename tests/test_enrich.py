@@ -8,9 +8,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from etl.manager import get_plugin_manager
-
 from conftest import SEEDS, rows, run_pipeline
+from etl.manager import get_plugin_manager
 
 
 def by_name(out):

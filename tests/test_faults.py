@@ -15,10 +15,9 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
+from conftest import SEEDS, etl, read_table, rows
 from etl.cli import cli
 from etl.model import doc_id_for
-
-from conftest import SEEDS, etl, read_table, rows
 
 # Without spaCy and the plugins that need it, a process starts in about a second.
 NO_SPACY = ("--disable", "spacy", "--disable", "entities", "--disable", "claims", "--disable", "figures")

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from conftest import SEEDS, rows, run_pipeline
 from etl.errors import UnreadableInput
 from etl.sources import decode_text
-
-from conftest import SEEDS, rows, run_pipeline
 
 
 def hostile_files(folder: Path) -> dict[str, Path]:

@@ -11,9 +11,8 @@ from datetime import datetime, timezone
 import pytest
 
 import etl_plugins.html as html
-from etl.manager import get_plugin_manager
-
 from conftest import DATA, NetworkRecorder, rows, run_pipeline
+from etl.manager import get_plugin_manager
 
 PAGES = DATA / "html"
 NO_NLP = ("spacy", "entities", "claims")

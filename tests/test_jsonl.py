@@ -11,8 +11,8 @@ import shutil
 from datetime import datetime, timezone
 
 import pytest
-from conftest import DATA, StandInHtml, rows, run_pipeline
 
+from conftest import DATA, StandInHtml, rows, run_pipeline
 from etl.manager import get_plugin_manager
 from etl.sources import Source
 from etl_plugins import jsonl

@@ -15,14 +15,14 @@ import zipfile
 import zlib
 
 import pytest
-from conftest import StandInHtml, rows, run_pipeline
-from etl_plugins import jsonl, warc
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from conftest import StandInHtml, rows, run_pipeline
 from etl import DocumentTooLarge, UnreadableInput
 from etl.manager import get_plugin_manager
 from etl.sources import Source
+from etl_plugins import jsonl, warc
 
 NO_EXTRACT = {"stages": {"extract": ()}}
 LIMIT = 200_000

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-from conftest import SEEDS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import etl_plugins.dates.timex as timex
+from conftest import SEEDS
 from etl_plugins.dates.literals import could_match, fold, required_literals
 
 WORDS = ["the", "last", "quarter", "half", "year", "Day", "Ünited", "ſtraße", "k", "ok", "İt", "ıt", "mİdnİght"]

@@ -6,9 +6,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from etl.manager import get_plugin_manager
-
 from conftest import rows, run_pipeline
+from etl.manager import get_plugin_manager
 
 
 def minimal_pdf(lines: list[str], title: str, author: str) -> bytes:

@@ -7,9 +7,8 @@ import re
 
 import pytest
 
-from etl import hookspecs
-
 from conftest import REPO
+from etl import hookspecs
 
 DOCS = REPO / "docs" / "plugins.md"
 TESTS = REPO / "tests"

@@ -12,13 +12,12 @@ import click
 import pytest
 from click.testing import CliRunner
 
+from conftest import run_pipeline
 from etl import hookimpl
 from etl.cli import cli
 from etl.errors import PluginError
 from etl.manager import get_plugin_manager
 from etl.pipeline import log as trace_log
-
-from conftest import run_pipeline
 
 FAST = "[stages]\nextract = []\n"  # no spaCy: these tests are about the host, not the extraction
 

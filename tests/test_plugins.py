@@ -9,15 +9,13 @@ import textwrap
 
 import pytest
 
+from conftest import SEEDS, run_pipeline
 from etl import Setting, hookimpl
 from etl.config import Config, load_config
 from etl.errors import ConfigError, PluginError
 from etl.manager import get_plugin_manager
 from etl.pipeline import Pipeline
-
 from etl_plugins import DEFAULT_PLUGINS
-
-from conftest import SEEDS, run_pipeline
 
 BUILTINS = [name for name, _ in DEFAULT_PLUGINS]
 

@@ -11,8 +11,8 @@ import sys
 import duckdb
 import pytest
 from click.testing import CliRunner
-from conftest import SEEDS, run_pipeline
 
+from conftest import SEEDS, run_pipeline
 from etl.catalog import QueryError, open_catalog
 from etl.cli import cli
 

@@ -9,9 +9,8 @@ import time
 import pytest
 from click.testing import CliRunner
 
-from etl.cli import cli
-
 from conftest import SEEDS, rows, run_pipeline
+from etl.cli import cli
 
 TABLES = ("articles", "segments", "sentences", "entities", "dates", "claims", "figures", "errors")
 

@@ -12,9 +12,8 @@ import lxml.html
 import pytest
 from click.testing import CliRunner
 
-from etl.cli import cli
-
 from conftest import run_pipeline
+from etl.cli import cli
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]

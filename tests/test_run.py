@@ -9,14 +9,13 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
+from conftest import SEEDS, read_table, rows, run_pipeline
 from etl import hookimpl
+from etl.config import Config
 from etl.manager import get_plugin_manager
 from etl.model import BASE_TABLES, doc_id_for
 from etl.pipeline import Pipeline
-from etl.config import Config
 from etl_plugins import DEFAULT_PLUGINS
-
-from conftest import SEEDS, read_table, rows, run_pipeline
 
 
 def test_seeds_become_five_articles_with_every_table_published(seeds_out):

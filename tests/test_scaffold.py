@@ -13,11 +13,10 @@ import uuid
 import pytest
 from click.testing import CliRunner
 
+from conftest import SEEDS, read_table
 from etl.cli import cli
 from etl.config import STAGES
 from etl.scaffold import ScaffoldError, check_name, create_plugin
-
-from conftest import SEEDS, read_table
 
 if sys.version_info >= (3, 11):
     import tomllib

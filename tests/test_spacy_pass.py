@@ -3,13 +3,11 @@ tables, and the claims parser fed the pass's own token vectors instead of a seco
 
 from __future__ import annotations
 
-from conftest import SEEDS, rows, run_pipeline
-
-from etl.config import Config
-
 import etl_plugins.claims.plugin as claims
 import etl_plugins.spacy.parse as spacy_parse
 import etl_plugins.spacy.plugin as spacy_nlp
+from conftest import SEEDS, rows, run_pipeline
+from etl.config import Config
 from etl_plugins.spacy.attribute_lookup import compile_ruler
 from etl_plugins.spacy.lemma_lookup import compile_lemmatizer
 
@@ -24,9 +22,7 @@ def test_lookup_applies_rules_exactly_as_the_attribute_ruler_does():
     """Hand-made rules covering what the table must get right: later rules win, multi-token rules
     and quantifiers (left to a Matcher) interleave by rule order, IN/NOT_IN/REGEX, flags, indices."""
     import spacy
-    from spacy.tokens import Doc
-
-    from spacy.tokens import Token
+    from spacy.tokens import Doc, Token
 
     for name in ("etl_test_size", "etl_test_word"):
         Token.set_extension(name, default=None, force=True)

@@ -11,11 +11,11 @@ import io
 from datetime import datetime, timezone
 
 import pytest
-from conftest import StandInHtml, rows, run_pipeline
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from conftest import StandInHtml, rows, run_pipeline
 from etl.manager import get_plugin_manager
 from etl.sources import Source
 from etl_plugins import warc

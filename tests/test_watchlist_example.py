@@ -8,9 +8,8 @@ import re
 import duckdb
 import pytest
 
-from etl.manager import get_plugin_manager
-
 from conftest import REPO, SEEDS, rows, run_pipeline
+from etl.manager import get_plugin_manager
 
 PACKAGE = REPO / "examples" / "etl-watchlist"
 TERMS = [

@@ -18,7 +18,6 @@ from ..tasks import SourceOutcome, SourceTask
 from .local import LocalExecutor, WorkerSpec
 
 
-
 def check_executor(name: str, address: str | None) -> None:
     """Fail before a run starts when the executor is unknown, misconfigured or not installed."""
     if name not in EXECUTORS:

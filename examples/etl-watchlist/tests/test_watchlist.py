@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import duckdb
+import etl_watchlist as plugin
 import pyarrow.parquet as pq
 import pytest
 
-import etl_watchlist as plugin
 from etl.config import Config
 from etl.errors import PluginError
 from etl.manager import get_plugin_manager
