@@ -32,6 +32,30 @@ def test_importing_the_host_loads_no_plugin():
     assert result.stdout.strip() == "[]"
 
 
+def test_no_built_in_plugin_module_imports_another():
+    """Plugins are leaves: they reach each other through declared contracts and `run.service`, never by
+    importing one another. Helpers they share live in modules that are not plugins."""
+    import ast
+    import importlib.util
+
+    plugin_modules = {module for _, module in DEFAULT_PLUGINS}
+    offenders = []
+    for _, module in DEFAULT_PLUGINS:
+        path = importlib.util.find_spec(module).origin
+        package = module.rpartition(".")[0] if not path.endswith("__init__.py") else module
+        for node in ast.walk(ast.parse(open(path, encoding="utf-8").read())):
+            if isinstance(node, ast.ImportFrom):
+                base = importlib.util.resolve_name("." * node.level + (node.module or ""), package) \
+                    if node.level else node.module
+                imported = [base] + [f"{base}.{alias.name}" for alias in node.names]
+            elif isinstance(node, ast.Import):
+                imported = [alias.name for alias in node.names]
+            else:
+                continue
+            offenders += [(module, name) for name in imported if name in plugin_modules and name != module]
+    assert offenders == []
+
+
 def test_a_misspelled_hook_fails_loudly_naming_the_plugin():
     class Typo:
         @hookimpl
