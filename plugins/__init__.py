@@ -20,6 +20,7 @@ DEFAULT_PLUGINS = (
     ("dates", "etl_plugins.dates.plugin"),
     ("figures", "etl_plugins.figures"),
     ("claims", "etl_plugins.claims.plugin"),
+    ("events", "etl_plugins.events.plugin"),
     ("entity_links", "etl_plugins.entities.links"),
     ("copies", "etl_plugins.copies"),
     ("claim_clusters", "etl_plugins.claims.clusters"),

@@ -1,0 +1,237 @@
+"""Event mentions of one parsed document: triggers, and what their clause says of them.
+
+A trigger is a verb (not a light or linking one), or a noun that names an event: one of the news
+nominals of `lexicon.EVENT_NOUNS`, a member of an event class, or a deverbal noun whose verb is an
+event ("the evacuation", "the shooting"). Without a dependency parse (it would cost as much as the
+rest of the NLP pass), the clause is read from the tagged tokens around the trigger:
+
+- **polarity**: a negation in the verb group before it ("did not capture", "has never been seen"),
+  or "no" before a noun ("no attack");
+- **modality**: asserted; hedged ("could fall", "reportedly seized", "the threat of an attack");
+  conditional ("would"); future ("will", "expected to launch"); goal ("vowed to reclaim",
+  "aims to take"); a clause opened by "if" or "unless" is conditional;
+- **arguments**: the entity mentions of its sentence: the agent is the nearest person, organisation
+  or country before it, the patient the nearest entity right after it (a place the event names:
+  "captured Siversk", "the fall of Siversk"), the place the nearest place after "in", "at", "near" or
+  similar; the date is the nearest full date of its sentence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from .lexicon import (
+    CLASS_OF,
+    EVENT_NOUNS,
+    FUTURE_WORDS,
+    GOAL_WORDS,
+    HEDGE_NOUNS,
+    HEDGE_WORDS,
+    LIGHT_VERBS,
+    MODALS,
+    NEGATIONS,
+)
+
+PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
+ACTOR_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP"})
+PLACE_PREPOSITIONS = frozenset({"in", "at", "near", "outside", "inside", "across", "into", "around", "from",
+                                "throughout", "within", "toward", "towards"})
+#: Suffixes of deverbal nouns ("evacuation", "shooting", "payment"), tried against the verb lemmas.
+DEVERBAL = (("ation", "ate"), ("ation", ""), ("ition", "ish"), ("tion", "te"), ("sion", "de"), ("ment", ""),
+            ("ing", ""), ("ing", "e"), ("al", ""), ("ure", "e"), ("ance", ""), ("ence", ""))
+#: Lemmas whose class depends on what follows: "took Siversk" is a capture, "took part" is not;
+#: "prices fell 3%" is a drop, "Siversk fell" a capture.
+NEEDS_PLACE = frozenset({"take", "hold", "fall", "storm"})
+CLAUSE_BREAKS = frozenset({";", ":", "—", "–", "(", ")"})
+
+
+@dataclass
+class EventMention:
+    start: int
+    end: int
+    text: str
+    lemma: str
+    kind: str  # verbal | nominal
+    event_class: str | None
+    sentence: int
+    polarity: str = "positive"
+    modality: str = "asserted"
+    agent: dict | None = None
+    patient: dict | None = None
+    place: dict | None = None
+    date: dict | None = None
+
+
+def document_events(parsed, entities: Sequence[dict], dates: Sequence[dict]) -> list[EventMention]:
+    """Every event mention of one spaCy Doc, given the document's entity and date rows."""
+    by_sentence: dict[int, list[dict]] = {}
+    for row in entities:
+        by_sentence.setdefault(row.get("sentence"), []).append(row)
+    dates_by_sentence: dict[int, list[dict]] = {}
+    for row in dates:
+        if row.get("range_start") is not None and row.get("kind") in ("date", "time"):
+            dates_by_sentence.setdefault(row.get("sentence"), []).append(row)
+    found = []
+    for index, sentence in enumerate(parsed.sents):
+        mentions = by_sentence.get(index, [])
+        inside = _entity_tokens(sentence, mentions)
+        for token in sentence:
+            if token.i in inside or not is_trigger(token):
+                continue
+            event = EventMention(token.idx, token.idx + len(token.text), token.text, base_lemma(token),
+                                 "verbal" if token.pos_ in ("VERB", "AUX") else "nominal", None, index)
+            event.polarity = polarity(token)
+            event.modality = modality(token, sentence)
+            event.agent, event.patient, event.place = arguments(token, mentions)
+            event.event_class = event_class(event)
+            event.date = nearest(dates_by_sentence.get(index, []), token.idx)
+            found.append(event)
+    return found
+
+
+def _entity_tokens(sentence, mentions: Iterable[dict]) -> set[int]:
+    """Tokens inside entity names: "the Fall of Rome" as a title is not a fall."""
+    inside = set()
+    for row in mentions:
+        span = sentence.doc.char_span(row["start"], row["end"], alignment_mode="expand")
+        if span is not None:
+            inside.update(range(span.start, span.end))
+    return inside
+
+
+def base_lemma(token) -> str:
+    """The lemma, with a deverbal noun's verb where the lexicon knows it ("killing" -> "kill")."""
+    lemma = token.lemma_.lower()
+    if token.pos_ != "NOUN" or lemma in CLASS_OF:
+        return lemma
+    for suffix, replacement in DEVERBAL:
+        if lemma.endswith(suffix) and len(lemma) > len(suffix) + 2:
+            verb = lemma[: -len(suffix)] + replacement
+            if verb in CLASS_OF:
+                return verb
+    return lemma
+
+
+def is_trigger(token) -> bool:
+    if token.pos_ == "VERB":
+        return token.lemma_.lower() not in LIGHT_VERBS and token.is_alpha
+    if token.pos_ != "NOUN" or not token.is_alpha:
+        return False
+    lemma = token.lemma_.lower()
+    return lemma in EVENT_NOUNS or base_lemma(token) in CLASS_OF
+
+
+def event_class(event: EventMention) -> str | None:
+    cls = CLASS_OF.get(event.lemma)
+    if event.lemma in NEEDS_PLACE:
+        target = event.patient or (event.place if event.lemma == "fall" else None)
+        placed = target is not None and target.get("label") in PLACE_LABELS
+        if event.lemma == "fall" and not placed:
+            return "drop" if event.kind == "verbal" else None
+        return cls if placed else None
+    return cls
+
+
+def polarity(token) -> str:
+    """Negative when a negation stands in the verb group before the trigger, or "no" before a noun."""
+    for left in _verb_group(token):
+        if left.lower_ in NEGATIONS:
+            return "negative"
+    return "positive"
+
+
+def _verb_group(token) -> list:
+    """The auxiliaries, particles and adverbs right before the trigger ("has not yet been")."""
+    group = []
+    i = token.i - 1
+    sentence_start = token.sent.start
+    while i >= sentence_start and len(group) < 5:
+        left = token.doc[i]
+        if left.pos_ in ("AUX", "PART", "ADV") or left.lower_ in NEGATIONS or left.tag_ == "MD":
+            group.append(left)
+            i -= 1
+            continue
+        if token.pos_ == "NOUN" and left.pos_ in ("DET", "ADJ", "NUM"):
+            group.append(left)
+            i -= 1
+            continue
+        break
+    return group
+
+
+def modality(token, sentence) -> str:
+    group = _verb_group(token)
+    for left in group:
+        word = left.lower_
+        if word in HEDGE_WORDS:
+            return "hedged"
+        if word in MODALS:
+            return MODALS[word]
+    # "expected to launch", "vowed to reclaim", "ready to fight on": the word before "to".
+    first = group[-1].i if group else token.i
+    if first - 2 >= sentence.start and token.doc[first - 1].lower_ == "to":
+        governor = token.doc[first - 2]
+        lemma = governor.lemma_.lower()
+        if lemma in GOAL_WORDS:
+            return "goal"
+        if lemma in FUTURE_WORDS:
+            return "future"
+        if lemma in ("be", "seem", "appear") or governor.lower_ in ("said", "believed", "thought", "reported"):
+            return "hedged"
+    if token.pos_ == "NOUN":
+        before = token.doc[max(sentence.start, token.i - 4):token.i]
+        words = [t.lower_ for t in before]
+        if any(w in HEDGE_NOUNS for w in words) and "of" in words:
+            return "hedged"
+        if any(t.lemma_.lower() in GOAL_WORDS | {"plan", "planned", "expected", "possible"} for t in before):
+            return "goal"
+    clause = token.doc[sentence.start:token.i]
+    for left in reversed(clause):
+        if left.text in CLAUSE_BREAKS:
+            break
+        if left.lower_ in ("if", "unless"):
+            return "conditional"
+    return "asserted"
+
+
+def arguments(token, mentions: Sequence[dict]) -> tuple[dict | None, dict | None, dict | None]:
+    """(agent, patient, place) among the entity rows of the trigger's sentence."""
+    start, end = token.idx, token.idx + len(token.text)
+    doc = token.doc
+    agent = patient = place = None
+    before = [m for m in mentions if m["end"] <= start and m.get("label") in ACTOR_LABELS]
+    if before:
+        nearest_before = before[-1]
+        gap = doc.text[nearest_before["end"]:start]
+        if not any(mark in gap for mark in CLAUSE_BREAKS) and len(gap) < 80:
+            agent = nearest_before
+    after = [m for m in mentions if m["start"] >= end]
+    for m in after:
+        gap = doc.text[end:m["start"]].lower()
+        words = gap.split()
+        if len(words) > 4 or any(mark in gap for mark in CLAUSE_BREAKS):
+            break
+        if words and words[-1] in PLACE_PREPOSITIONS and m.get("label") in PLACE_LABELS:
+            place = place or m
+            continue
+        if patient is None and (not words or words[-1] in ("of", "the", "full", "control", "over")):
+            patient = m
+    if place is None:
+        for m in after:
+            gap = doc.text[end:m["start"]]
+            if len(gap) > 120 or any(mark in gap for mark in CLAUSE_BREAKS):
+                break
+            words = gap.lower().split()
+            if words and words[-1] in PLACE_PREPOSITIONS and m.get("label") in PLACE_LABELS:
+                place = m
+                break
+    if place is None and patient is not None and patient.get("label") in PLACE_LABELS:
+        place = patient
+    return agent, patient, place
+
+
+def nearest(rows: Sequence[dict], offset: int) -> dict | None:
+    if not rows:
+        return None
+    return min(rows, key=lambda row: (abs(row["start"] - offset), row["start"]))
