@@ -174,8 +174,10 @@ def main() -> int:
     print(f"gold SPEECH_COGNITIVE event mentions with an Arg0 speaker: {g}")
     print(f"cue recall                      {pct(totals['gold cue found'], g)}")
     print(f"speaker recall                  {pct(totals['gold speaker found'], g)}")
-    print(f"speaker precision (cue on gold) {pct(totals['claims with a gold speaker'], totals['claims on a gold anchor'])}")
-    print(f"cue precision (any SPEECH_COGNITIVE anchor) {pct(totals['claims on a speech/cognitive anchor'], totals['claims'])}")
+    print(f"speaker precision (cue on gold) "
+          f"{pct(totals['claims with a gold speaker'], totals['claims on a gold anchor'])}")
+    print(f"cue precision (any SPEECH_COGNITIVE anchor) "
+          f"{pct(totals['claims on a speech/cognitive anchor'], totals['claims'])}")
     print(f"  the same, up to each article's last annotated event "
           f"{pct(totals['claims in annotated text on an anchor'], totals['claims in annotated text'])}")
     print(f"recall ceiling (gold lemma is a cue of the plugin) {pct(totals['gold in lexicon'], g)}")

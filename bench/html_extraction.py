@@ -113,7 +113,8 @@ def parse_option(text: str) -> tuple[str, object]:
 
 
 def run_pipeline(folder: Path, pages: dict[str, Path], out: Path, workers: int,
-                 options: dict[str, object], extra_disable: tuple[str, ...] = ()) -> tuple[dict[str, str], float, list[dict]]:
+                 options: dict[str, object],
+                 extra_disable: tuple[str, ...] = ()) -> tuple[dict[str, str], float, list[dict]]:
     import pyarrow.parquet as pq
 
     from etl.config import Config

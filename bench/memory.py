@@ -5,9 +5,10 @@
 
 For each corpus size, runs `etl run` on that many BBC articles and samples the resident memory of
 the main process and of each worker every 0.2 s. A worker's memory is printed at the quarters of its
-life (the last at 95%, before it shuts down): flat from the second quarter on means the per-document stages do not grow with the corpus; the
-first quarter includes loading the model. Then, in this process, it breaks one worker's memory
-down: the Python packages the plugins import, the spaCy model, and one batch of 64 articles.
+life (the last at 95%, before it shuts down): flat from the second quarter on means the
+per-document stages do not grow with the corpus; the first quarter includes loading the model.
+Then, in this process, it breaks one worker's memory down: the Python packages the plugins
+import, the spaCy model, and one batch of 64 articles.
 """
 
 from __future__ import annotations

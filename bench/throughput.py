@@ -104,7 +104,8 @@ def main() -> None:
               f"({again['wall'] / first['wall']:.1%} of the first; "
               f"{again['documents']['unchanged']} unchanged)")
         timings = first.get("timings", {})
-        print(f"  of which: parse/clean/extract {timings.get('extract', '?')} s, enrich {timings.get('enrich', '?')} s, "
+        print(f"  of which: parse/clean/extract {timings.get('extract', '?')} s, "
+              f"enrich {timings.get('enrich', '?')} s, "
               f"publish {timings.get('publish', '?')} s")
         memory = first.get("peak_rss_mb", {})
         print(f"peak RSS: main process {memory.get('main', '?')} MB, largest worker {memory.get('workers', '?')} MB")

@@ -19,6 +19,6 @@ from .sources import Source, decode_text, split_paragraphs  # noqa: E402
 __all__ = [
     "__version__", "hookimpl", "CATALOG_NAME", "Config", "Contract", "RunContext", "Setting", "load_config",
     "Document", "Segment", "Source",
-    "DocumentError", "DocumentTooLarge", "EtlError", "UnreadableInput", "decode_text", "split_paragraphs", "write_catalog",
-    "open_catalog", "QueryError", "mention_id_for",
+    "DocumentError", "DocumentTooLarge", "EtlError", "UnreadableInput", "decode_text", "split_paragraphs",
+    "write_catalog", "open_catalog", "QueryError", "mention_id_for",
 ]

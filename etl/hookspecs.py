@@ -9,8 +9,9 @@ the order given in the config's ``[stages]`` table, else registration order (bui
 installed plugins, then ``--plugins-dir`` files, with ``tryfirst``/``trylast`` respected) moved as
 little as needed for every plugin to come after what it declared it needs (``etl_contract``). ``etl
 plugins`` prints that order. Every stage hook may take ``run`` (an ``etl.RunContext``): the run's id and
-output folder, the declared tables and views, and ``run.service(name)`` for other plugins' services. The host calls them one plugin at a time so that a failure is charged to
-the plugin and document that caused it; hook wrappers are therefore not supported on stage hooks.
+output folder, the declared tables and views, and ``run.service(name)`` for other plugins' services.
+The host calls them one plugin at a time so that a failure is charged to the plugin and document
+that caused it; hook wrappers are therefore not supported on stage hooks.
 """
 
 from __future__ import annotations

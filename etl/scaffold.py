@@ -26,7 +26,8 @@ NAME_RULE = (f"lowercase letters, digits and underscores, starting with a letter
 #: One line per stage: what the generated example does. It becomes the package's description.
 SUMMARIES = {
     "parse": "reads .note files: a header of `key: value` lines, a `---` line, then the body",
-    "clean": "labels boilerplate lines your sources repeat (newsletter pitches, share prompts) so they leave the article text",
+    "clean": ("labels boilerplate lines your sources repeat (newsletter pitches, share prompts) "
+              "so they leave the article text"),
     "extract": "finds every match of named regular expressions and publishes them as a table with a view",
     "enrich": "gives each person or organisation mention the longest name its document uses for it (canonical_name)",
     "load": "exports tables as CSV files beside the published Parquet",

@@ -13,8 +13,9 @@ stems (`copy_signatures`). Enrich then finds candidate pairs by locality-sensiti
 Verified pairs are joined into groups (union-find). In each group the source is the earliest
 published article, or the fullest one when dates are missing; the others are `derived_from` it, with
 the similarity that linked them. An article with no copy is a group of its own (`dup_group` is its
-`doc_id`), so `count(DISTINCT dup_group)` counts independent reports. Exact copies (same text) are grouped before hashing, so a thousand
-identical documents cost one signature comparison, not a million.
+`doc_id`), so `count(DISTINCT dup_group)` counts independent reports. Exact copies (same text) are
+grouped before hashing, so a thousand identical documents cost one signature comparison, not a
+million.
 """
 
 from __future__ import annotations

@@ -71,7 +71,8 @@ def test_eastern_command_denies_in_two_reports(seed_claims):
     assert denied["stance"] == "deny" and "taken Siversk" in denied["content"]
     # the reason given is a denial too, though its verb is "saying"
     saying = find(seed_claims, "004", speaker="eastern command", cue="say")
-    assert saying["stance"] == "deny" and saying["quote"] == "mixed" and "remains under the control" in saying["content"]
+    assert (saying["stance"] == "deny" and saying["quote"] == "mixed"
+            and "remains under the control" in saying["content"])
 
 
 def test_putin_quote_in_angle_and_straight_marks(seed_claims):

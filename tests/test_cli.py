@@ -24,7 +24,7 @@ def test_query_formats_agree(seeds_out):
     as_json = json.loads(invoke("query", sql, "--out", seeds_out, "--format", "json").output)
     assert [(r["label"], r["n"]) for r in as_json] == expected
     as_csv = list(csv.reader(io.StringIO(invoke("query", sql, "--out", seeds_out, "--format", "csv").output)))
-    assert as_csv[0] == ["label", "n"] and [(l, int(n)) for l, n in as_csv[1:]] == expected
+    assert as_csv[0] == ["label", "n"] and [(label, int(n)) for label, n in as_csv[1:]] == expected
     table = invoke("query", sql, "--out", seeds_out).output
     assert all(label in table for label, _ in expected) and f"{len(expected)} rows" in table
 

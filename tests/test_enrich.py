@@ -74,7 +74,8 @@ def test_copy_detection_compares_candidates_only(tmp_path):
 
 def test_the_capture_of_siversk_is_the_top_contradiction(seeds_out):
     top = query(seeds_out, "SELECT * FROM contradictions LIMIT 1")[0]
-    assert "Siversk" in top["representative"] and any(w in top["representative"] for w in ("captured", "taken", "seized"))
+    assert "Siversk" in top["representative"] and any(
+        w in top["representative"] for w in ("captured", "taken", "seized"))
     assert any("Gerasimov" in s for s in top["asserted_by"])
     assert any("Russia" in s or "Kremlin" in s or "Moscow" in s for s in top["asserted_by"])
     assert any("eastern command" in s for s in top["denied_by"])
@@ -115,10 +116,13 @@ def test_siversk_population_is_a_figure_conflict(seeds_out):
 
 def test_publication_dates_are_inferred_and_relative_dates_reanchored(seeds_out):
     articles = by_name(seeds_out)
-    assert (articles["002"]["published_at"].date(), articles["002"]["published_at_source"]) == (date(2025, 12, 11), "group")
-    assert (articles["003"]["published_at"].date(), articles["003"]["published_at_source"]) == (date(2025, 12, 15), "latest_date")
+    assert ((articles["002"]["published_at"].date(), articles["002"]["published_at_source"])
+            == (date(2025, 12, 11), "group"))
+    assert ((articles["003"]["published_at"].date(), articles["003"]["published_at_source"])
+            == (date(2025, 12, 15), "latest_date"))
     assert articles["000"]["published_at"] is None, "no full date in the text and no dated copy"
-    thursday = [d for d in rows(seeds_out, "dates") if d["doc_id"] == articles["002"]["doc_id"] and d["text"] == "Thursday"]
+    thursday = [d for d in rows(seeds_out, "dates")
+                if d["doc_id"] == articles["002"]["doc_id"] and d["text"] == "Thursday"]
     assert thursday[0]["value"] == "2025-12-11" and thursday[0]["anchor"] == "publication"
 
 
@@ -130,7 +134,8 @@ def test_timeline_reads_the_course_of_events_in_order(seeds_out):
         return next(e for e in events if e["date"] == day)
     assert "escalation" in first(date(2025, 11, 25))["sentence"]
     assert "infiltrating" in first(date(2025, 12, 10))["sentence"]
-    assert any("seized" in e["sentence"] or "control" in e["sentence"] for e in events if e["date"] == date(2025, 12, 11))
+    assert any("seized" in e["sentence"] or "control" in e["sentence"]
+               for e in events if e["date"] == date(2025, 12, 11))
     assert {date(2025, 12, 13), date(2025, 12, 14), date(2025, 12, 16)} <= set(dates)
     statements = query(seeds_out, "SELECT speaker FROM timeline WHERE kind = 'statement' AND \"date\" = '2025-12-14'")
     assert any("Butolin" in (s["speaker"] or "") for s in statements)

@@ -42,7 +42,8 @@ def test_seed_003_body_starts_with_the_article_and_keeps_no_furniture(seeds_out)
         assert furniture not in article["text"], furniture
     assert labelled(blocks, "navigation")[:2] == ["War", "4 min read"]
     assert labelled(blocks, "headline") == ["What we know about Russia’s offensive in Siversk"]
-    assert labelled(blocks, "standfirst") == ["Russia pushes into Siversk as Ukraine clings onto key Donetsk Oblast city"]
+    assert labelled(blocks, "standfirst") == [
+        "Russia pushes into Siversk as Ukraine clings onto key Donetsk Oblast city"]
     assert labelled(blocks, "credit") == ["(Vincenzo Circosta / Anadolu / Getty Images)", "(Deep State)",
                                           "(Roman Chop / Global Images Ukraine / Getty Images)"]
     assert len(labelled(blocks, "caption")) == 6, "three captions, each with its alt text"
@@ -99,7 +100,8 @@ def test_other_scraped_pages_get_the_same_treatment(scraped_out):
     assert len(labelled(blocks, "caption")) == 2
     assert labelled(blocks, "related") == ["Also read: Farmers count the cost of a second dry summer",
                                            "Farmers warn of losses as storage fills up"]
-    assert {"Business", "3 min read", "Share", "Advertisement", "Avatar", "Read more"} <= set(labelled(blocks, "navigation"))
+    assert ({"Business", "3 min read", "Share", "Advertisement", "Avatar", "Read more"}
+            <= set(labelled(blocks, "navigation")))
     assert labelled(blocks, "byline") == ["Oksana Melnyk", "Correspondent"]
     assert "declined to comment" in article["text"], "the paragraph after an advert is still body"
 

@@ -111,4 +111,5 @@ def test_decode_refuses_what_is_not_text(data):
 def test_decode_repairs_nothing_it_should_keep():
     assert decode_text("«Привет», сказал он.".encode("utf-8")) == "«Привет», сказал он."
     assert decode_text("\ufeffwith bom".encode("utf-8")) == "with bom"
-    assert decode_text("Zürich – Genève".encode("utf-16-be")[0:0] + b"\xfe\xff" + "Zürich".encode("utf-16-be")) == "Zürich"
+    assert decode_text(
+        "Zürich – Genève".encode("utf-16-be")[0:0] + b"\xfe\xff" + "Zürich".encode("utf-16-be")) == "Zürich"

@@ -15,7 +15,7 @@ def minimal_pdf(lines: list[str], title: str, author: str) -> bytes:
     def escape(text: str) -> str:
         return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
-    stream = "BT /F1 11 Tf 72 720 Td 14 TL " + " ".join(f"({escape(l)}) '" for l in lines) + " ET"
+    stream = "BT /F1 11 Tf 72 720 Td 14 TL " + " ".join(f"({escape(line)}) '" for line in lines) + " ET"
     objects = [
         "<< /Type /Catalog /Pages 2 0 R >>",
         "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",

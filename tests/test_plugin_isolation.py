@@ -50,7 +50,8 @@ def install(monkeypatch, *entry_points):
 
     real = importlib.metadata.distributions
     monkeypatch.setattr("importlib.metadata.distributions",
-                        lambda **kwargs: [*real(**kwargs), FakeDistribution(*entry_points)] if not kwargs else real(**kwargs))
+                        lambda **kwargs: [*real(**kwargs), FakeDistribution(*entry_points)]
+                        if not kwargs else real(**kwargs))
     monkeypatch.delenv("ETL_DISABLE_PLUGIN_AUTOLOAD")
 
 
@@ -145,7 +146,8 @@ def test_plugin_subcommands_load_lazily_and_a_failing_plugin_costs_only_its_own(
             FakeEntryPoint("crashy", failing_import))
     result = invoke("greet", "Ada")
     assert result.exit_code == 0 and result.stdout == "hello Ada\n"
-    assert "warning: plugin 'bad' failed to register its commands: RuntimeError: click version mismatch" in result.stderr
+    assert ("warning: plugin 'bad' failed to register its commands: RuntimeError: click version mismatch"
+            in result.stderr)
     assert "greet" in invoke("--help").stdout  # loaded once, listed with the built-in commands
     assert invoke("plugins", "--json").exit_code == 0
 

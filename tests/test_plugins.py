@@ -164,7 +164,8 @@ def test_an_installed_plugin_whose_name_is_taken_is_reported_not_dropped(monkeyp
     assert pm.origin("dates").kind == "builtin" and loaded == []
     [(name, origin, why)] = pm.shadowed
     assert (name, origin.where) == ("dates", "etl-fake (etl_fake:dates)")
-    assert "name is taken by the builtin plugin from etl_plugins.dates.plugin" in why and "rename its entry point" in why
+    assert ("name is taken by the builtin plugin from etl_plugins.dates.plugin" in why
+            and "rename its entry point" in why)
     listed = CliRunner().invoke(cli, ["plugins", "--json", "--out", str(tmp_path / "out")])
     entries = [p for p in json.loads(listed.output)["plugins"] if p["name"] == "dates"]
     assert [(p["kind"], p["status"]) for p in entries] == [("builtin", "active"), ("entry-point", "not loaded")]
@@ -219,8 +220,10 @@ def test_config_file_keys_stages_and_overrides(tmp_path):
     ('outt = "x"', r"unknown key outt; valid keys: out, workers"),
     ('[stages]\nextrct = ["spacy"]', r"unknown stage extrct; stages: parse, clean, extract, enrich, load"),
     ('workers = "two"', r"workers = 'two' must be int"),
-    ('[stages]\nextract = ["parquet"]', r"'parquet', which does not implement etl_extract; plugins for extract: spacy, entities"),
-    ('[stages]\ndisable = ["nosuch"]', r"cannot disable 'nosuch': no such plugin; installed: warc, jsonl, html, markdown, text"),
+    ('[stages]\nextract = ["parquet"]',
+     r"'parquet', which does not implement etl_extract; plugins for extract: spacy, entities"),
+    ('[stages]\ndisable = ["nosuch"]',
+     r"cannot disable 'nosuch': no such plugin; installed: warc, jsonl, html, markdown, text"),
 ])
 def test_config_mistakes_name_what_exists(tmp_path, toml, message):
     (tmp_path / "etl.toml").write_text(toml)

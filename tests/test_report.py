@@ -20,7 +20,8 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
 
 HOSTILE_TITLE = '<img src=x onerror="window.__pwned=1">Bridge closed'
 HOSTILE_PUBLISHER = "<script>window.__pwned=2</script>Daily"
-HOSTILE_SENTENCE = "Mayor John Smith said on March 3, 2025 that the bridge </script><script>window.__pwned=3</script> was closed."
+HOSTILE_SENTENCE = ("Mayor John Smith said on March 3, 2025 that the bridge "
+                    "</script><script>window.__pwned=3</script> was closed.")
 
 
 def make_report(out: Path, target: Path) -> Path:
@@ -83,7 +84,8 @@ def test_contradictions_come_first_and_count_copies_of_one_report_once(seeds_rep
         assert len(dispute.xpath(".//div[contains(@class,'deny')]//li[@class='claim']")) == denying
     capture = disputes[0]
     assert "Siversk" in capture.findtext("h3")
-    speakers = lambda side: {s.text for s in capture.xpath(f".//div[contains(@class,'{side}')]//span[@class='speaker']")}
+    def speakers(side):
+        return {s.text for s in capture.xpath(f".//div[contains(@class,'{side}')]//span[@class='speaker']")}
     assert any("Russia" in s or "Moscow" in s for s in speakers("assert"))
     assert any("Ukrain" in s or "Butolin" in s for s in speakers("deny"))
     copies = capture.xpath(".//p[@class='copies']//a")
@@ -106,13 +108,15 @@ def test_every_link_points_at_its_span_in_an_embedded_article(seeds_report, seed
     claim = root.xpath("//li[@class='claim']")[0]
     link = claim.xpath(".//p[@class='who']/a")[0]
     article = articles[int(link.get("data-doc"))]
-    assert claim.findtext("blockquote/mark") == texts[article["title"]][int(link.get("data-start")):int(link.get("data-end"))]
+    assert (claim.findtext("blockquote/mark")
+            == texts[article["title"]][int(link.get("data-start")):int(link.get("data-end"))])
 
 
 def test_entities_sources_figures_and_errors(seeds_report):
     _, root = seeds_report
     groups = {g.findtext("h3"): g for g in root.xpath("//section[@id='entities']//div[@class='group']")}
-    people = {row.findtext("td/a"): row.findtext("td[@class='aliases']") for row in groups["People"].xpath(".//tbody/tr")}
+    people = {row.findtext("td/a"): row.findtext("td[@class='aliases']")
+              for row in groups["People"].xpath(".//tbody/tr")}
     assert "Putin" in people["Vladimir Putin"] and "Valery Gerasimov" in people
     places = [row.findtext("td/a") for row in groups["Places"].xpath(".//tbody/tr")]
     assert "Siversk" in places[:3] and "Kramatorsk" in places
@@ -202,9 +206,11 @@ def open_page(browser, request):
 
     def opener(path: Path):
         page = context.new_page()
-        page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type in ("error", "warning") else None)
+        page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
+                if m.type in ("error", "warning") else None)
         page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-        page.on("request", lambda r: None if r.url.startswith(("file:", "data:", "about:")) else problems.append(f"request: {r.url}"))
+        page.on("request", lambda r: None if r.url.startswith(("file:", "data:", "about:"))
+                else problems.append(f"request: {r.url}"))
         page.goto(path.resolve().as_uri())
         page.wait_for_selector("#timeline-chart svg, #timeline-chart p.empty")
         pages.append(page)

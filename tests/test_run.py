@@ -84,7 +84,8 @@ def test_catalog_views_answer_sql_from_any_duckdb_client(seeds_out):
     assert labels["PERSON"] >= 5
     overview = con.execute("SELECT sum(articles) FROM source_overview").fetchone()[0]
     assert overview == 5
-    mention = con.execute("SELECT text, before, after FROM entity_mentions WHERE text = 'Valery Gerasimov' LIMIT 1").fetchone()
+    mention = con.execute(
+        "SELECT text, before, after FROM entity_mentions WHERE text = 'Valery Gerasimov' LIMIT 1").fetchone()
     assert mention[0] == "Valery Gerasimov" and mention[1] and mention[2]
 
 

@@ -79,7 +79,8 @@ def test_lemma_lookup_gives_the_lemmatizer_s_lemmas_and_works_each_word_out_once
     import etl_plugins.spacy.lemma_lookup as lemma_lookup
 
     lookups = Lookups()
-    lookups.add_table("lemma_rules", {"noun": [["ies", "y"], ["s", ""]], "verb": [["ed", "e"], ["ed", ""], ["ing", ""]]})
+    lookups.add_table("lemma_rules", {"noun": [["ies", "y"], ["s", ""]],
+                                      "verb": [["ed", "e"], ["ed", ""], ["ing", ""]]})
     lookups.add_table("lemma_index", {"noun": ["city", "cat"], "verb": ["bake", "walk"]})
     lookups.add_table("lemma_exc", {"noun": {"mice": ["mouse"]}, "verb": {"went": ["go"]}})
     nlp = spacy.blank("en")
@@ -90,9 +91,11 @@ def test_lemma_lookup_gives_the_lemmatizer_s_lemmas_and_works_each_word_out_once
               "Number=Plur", "Number=Plur"]
     calls = []
     original = Lemmatizer.rule_lemmatize
-    monkeypatch.setattr(Lemmatizer, "rule_lemmatize", lambda self, token: calls.append(token.text) or original(self, token))
+    monkeypatch.setattr(Lemmatizer, "rule_lemmatize",
+                        lambda self, token: calls.append(token.text) or original(self, token))
     for overwrite in (False, True):
-        lemmatizer = nlp.add_pipe("lemmatizer", name=f"lemmatizer_{overwrite}", config={"mode": "rule", "overwrite": overwrite})
+        lemmatizer = nlp.add_pipe("lemmatizer", name=f"lemmatizer_{overwrite}",
+                                  config={"mode": "rule", "overwrite": overwrite})
         lemmatizer.initialize(lookups=lookups)
         lookup = compile_lemmatizer(lemmatizer)
         doc = Doc(nlp.vocab, words=words, pos=pos, morphs=morphs)

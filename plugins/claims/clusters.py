@@ -78,7 +78,8 @@ def etl_enrich(db, config):
     previous: dict[str, str] = {}
     for claim_id, doc_id, content, stance, start, end, _ in claims:
         text = texts.get(doc_id, "")
-        targets = [(entity, label, text[max(0, s - 40):s], s - start) for s, e, entity, label in mentions.get(doc_id, ())
+        targets = [(entity, label, text[max(0, s - 40):s], s - start)
+                   for s, e, entity, label in mentions.get(doc_id, ())
                    if start is not None and end is not None and s >= start and e <= end]
         key = proposition_key(content or "", targets, settlements, main_place.get(doc_id), previous.get(doc_id))
         keys[claim_id] = key

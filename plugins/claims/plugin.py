@@ -127,7 +127,8 @@ def cue_claim(p: attr.Parsed, cue, lemma: str, text: str, quotes) -> attr.Claim 
         stance=attr.stance_of(lemma, attr.is_negated(cue), content, attr.is_negated(content_head)),
         quote=kind,
     )
-    if subject.lower_ in attr.PERSON_PRONOUNS | attr.THING_PRONOUNS and speaker_end - speaker_start == len(subject.text):
+    if (subject.lower_ in attr.PERSON_PRONOUNS | attr.THING_PRONOUNS
+            and speaker_end - speaker_start == len(subject.text)):
         claim.pronoun = subject.lower_
     return claim
 

@@ -53,8 +53,10 @@ _num_words = "|".join(sorted(list(SMALL) + list(TENS), key=len, reverse=True))
 NUMBER = (rf"(?:\d+(?:\.\d+)?(?:\s+1/2)?|(?:{_num_words})(?:[- ](?:{_num_words}))?(?:\s+hundred|\s+thousand)?"
           r"|a\s+(?:few|couple(?:\s+of)?|dozen|hundred|thousand)|an?|few|several|some|many|a\s+half|half\s+an?)")
 UNIT = r"(?:years?|months?|weeks?|days?|hours?|minutes?|decades?|centur(?:y|ies)|quarters?|fortnights?)"
-QMOD = r"(?:(?P<qmod>more\s+than|at\s+least|nearly|almost|about|around|approximately|roughly|close\s+to|less\s+than|up\s+to|no\s+more\s+than|at\s+most)\s+)?"
-MODP = r"(?:(?:the\s+)?(?P<mod>early|mid|late|beginning\s+of|start\s+of|middle\s+of|end\s+of)(?:\s+|-(?=\w))(?:the\s+)?)?"
+QMOD = (r"(?:(?P<qmod>more\s+than|at\s+least|nearly|almost|about|around|approximately|roughly|close\s+to|"
+        r"less\s+than|up\s+to|no\s+more\s+than|at\s+most)\s+)?")
+MODP = (r"(?:(?:the\s+)?(?P<mod>early|mid|late|beginning\s+of|start\s+of|middle\s+of|end\s+of)"
+        r"(?:\s+|-(?=\w))(?:the\s+)?)?")
 RELP = r"(?P<rel>this|last|next|past|previous|coming|following|current|that|same)"
 
 PRESENT_WORDS = {"now", "currently", "current", "presently", "nowadays", "at present", "the present",

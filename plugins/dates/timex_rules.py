@@ -188,7 +188,9 @@ def year(m, text):
     mod = mod_of(m["mod"])
     if not (m["mod"] or m["fiscal"]):
         before, after = text[max(0, m.start() - 2):m.start()], text[m.end():m.end() + 12]
-        if re.search(r"[$€£#]\s*$", before) or re.match(r"\s*(?:percent|people|troops|soldiers|residents|km|kilomet|miles|tons|units|dollars|euros)", after, re.I):
+        if re.search(r"[$€£#]\s*$", before) or re.match(
+                r"\s*(?:percent|people|troops|soldiers|residents|km|kilomet|miles|tons|units|dollars|euros)",
+                after, re.I):
             return None
     point = p_year(int(m["y"]))
     return lambda ctx: result(point, mod=mod)
@@ -303,8 +305,9 @@ def relative_period(m, text):
     anaphoric = rel in ("previous", "following", "same", "that")
 
     def resolve(ctx):
-        base = ctx.previous() if anaphoric and ctx.last else ctx.need(unknown_value(unit if unit != "weekend" else "week"),
-                                                               unit if unit != "weekend" else "week")
+        base = (ctx.previous() if anaphoric and ctx.last
+                else ctx.need(unknown_value(unit if unit != "weekend" else "week"),
+                              unit if unit != "weekend" else "week"))
         if unit == "weekend":
             d = base + timedelta(weeks=step)
             if rel == "the" and ctx.tense == "past" and d.weekday() < 5:
@@ -538,8 +541,9 @@ def frequency(m, text):
               "hour": "PT1H", "quarterly": "P3M", "quarter": "P3M", "season": "P1Y", "summer": "XXXX-SU",
               "winter": "XXXX-WI", "spring": "XXXX-SP", "fall": "XXXX-FA"}
     value = values[w]
-    if w in ("weekly", "monthly", "quarterly", "daily") and re.match(r"\s+(?:newspaper|magazine|report|meeting|average|basis|dividend|newsletter|publication|show|column)",
-                                                                    text[m.end():m.end() + 14], re.I):
+    if w in ("weekly", "monthly", "quarterly", "daily") and re.match(
+            r"\s+(?:newspaper|magazine|report|meeting|average|basis|dividend|newsletter|publication|show|column)",
+            text[m.end():m.end() + 14], re.I):
         return None
     return lambda ctx: {"value": value, "kind": "set", "mod": None, "granularity": None,
                         "range_start": None, "range_end": None, "relative": False}
@@ -555,7 +559,8 @@ def reference(m, text):
     if w in ("current", "recent", "future"):
         after = text[m.end():m.end() + 20].lower()
         if re.match(r"\s+(?:account|affairs|events|generation|accounts|form|version|status|members?|"
-                    r"president|leader|leadership|government|administration|minister|owner|chairman|chief|head)", after):
+                    r"president|leader|leadership|government|administration|minister|owner|chairman|chief|head)",
+                    after):
             return None
     value = ("PRESENT_REF" if w in PRESENT_WORDS or w == "the time being" else
              "FUTURE_REF" if w in FUTURE_WORDS else "PAST_REF")
@@ -566,7 +571,8 @@ def reference(m, text):
 def _ref_context(m, text, w):
     before = text[max(0, m.start() - 12):m.start()].lower()
     if w == "the past":
-        return bool(re.search(r"\b(?:in|from|of)\s+$", before)) and not re.match(r"\s+(?:few|several|\d|two|three|year|month|week|decade)", text[m.end():m.end() + 10])
+        return bool(re.search(r"\b(?:in|from|of)\s+$", before)) and not re.match(
+            r"\s+(?:few|several|\d|two|three|year|month|week|decade)", text[m.end():m.end() + 10])
     if w == "earlier":
         return m.start() == 0 or text[m.start() - 1] in "\n" or (re.search(r"[.!?]\s+$", before) is not None
                                                                      and text[m.end():m.end() + 1] == ",")

@@ -203,7 +203,8 @@ def cooccurrence(con, top: list[dict[str, Any]]) -> dict[str, Any]:
 
 def sources(con, store: ArticleStore, limits: Limits) -> dict[str, Any]:
     outlets = records(con, f"""
-        SELECT {outlet_sql()} AS outlet, count(*) AS articles, count(DISTINCT coalesce(a.dup_group, a.doc_id)) AS reports,
+        SELECT {outlet_sql()} AS outlet, count(*) AS articles,
+               count(DISTINCT coalesce(a.dup_group, a.doc_id)) AS reports,
                sum(a.word_count) AS words, coalesce(sum(c.n), 0) AS claims,
                count(a.derived_from) AS rewrites, min(a.published_at) AS first_published,
                max(a.published_at) AS last_published

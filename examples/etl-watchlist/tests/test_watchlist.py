@@ -44,7 +44,8 @@ def test_aliases_count_for_their_term_with_the_sentence_and_a_timeline(tmp_path)
         ("Kaja Kallas", "Kaja Kallas"), ("Kaja Kallas", "Kallas")]
     assert {h["sentence_text"] for h in hits if h["matched"] == "Kallas"} == {"Kallas called it overdue."}
     with duckdb.connect(str(out / "etl.duckdb"), read_only=True) as con:
-        timeline = con.execute("SELECT matched, published_at FROM watchlist_timeline WHERE term = 'Kaja Kallas'").fetchall()
+        timeline = con.execute(
+            "SELECT matched, published_at FROM watchlist_timeline WHERE term = 'Kaja Kallas'").fetchall()
         summary = con.execute("SELECT term, mentions, articles FROM watchlist_summary").fetchall()
     assert [m for m, _ in timeline] == ["Kaja Kallas", "EU’s foreign policy chief", "EU's top diplomat", "Kallas"]
     assert timeline[0][1] == datetime(2025, 3, 3, tzinfo=timezone.utc)
