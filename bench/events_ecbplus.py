@@ -67,7 +67,9 @@ def write_corpus(documents: list[ecbplus.Document], folder: Path) -> dict[str, e
     by_file = {}
     for document in documents:
         name = file_name(document)
-        (folder / name).write_text(document.text + "\n", encoding="utf-8")
+        path = folder / name
+        if not path.exists() or path.read_text(encoding="utf-8") != document.text + "\n":
+            path.write_text(document.text + "\n", encoding="utf-8")
         by_file[name] = document
     return by_file
 
@@ -323,6 +325,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary corpus and output folders")
     parser.add_argument("--gold-only", action="store_true", help="skip `etl run`: baselines on gold mentions only")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+    parser.add_argument("--corpus", type=Path, help="write the rebuilt documents here and keep them (with --out, a "
+                        "second run re-extracts nothing and only enrich runs again)")
+    parser.add_argument("--skip-gold-only", action="store_true", help="do not score the gold-only baselines")
     args = parser.parse_args(argv)
     if not ecbplus.ECBPLUS.is_dir():
         print(f"skipped: ECB+ is not at {ecbplus.ECBPLUS}")
@@ -333,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix=f"ecbplus-{args.split}-"))
     try:
         if not args.gold_only:
-            corpus = workdir / "corpus"
+            corpus = args.corpus or workdir / "corpus"
             out = args.out or workdir / "etl-out"
             by_file = write_corpus(documents, corpus)
             summary, seconds = etl_run(corpus, out, args.workers, args.disable)
@@ -350,7 +355,7 @@ def main(argv: list[str] | None = None) -> int:
                                        "only the gold-mention baselines are scored")
             else:
                 report["product"] = score_product(documents, rows)
-        report["gold_only"] = gold_only(documents)
+        report["gold_only"] = None if args.skip_gold_only else gold_only(documents)
     finally:
         if args.keep:
             print(f"kept {workdir}", file=sys.stderr)
@@ -380,8 +385,8 @@ def main(argv: list[str] | None = None) -> int:
         if "systems" in product:
             print_table(f"On the {product['paired']} paired gold mentions (baselines use the events row's lemma)",
                         product["systems"])
-    gold = report["gold_only"]
-    for reading in ("spacy lemma", "lower-cased trigger text"):
+    gold = report["gold_only"] or {}
+    for reading in ("spacy lemma", "lower-cased trigger text") if gold else ():
         print_table(f"Gold-only: all {gold['mentions']} gold mentions, lemma = {reading}", gold[reading])
     return 0
 

@@ -23,6 +23,7 @@ DEFAULT_PLUGINS = (
     ("events", "etl_plugins.events.plugin"),
     ("entity_links", "etl_plugins.entities.links"),
     ("copies", "etl_plugins.copies"),
+    ("event_links", "etl_plugins.events.links"),
     ("claim_clusters", "etl_plugins.claims.clusters"),
     ("parquet", "etl_plugins.parquet"),
     ("report", "etl_plugins.report.plugin"),

@@ -1,0 +1,196 @@
+"""Cross-document event identity: mentions of one real-world event share `events.event_id`.
+
+Two steps, each about linear in the corpus:
+
+1. **Stories.** Documents are grouped into stories: reports of the same happening share rare words and
+   names. Each document is a TF-IDF vector of its content words and linked entities; candidate pairs
+   come only from terms rarer than `story_max_df` of the corpus (an inverted index, so a document is
+   compared with the few that share its rare terms, not with all), and two documents whose cosine
+   reaches `story_similarity` join one story. Copies of a report (`articles.dup_group`) are one story.
+2. **Events within a story.** Mentions of one event class ("captured", "seized", "the fall" of a place;
+   `lexicon.CLASSES`), or of one lemma when the lexicon has no class for it, are one event unless their
+   arguments tell them apart: two different places, two different patients, or dates that cannot
+   be the same day keep two captures, two earthquakes, two arrests apart.
+
+`event_id` is derived from the content (the earliest mention's id), so a run from scratch and an
+incremental run give the same ids. The entity ids of each mention's agent, patient and place are
+filled from `entities.entity_id` (the entity linker's).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections import Counter, defaultdict
+from datetime import date
+
+import pyarrow as pa
+
+from etl import Contract, Setting, hookimpl
+
+NAME = "event_links"
+STORY_SIMILARITY = 0.22
+STORY_MAX_DF = 0.02
+MAX_TERMS_PER_DOC = 40
+_WORD = re.compile(r"[^\W\d_][\w'’-]{2,}")
+# Words of news prose that say nothing of what a report is about.
+_STOP = frozenset("""
+    the and for that with this from have has had was were are been being will would could should their there
+    they them his her its our your who whom which what when where while after before about into over under
+    than then also more most some such only other said says say told tell according just very much many
+    year years month months week weeks day days time times today yesterday tomorrow new last first second
+    one two three four five six seven eight nine ten people news report reported reports statement officials
+    official monday tuesday wednesday thursday friday saturday sunday january february march april may june
+    july august september october november december told added including however because during since
+    until against between both each few those these being here another still even back well made make
+""".split())
+
+
+@hookimpl
+def etl_contract():
+    return {"enrich": Contract(
+        reads=("events", "articles.dup_group", "entities.entity_id"),
+        provides=("events.event_id", "events.agent_entity_id", "events.patient_entity_id",
+                  "events.place_entity_id"))}
+
+
+@hookimpl
+def etl_settings():
+    return {
+        "story_similarity": Setting(STORY_SIMILARITY, float, "cosine of two documents' TF-IDF vectors from "
+                                   "which they report one story"),
+        "story_max_df": Setting(STORY_MAX_DF, float, "share of the corpus above which a term is too common "
+                                "to propose two documents as one story"),
+    }
+
+
+@hookimpl
+def etl_enrich(db, config):
+    settings = config.settings(NAME)
+    db.execute("""
+        UPDATE events SET agent_entity_id = a.entity_id, patient_entity_id = p.entity_id,
+                          place_entity_id = l.entity_id
+        FROM events e
+        LEFT JOIN entities a ON a.mention_id = e.agent_mention_id
+        LEFT JOIN entities p ON p.mention_id = e.patient_mention_id
+        LEFT JOIN entities l ON l.mention_id = e.place_mention_id
+        WHERE events.event_mention_id = e.event_mention_id AND events.doc_id = e.doc_id""")
+    mentions = db.execute("""
+        SELECT event_mention_id, doc_id, lemma, event_class, kind, agent_entity_id, patient_entity_id,
+               place_entity_id, range_start, range_end, start
+        FROM events ORDER BY doc_id, start""").fetchall()
+    if not mentions:
+        return
+    stories = story_of_documents(db, settings["story_similarity"], settings["story_max_df"])
+    ids = event_ids(mentions, stories)
+    db.register("_event_ids", pa.table({"event_mention_id": list(ids), "event_id": list(ids.values())}))
+    db.execute("""UPDATE events SET event_id = i.event_id FROM _event_ids i
+                  WHERE events.event_mention_id = i.event_mention_id""")
+    db.unregister("_event_ids")
+
+
+# --- stories ----------------------------------------------------------------------------------------------
+
+
+def story_of_documents(db, threshold: float, max_df: float) -> dict[str, str]:
+    """doc_id -> story id (the smallest doc_id of its story)."""
+    texts = db.execute("SELECT doc_id, text, coalesce(dup_group, doc_id) FROM articles ORDER BY doc_id").fetchall()
+    names: dict[str, list[str]] = defaultdict(list)
+    for doc_id, entity_id in db.execute(
+            "SELECT doc_id, entity_id FROM entities WHERE entity_id IS NOT NULL ORDER BY doc_id, start").fetchall():
+        names[doc_id].append("entity:" + entity_id)
+    counts = {doc_id: Counter(terms(text) + names.get(doc_id, [])) for doc_id, text, _ in texts}
+    parent = {doc_id: doc_id for doc_id, _, _ in texts}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(a: str, b: str) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    groups: dict[str, list[str]] = defaultdict(list)
+    for doc_id, _, group in texts:
+        groups[group].append(doc_id)
+    for members in groups.values():
+        for other in members[1:]:
+            union(members[0], other)
+    for a, b in similar_pairs(counts, threshold, max_df):
+        union(a, b)
+    return {doc_id: find(doc_id) for doc_id in parent}
+
+
+def terms(text: str) -> list[str]:
+    return [w for w in (m.lower() for m in _WORD.findall(text)) if w not in _STOP]
+
+
+def similar_pairs(counts: dict[str, Counter], threshold: float, max_df: float) -> list[tuple[str, str]]:
+    """Pairs of documents whose TF-IDF cosine reaches `threshold`, found through their rarer terms."""
+    n = len(counts)
+    df = Counter(term for terms_ in counts.values() for term in terms_)
+    idf = {term: math.log((1 + n) / (1 + d)) + 1 for term, d in df.items()}
+    vectors = {}
+    for doc_id, terms_ in counts.items():
+        weights = {t: (1 + math.log(c)) * idf[t] for t, c in terms_.items()}
+        norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+        vectors[doc_id] = {t: w / norm for t, w in weights.items()}
+    cap = max(2, int(max_df * n))
+    postings: dict[str, list[str]] = defaultdict(list)
+    for doc_id, vector in vectors.items():
+        rare = sorted((t for t in vector if df[t] <= cap and df[t] > 1), key=lambda t: (df[t], t))
+        for term in rare[:MAX_TERMS_PER_DOC]:
+            postings[term].append(doc_id)
+    candidates = {(a, b) for docs in postings.values() for i, a in enumerate(docs) for b in docs[i + 1:]}
+    pairs = []
+    for a, b in sorted(candidates):
+        va, vb = vectors[a], vectors[b]
+        if len(vb) < len(va):
+            va, vb = vb, va
+        if sum(w * vb.get(t, 0.0) for t, w in va.items()) >= threshold:
+            pairs.append((a, b))
+    return pairs
+
+
+# --- events within a story ---------------------------------------------------------------------------------
+
+
+def event_ids(mentions: list[tuple], stories: dict[str, str]) -> dict[str, str]:
+    """event_mention_id -> event_id for every mention (see the module's doc)."""
+    blocks: dict[tuple[str, str], list[tuple]] = defaultdict(list)
+    for mention in mentions:
+        mention_id, doc_id, lemma, event_class = mention[:4]
+        blocks[(stories.get(doc_id, doc_id), event_class or "lemma:" + (lemma or ""))].append(mention)
+    ids: dict[str, str] = {}
+    for block in blocks.values():
+        events: list[list[tuple]] = []
+        for mention in block:
+            for event in events:
+                if all(compatible(mention, other) for other in event):
+                    event.append(mention)
+                    break
+            else:
+                events.append([mention])
+        for event in events:
+            first = min(m[0] for m in event)
+            event_id = hashlib.sha256(first.encode()).hexdigest()[:32]
+            ids.update((m[0], event_id) for m in event)
+    return ids
+
+
+def compatible(a: tuple, b: tuple) -> bool:
+    """Whether two mentions of one class may be one event: no argument or date tells them apart."""
+    for index in (6, 7):  # patient, place
+        if a[index] and b[index] and a[index] != b[index]:
+            return False
+    return dates_overlap(a[8], a[9], b[8], b[9])
+
+
+def dates_overlap(start_a: date | None, end_a: date | None, start_b: date | None, end_b: date | None) -> bool:
+    if None in (start_a, end_a, start_b, end_b):
+        return True
+    return start_a <= end_b and start_b <= end_a
