@@ -254,7 +254,8 @@ def alias_warnings(aliases: list[tuple[Path, Path]], shown: int = 5) -> list[str
     if not aliases:
         return []
     listed = "; ".join(f"{printable(alias)} (given twice)" if alias == original
-                       else f"{printable(alias)} (same as {printable(original)})" for alias, original in aliases[:shown])
+                       else f"{printable(alias)} (same as {printable(original)})"
+                       for alias, original in aliases[:shown])
     more = f"; and {len(aliases) - shown} more" if len(aliases) > shown else ""
     return [(f"{len(aliases)} input path(s) are another name (a symbolic link, a folder given twice) for a "
              f"file or folder already read, and were not read again: {listed}{more}")]

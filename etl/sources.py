@@ -11,6 +11,7 @@ import stat
 import unicodedata
 import zipfile
 import zlib
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -440,14 +441,13 @@ class _Walk:
         self.result = Discovery()
         self.seen: dict[str, Path] = {}  # identity -> the name it was found under
         self.walked: dict[Path, Path] = {}  # real folder -> the name it was walked under
-        self.links: list[Path] = []  # links met while walking, followed once the real folders are done
+        self.links: deque[Path] = deque()  # links met while walking, followed once the real folders are done
 
     def run(self) -> Discovery:
         for path in self.paths:
             self._entry(path, given=True)
         while self.links:
-            link = self.links.pop(0)
-            self._link(link, given=False)
+            self._link(self.links.popleft(), given=False)
         return self.result
 
     def _entry(self, path: Path, given: bool = False) -> None:
