@@ -163,8 +163,9 @@ def _process_source(pipeline: Pipeline, ctx: WorkContext, writer: BatchWriter, i
         doc = DocOutcome(doc_id_for(uri), uri, None, FAILED, existed=doc_id_for(uri) in item.known_docs)
         outcome.docs.append(doc)
         if isinstance(exc, OSError):
+            # Recorded unread (no digest), so the next run tries it again.
             exc = UnreadableFile(f"cannot read {printable(path)}: {exc.strerror}; make it readable "
-                                 f"(chmod +r) and run `etl run --retry-errors`")
+                                 f"(chmod +r): the next run reads it again")
         writer.fail(failure_of(doc.doc_id, uri, "parse", None, exc), doc)
         return outcome
     outcome = SourceOutcome(uri, stat.st_size, stat.st_mtime_ns, sha)
