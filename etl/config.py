@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from .errors import ConfigError
 
@@ -24,7 +25,7 @@ STAGES = ("parse", "clean", "extract", "enrich", "load")
 DEFAULT_MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 DEFAULT_DOCUMENT_TIMEOUT = 300.0
 TOP_LEVEL_KEYS = ("out", "workers", "batch_size", "max_document_bytes", "document_timeout", "plugins_dir",
-                  "executor", "ray_address", "stages", "plugins")
+                  "executor", "ray_address", "follow_symlinks_outside", "stages", "plugins")
 #: Where parse, clean and extract run: worker processes on this machine, or Ray tasks.
 EXECUTORS = ("local", "ray")
 
@@ -66,6 +67,9 @@ class Config:
     plugins: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     #: Seconds one document may take in parse, clean and extract together before it is charged.
     document_timeout: float = DEFAULT_DOCUMENT_TIMEOUT
+    #: Follow symbolic links inside the input folders that lead out of them (off: such a link is an
+    #: `errors` row, so that a link planted in a shared folder cannot make a run read `~/.ssh`).
+    follow_symlinks_outside: bool = False
     source_file: str | None = None
 
     def settings(self, plugin: str) -> dict[str, Any]:
@@ -170,7 +174,8 @@ def load_config(config_file: str | Path | None = None, cwd: Path | None = None, 
         )
     values: dict[str, Any] = {"source_file": source}
     for key, kind in (("out", str), ("workers", int), ("batch_size", int), ("max_document_bytes", int),
-                      ("document_timeout", float), ("executor", str), ("ray_address", str)):
+                      ("document_timeout", float), ("executor", str), ("ray_address", str),
+                      ("follow_symlinks_outside", bool)):
         if key in raw:
             if not _fits(raw[key], kind):
                 raise ConfigError(f"{where}: {key} = {raw[key]!r} must be {kind.__name__}")

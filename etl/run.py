@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 import uuid
@@ -18,12 +19,14 @@ from .config import Config
 from .errors import EtlError, PluginError, PluginFailed
 from .executors import WorkerSpec, check_executor, make_executor
 from .manager import PluginManager, get_plugin_manager
+from .model import doc_id_for
 from .pipeline import Pipeline
 from .progress import SilentProgress
-from .sources import discover
+from .sources import Discovery, Found, discover, printable, source_uri, still_there
 from .stages import run_enrich, run_load
 from .store import Store
-from .tasks import FAILED, PARTIAL, SourceOutcome, SourceTask, WorkContext
+from .tasks import FAILED, PARTIAL, DocOutcome, SourceOutcome, SourceTask, WorkContext
+from .worker import BatchWriter, failure_of
 
 #: A task (the unit sent to a worker) holds at most this many bytes of input, however many files.
 TASK_MAX_BYTES = 64 * 1024 * 1024
@@ -78,8 +81,8 @@ def run(paths: Sequence[str | Path], config: Config, *, pm: PluginManager | None
     """Run the pipeline over `paths` into `config.out` and publish; return the summary."""
     progress = progress or SilentProgress()
     for path in paths:
-        if not Path(path).exists():
-            raise EtlError(f"input path {path} does not exist")
+        if not os.path.lexists(path):  # a dangling link given by name is reported like any other
+            raise EtlError(f"input path {printable(path)} does not exist")
     if pm is None:
         pm = get_plugin_manager(load_entrypoints=load_entrypoints, plugins_dirs=config.plugins_dir,
                                 disabled=config.disable)
@@ -99,9 +102,14 @@ def run(paths: Sequence[str | Path], config: Config, *, pm: PluginManager | None
         manifest.begin_run(run_id, started_at, pipeline.plugin_versions(), pipeline.config_sha256())
         try:
             tally = Tally()
-            _extract(paths, pipeline, store, run_id, fingerprint, retry_errors, load_entrypoints, progress, tally)
+            found = _extract(paths, pipeline, store, run_id, fingerprint, retry_errors, load_entrypoints,
+                             progress, tally)
             if prune:
-                manifest.prune(manifest.known_sources())
+                # Only sources this run did not find, and whose file is really gone: an alias removed
+                # takes nothing with it, since a file is known by its resolved location only.
+                seen = {f.uri for f in found.found}
+                manifest.prune([key for key in manifest.known_sources()
+                                if key not in seen and not still_there(key)])
             progress.stage("compacting")
             record_tables = {t: s for t, s in pipeline.tables.items() if t != "runs"}
             store.parts.compact(record_tables, run_id)
@@ -115,6 +123,7 @@ def run(paths: Sequence[str | Path], config: Config, *, pm: PluginManager | None
             manifest.finish_run(run_id, "interrupted", dict.fromkeys(Tally().counts, 0), time.perf_counter() - started)
             raise
     broken = tally.broken_plugins()
+    warnings += alias_warnings(found.aliases)
     warnings += [f"enrich plugin {f.plugin!r} failed: {f.error_type}: {f.cause}" for f in enrich_failures]
     warnings += [f"plugin {b['plugin']!r} failed on {b['documents']} of the {b['of']} documents processed in "
                  f"{b['stage']}: that is a broken plugin, not bad input; see `etl query \"SELECT * FROM "
@@ -160,31 +169,43 @@ class Tally:
 
 
 def _extract(paths: Sequence[str | Path], pipeline: Pipeline, store: Store, run_id: str, fingerprint: str,
-             retry_errors: bool, load_entrypoints: bool, progress: Progress, tally: Tally) -> None:
+             retry_errors: bool, load_entrypoints: bool, progress: Progress, tally: Tally) -> Discovery:
     config = pipeline.config
     manifest = store.manifest
+    # An output folder written by an earlier version keys sources by absolute path: move them to
+    # their identity, so that its documents are not extracted again (see `Manifest.rekey_sources`).
+    manifest.rekey_sources(source_uri)
     known = manifest.known_sources()
     retry = manifest.failed_sources() if retry_errors else set()
     doc_counts = manifest.doc_counts()
     counts = tally.counts
     todo: list[tuple[str, int]] = []
-    files = list(discover([Path(p) for p in paths], exclude=[config.out]))
-    progress.start(len(files))
+    problems: list[tuple[Found, int, int]] = []
+    found = discover([Path(p) for p in paths], exclude=[config.out], follow_outside=config.follow_symlinks_outside)
+    progress.start(len(found.found))
     skipped = 0
-    for path in files:
-        key = str(path.absolute())
-        stat = path.stat()
+    for item in found.found:
+        key = item.uri
+        size, mtime_ns = _looks(item)
         seen = known.get(key)
-        if (seen and seen.size == stat.st_size and seen.mtime_ns == stat.st_mtime_ns
-                and seen.fingerprint == fingerprint and key not in retry):
+        # Unchanged: it looks as it did when last recorded, and was then what it is now (a file that
+        # was read, recorded with its digest, or an entry that could not be, recorded without one).
+        if (seen and seen.size == size and seen.mtime_ns == mtime_ns and seen.fingerprint == fingerprint
+                and (seen.sha256 is None) == (item.problem is not None) and key not in retry):
             counts["unchanged"] += doc_counts.get(key, 0)
             skipped += 1
+        elif item.problem is not None:
+            problems.append((item, size, mtime_ns))
         else:
-            todo.append((key, stat.st_size))
+            todo.append((key, size))
     progress.advance(skipped, counts["unchanged"])
 
     ctx = WorkContext(run_id=run_id, out=str(store.out), parts_dir=str(store.parts_dir), fingerprint=fingerprint,
                       retry_errors=retry_errors)
+    if problems:
+        outcomes = _report_problems(pipeline, ctx, store, problems)
+        manifest.commit(outcomes, fingerprint, run_id)
+        progress.advance(len(outcomes), sum(tally.add(outcome) for outcome in outcomes))
     spec = WorkerSpec(config, ctx, load_entrypoints)
     if config.executor == "ray":
         workers = config.workers  # a runtime's size; the cluster's CPUs bound the tasks in flight
@@ -202,6 +223,42 @@ def _extract(paths: Sequence[str | Path], pipeline: Pipeline, store: Store, run_
         manifest.commit(outcomes, fingerprint, run_id)
         progress.advance(len(outcomes), sum(tally.add(outcome) for outcome in outcomes))
     counts["seen"] = counts["new"] + counts["changed"] + counts["unchanged"] + counts["failed"]
+    return found
+
+
+def _looks(item: Found) -> tuple[int, int]:
+    """Size and modification time of a file, or of a problem entry itself (never followed, never opened)."""
+    try:
+        info = os.lstat(item.path) if item.problem is not None else os.stat(item.path)
+    except OSError:
+        return 0, 0  # gone or unreadable since discovery: the worker reports it
+    return info.st_size, info.st_mtime_ns
+
+
+def _report_problems(pipeline: Pipeline, ctx: WorkContext, store: Store,
+                     problems: list[tuple[Found, int, int]]) -> list[SourceOutcome]:
+    """An `errors` row (stage `discover`) per entry that cannot be read, written here: nothing is opened."""
+    writer = BatchWriter(pipeline, ctx)
+    outcomes = []
+    for item, size, mtime_ns in problems:
+        doc_id = doc_id_for(item.uri)
+        doc = DocOutcome(doc_id, item.uri, None, FAILED, existed=doc_id in store.manifest.known_docs(item.uri))
+        writer.fail(failure_of(doc_id, item.uri, "discover", None, item.problem), doc)
+        outcomes.append(SourceOutcome(item.uri, size, mtime_ns, None, docs=[doc]))
+    writer.flush()
+    return outcomes
+
+
+def alias_warnings(aliases: list[tuple[Path, Path]], shown: int = 5) -> list[str]:
+    """The run summary's word on aliases: each file was read once, under its first name."""
+    if not aliases:
+        return []
+    listed = "; ".join(f"{printable(alias)} (given twice)" if alias == original
+                       else f"{printable(alias)} (same as {printable(original)})"
+                       for alias, original in aliases[:shown])
+    more = f"; and {len(aliases) - shown} more" if len(aliases) > shown else ""
+    return [(f"{len(aliases)} input path(s) are another name (a symbolic link, a folder given twice) for a "
+             f"file or folder already read, and were not read again: {listed}{more}")]
 
 
 def plan_local(todo: Sequence[tuple[str, int]], batch_size: int,

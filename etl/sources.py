@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import mimetypes
 import os
+import stat
 import unicodedata
 import zipfile
 import zlib
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import quote_from_bytes, unquote_to_bytes
 
-from .errors import DocumentTooLarge, NoParser, UnreadableInput
+from .errors import DocumentError, DocumentTooLarge, NoParser, UnreadableInput
 from .model import Document, Segment, doc_id_for
 
 # Media types the standard library does not know, by file-name ending (longest match wins).
@@ -36,8 +40,49 @@ _PAST_LIMIT = "more than {:,} bytes once decompressed (reading stopped there)"
 
 
 def source_uri(path: str | Path) -> str:
-    """The one identity of an input file: its resolved location as a `file://` URI (`doc_id` hashes it)."""
-    return Path(path).resolve().as_uri()
+    """The one identity of an input file: its resolved location as a `file://` URI.
+
+    `doc_id` hashes it and the manifest keys sources by it, so every name of one file (a symbolic link,
+    the folder given twice) is one source. The path's bytes are percent-encoded, as `Path.as_uri()`
+    does on POSIX: any name the file system allows, valid UTF-8 or not, gives an ASCII URI that
+    `source_path` turns back into the same bytes. A link that cannot be resolved (dangling, or a
+    loop) is named by its own location.
+    """
+    return _uri(resolved(path))
+
+
+def _uri(path: Path) -> str:
+    return "file://" + quote_from_bytes(os.fsencode(path))
+
+
+def source_path(uri: str) -> Path:
+    """The file a `source_uri` names (the inverse of `source_uri`, byte for byte)."""
+    if not uri.startswith("file://"):
+        raise ValueError(f"not a file URI: {uri!r}")
+    return Path(os.fsdecode(unquote_to_bytes(uri[len("file://"):].split("#", 1)[0])))
+
+
+def resolved(path: str | Path) -> Path:
+    """`path` absolute, with every symbolic link resolved; a link that leads nowhere (dangling, or a
+    loop) resolved up to its folder, keeping its own name."""
+    try:
+        return Path(os.path.realpath(path, strict=True))
+    except OSError:
+        path = Path(os.path.abspath(path))
+        return Path(os.path.realpath(path.parent)) / path.name
+
+
+def printable(text: str | Path) -> str:
+    """`text` (a path, a message holding one) as valid UTF-8, for messages, Parquet and the terminal.
+
+    Bytes of a file name that are not UTF-8 reach Python as lone surrogates, which cannot be written
+    anywhere; they are shown as `\\xe9` escapes instead, so the name stays recognisable.
+    """
+    text = os.fspath(text)
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a lone surrogate that no file name produced
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def guess_media_type(path: Path) -> str | None:
@@ -316,21 +361,217 @@ def _checked(text: str, encoding: str) -> str:
     return text
 
 
-def discover(paths: list[Path], exclude: list[Path]) -> Iterator[Path]:
-    """Every regular file under `paths`, sorted, skipping hidden names and the `exclude` folders."""
-    excluded = {p.resolve() for p in exclude}
-    for root in paths:
-        root = Path(root)
-        if root.is_file():
-            yield root
-            continue
-        for dirpath, dirnames, filenames in os.walk(root):
-            here = Path(dirpath)
-            dirnames[:] = sorted(d for d in dirnames
-                                 if not d.startswith(".") and (here / d).resolve() not in excluded)
-            for name in sorted(filenames):
-                if not name.startswith(".") and (here / name).is_file():
-                    yield here / name
+class NotARegularFile(DocumentError):
+    """A FIFO, socket or device file in the input: only regular files are read (it is never opened)."""
+
+
+class BrokenSymlink(DocumentError):
+    """A symbolic link whose target does not exist."""
+
+
+class SymlinkLoop(DocumentError):
+    """A symbolic link that leads back to itself."""
+
+
+class SymlinkNotFollowed(DocumentError):
+    """A symbolic link out of the input folders (or into the output folder): not followed."""
+
+
+class UnreadableFolder(DocumentError):
+    """A folder of the input that cannot be listed or entered: its files were not read."""
+
+
+class UnreadableEntry(DocumentError):
+    """An entry of a folder whose type cannot be looked at (permissions)."""
+
+
+@dataclass(frozen=True)
+class Found:
+    """One entry of the inputs: a regular file to read, or one that cannot be read (`problem` says why).
+
+    `path` is where the file is read from (its resolved location; for a problem, where it was found);
+    `uri` is its identity (`source_uri`), the manifest's key.
+    """
+
+    path: Path
+    uri: str
+    problem: DocumentError | None = None
+
+
+@dataclass
+class Discovery:
+    """What `discover` found: files and problems in order, and the aliases it did not read again."""
+
+    found: list[Found] = field(default_factory=list)
+    #: (alias, the name it was read under): a second name of a file or folder (a symbolic link inside
+    #: the inputs, a folder given twice, a file inside a folder also given), not read a second time.
+    aliases: list[tuple[Path, Path]] = field(default_factory=list)
+
+    @property
+    def files(self) -> list[Found]:
+        return [f for f in self.found if f.problem is None]
+
+    @property
+    def problems(self) -> list[Found]:
+        return [f for f in self.found if f.problem is not None]
+
+
+def discover(paths: list[Path], exclude: list[Path], *, follow_outside: bool = False) -> Discovery:
+    """Every regular file under `paths`, once per real file, in order; what cannot be read, as problems.
+
+    Hidden names (starting with ".") and the `exclude` folders (the output folder) are skipped by rule.
+    Nothing is opened: entries are only looked at (`lstat`), so a FIFO cannot hang the run. Symbolic
+    links inside the inputs are followed after the real folders are walked, so a link to a file or
+    folder already found is an alias, never a second source. A link out of the inputs is followed only
+    with `follow_outside` (a path given on the command line is always followed: it is the user's).
+    """
+    return _Walk(paths, exclude, follow_outside).run()
+
+
+_KINDS = ((stat.S_ISFIFO, "FIFO (named pipe)"), (stat.S_ISSOCK, "socket"),
+          (stat.S_ISCHR, "character device"), (stat.S_ISBLK, "block device"))
+
+
+class _Walk:
+    def __init__(self, paths: list[Path], exclude: list[Path], follow_outside: bool) -> None:
+        self.paths = [Path(p) for p in paths]
+        self.excluded = [resolved(p) for p in exclude]
+        self.inside = [resolved(p) for p in self.paths]
+        self.follow_outside = follow_outside
+        self.result = Discovery()
+        self.seen: dict[str, Path] = {}  # identity -> the name it was found under
+        self.walked: dict[Path, Path] = {}  # real folder -> the name it was walked under
+        self.links: deque[Path] = deque()  # links met while walking, followed once the real folders are done
+
+    def run(self) -> Discovery:
+        for path in self.paths:
+            self._entry(path, given=True)
+        while self.links:
+            self._link(self.links.popleft(), given=False)
+        return self.result
+
+    def _entry(self, path: Path, given: bool = False) -> None:
+        try:
+            info = os.lstat(path)
+        except FileNotFoundError:
+            return  # gone since its folder was listed: not an input any more
+        except OSError as exc:
+            self._problem(path, UnreadableEntry(
+                f"cannot look at {printable(path)}: {exc.strerror}; make its folder searchable (chmod +x)"))
+            return
+        if stat.S_ISLNK(info.st_mode):
+            if given:
+                self._link(path, given=True)
+            else:
+                self.links.append(path)
+        elif stat.S_ISDIR(info.st_mode):
+            self._folder(path, path)
+        elif stat.S_ISREG(info.st_mode):
+            self._file(path, resolved(path))
+        else:
+            self._special(path, info.st_mode)
+
+    def _link(self, link: Path, given: bool) -> None:
+        try:
+            target = Path(os.path.realpath(link, strict=True))
+            info = os.stat(target)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                self._problem(link, SymlinkLoop(f"{printable(link)} is a symbolic link that leads back to "
+                                                f"itself (a loop); nothing was read from it"))
+            elif isinstance(exc, (FileNotFoundError, NotADirectoryError)):
+                self._problem(link, BrokenSymlink(f"{printable(link)} is a symbolic link to "
+                                                  f"{printable(_link_text(link))}, which does not exist"))
+            else:
+                self._problem(link, UnreadableEntry(f"cannot follow the symbolic link {printable(link)}: "
+                                                    f"{exc.strerror}"))
+            return
+        if not given:
+            # A link not followed is named by its own location, not by the file it leads to.
+            own = _uri(resolved(link.parent) / link.name)
+            if any(_within(target, out) for out in self.excluded):
+                self._problem(link, own=own, error=SymlinkNotFollowed(
+                    f"{printable(link)} is a symbolic link into the output folder ({printable(target)}); "
+                    f"not followed: the output is never read as input"))
+                return
+            if not self.follow_outside and not any(_within(target, root) for root in self.inside):
+                self._problem(link, own=own, error=SymlinkNotFollowed(
+                    f"{printable(link)} is a symbolic link to {printable(target)}, outside the input folders; "
+                    f"not followed. Give that path on the command line, or set "
+                    f"`follow_symlinks_outside = true` in the config to follow such links"))
+                return
+        if stat.S_ISDIR(info.st_mode):
+            self._folder(target, link)
+        elif stat.S_ISREG(info.st_mode):
+            self._file(link, target)
+        else:
+            self._special(link, info.st_mode)
+
+    def _folder(self, real: Path, name: Path) -> None:
+        real = resolved(real)
+        if any(real == out for out in self.excluded):
+            return  # the output folder inside an input: skipped by rule
+        if real in self.walked:
+            self.result.aliases.append((name, self.walked[real]))
+            return
+        self.walked[real] = name
+        try:
+            with os.scandir(real) as entries:
+                names = sorted(entry.name for entry in entries)
+        except OSError as exc:
+            self._problem(name, UnreadableFolder(
+                f"cannot list the folder {printable(name)}: {exc.strerror}; none of its files were read. "
+                f"Make it readable (chmod +rx) and run again"))
+            return
+        for entry in names:
+            if not entry.startswith("."):
+                self._entry(name / entry)
+
+    def _file(self, name: Path, real: Path) -> None:
+        uri = source_uri(real)
+        if uri in self.seen:
+            self.result.aliases.append((name, self.seen[uri]))
+            return
+        self.seen[uri] = name
+        self.result.found.append(Found(real, uri))
+
+    def _special(self, name: Path, mode: int) -> None:
+        kind = next((what for test, what in _KINDS if test(mode)), "special file")
+        self._problem(name, NotARegularFile(f"{printable(name)} is a {kind}, not a regular file: only regular "
+                                            f"files are read, and it was not opened"))
+
+    def _problem(self, name: Path, error: DocumentError, own: str | None = None) -> None:
+        uri = own or source_uri(name)
+        if uri in self.seen:
+            self.result.aliases.append((name, self.seen[uri]))
+            return
+        self.seen[uri] = name
+        self.result.found.append(Found(name, uri, error))
+
+
+def _within(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def _link_text(link: Path) -> str:
+    try:
+        return os.readlink(link)
+    except OSError:
+        return "?"
+
+
+def still_there(uri: str) -> bool:
+    """Whether the source `uri` names still exists as a regular file (for `etl run --prune`).
+
+    Only a definite answer counts as gone: no such file, or something else in its place (a folder,
+    a FIFO). A file that cannot be looked at (a folder made unreadable) is kept, not forgotten.
+    """
+    try:
+        return stat.S_ISREG(os.lstat(source_path(uri)).st_mode)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError:
+        return True
 
 
 def split_paragraphs(text: str) -> list[str]:

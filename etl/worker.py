@@ -11,6 +11,7 @@ import os
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 
 import pyarrow as pa
@@ -19,7 +20,7 @@ import pyarrow.parquet as pq
 from .errors import DocumentError, DocumentTimeout, NoParser, PluginFailed, SchemaError
 from .model import HOST_TABLES, Document, doc_id_for, rows_to_table
 from .pipeline import Pipeline
-from .sources import Source, source_uri
+from .sources import NotARegularFile, Source, printable, source_path
 from .stages import Clock, DocumentStages, deadline, parse_source, timed_documents, timeout_message
 from .tasks import FAILED, HELD, OK, PARTIAL, DocOutcome, Failure, KnownDoc, SourceOutcome, SourceTask, WorkContext
 
@@ -127,7 +128,8 @@ def failure_of(doc_id: str | None, source_uri: str | None, stage: str, plugin: s
     """The `errors` row for `exc`: a `PluginFailed` is unwrapped to what the plugin raised."""
     if isinstance(exc, PluginFailed):
         stage, plugin, exc = exc.stage, exc.plugin or plugin, exc.cause
-    message = str(exc) or type(exc).__name__
+    # A file name that is not UTF-8 (in an OSError, say) would make the whole errors part unwritable.
+    message = printable(str(exc) or type(exc).__name__)
     if not isinstance(exc, DocumentError):
         where = f" in plugin {plugin!r}" if plugin else ""
         message = f"{message} (raised{where} during {stage})"
@@ -144,22 +146,29 @@ def process_task(pipeline: Pipeline, ctx: WorkContext, task: list[SourceTask],
 
 
 def _process_source(pipeline: Pipeline, ctx: WorkContext, writer: BatchWriter, item: SourceTask) -> SourceOutcome:
-    path = Path(item.path)
+    # The task names the source by its identity (`source_uri`); the file is read at the location it names.
+    uri = item.path
+    path = source_path(uri)
     run = writer.run
     try:
         stat = path.stat()
+        if not S_ISREG(stat.st_mode):
+            # Replaced since discovery (by a FIFO, say): opening it could block forever.
+            raise NotARegularFile(f"{printable(path)} is no longer a regular file; it was not opened")
         source = Source(path, pipeline.config.max_document_bytes, size=stat.st_size,
-                        parse_with=lambda record: parse_source(pipeline, run, record))
+                        parse_with=lambda record: parse_source(pipeline, run, record), _uri=uri)
         sha = source.sha256
-    except OSError as exc:
-        outcome = SourceOutcome(item.path, 0, 0, None)
-        uri = source_uri(path)
-        doc = DocOutcome(doc_id_for(uri), uri, None, FAILED)
+    except (OSError, NotARegularFile) as exc:
+        outcome = SourceOutcome(uri, 0, 0, None)
+        doc = DocOutcome(doc_id_for(uri), uri, None, FAILED, existed=doc_id_for(uri) in item.known_docs)
         outcome.docs.append(doc)
-        writer.fail(failure_of(doc.doc_id, uri, "parse", None, UnreadableFile(f"cannot read {path}: {exc.strerror}")),
-                    doc)
+        if isinstance(exc, OSError):
+            # Recorded unread (no digest), so the next run tries it again.
+            exc = UnreadableFile(f"cannot read {printable(path)}: {exc.strerror}; make it readable "
+                                 f"(chmod +r): the next run reads it again")
+        writer.fail(failure_of(doc.doc_id, uri, "parse", None, exc), doc)
         return outcome
-    outcome = SourceOutcome(item.path, stat.st_size, stat.st_mtime_ns, sha)
+    outcome = SourceOutcome(uri, stat.st_size, stat.st_mtime_ns, sha)
     if sha == item.known_sha256 and all(_skippable(k, k.content_sha256, ctx) for k in item.known_docs.values()):
         outcome.unchanged = list(item.known_docs)
         outcome.whole_file_unchanged = True
@@ -194,7 +203,7 @@ def _process_source(pipeline: Pipeline, ctx: WorkContext, writer: BatchWriter, i
             # Every file is an article or an error: a container whose records were all skipped is one.
             raise NoDocuments(f"parser {plugin!r} found no document to load in {path.name!r} "
                               f"(a container with no record it takes)")
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - whatever a parser raises costs this file only
         produced = len(outcome.docs) + len(outcome.unchanged) + len(outcome.held)
         cause = exc.cause if isinstance(exc, PluginFailed) else exc
         if isinstance(cause, DocumentTimeout):

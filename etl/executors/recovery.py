@@ -23,7 +23,7 @@ from typing import Any
 from ..errors import DocumentError
 from ..model import doc_id_for
 from ..pipeline import Pipeline
-from ..sources import source_uri
+from ..sources import source_path
 from ..tasks import FAILED, DocOutcome, SourceOutcome, SourceTask, WorkContext
 from ..worker import BatchWriter, failure_of
 
@@ -97,8 +97,8 @@ class Recovery:
 
     def _killed_while_parsing(self, item: SourceTask) -> SourceOutcome:
         """The source kills its worker before any document reaches clean: charge the whole file."""
-        path = Path(item.path)
-        uri = source_uri(path)
+        uri = item.path  # a task names its source by its identity (`etl.sources.source_uri`)
+        path = source_path(uri)
         try:
             stat = path.stat()
             size, mtime_ns, sha = stat.st_size, stat.st_mtime_ns, _sha256_of(path)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -107,15 +107,49 @@ class Manifest:
                 db.execute("INSERT INTO parts VALUES (?, ?, ?) ON CONFLICT(part) DO UPDATE SET docs = docs + ?",
                            (part, run_id, count, count))
 
-    def prune(self, paths: Iterable[str]) -> int:
-        """Forget the documents of sources that no longer exist; returns how many were dropped."""
-        gone = [p for p in paths if not Path(p).exists()]
+    def prune(self, gone: Iterable[str]) -> int:
+        """Forget the sources `gone` and their documents; returns how many documents were dropped.
+
+        The caller decides what is gone (`etl.sources.still_there`): keys are source URIs, not paths.
+        """
         with self.transaction() as db:
             dropped = 0
-            for path in gone:
-                dropped += db.execute("DELETE FROM documents WHERE source_path = ?", (path,)).rowcount
-                db.execute("DELETE FROM sources WHERE path = ?", (path,))
+            for key in gone:
+                dropped += db.execute("DELETE FROM documents WHERE source_path = ?", (key,)).rowcount
+                db.execute("DELETE FROM sources WHERE path = ?", (key,))
         return dropped
+
+    def rekey_sources(self, key_of: Callable[[str], str]) -> tuple[int, int]:
+        """Move sources recorded under an absolute path (how earlier versions keyed them) to their
+        identity `key_of(path)`; returns how many were re-keyed and how many forgotten to be read again.
+
+        Two old keys of one file (an alias the previous version read twice, leaving duplicate rows)
+        are forgotten with the file's documents, so the file is read once more and the duplicates
+        leave the published tables; every other source keeps its documents and is not read again.
+        """
+        old = [row[0] for row in self.db.execute(
+            "SELECT path FROM sources WHERE path NOT LIKE 'file://%' "
+            "UNION SELECT source_path FROM documents WHERE source_path NOT LIKE 'file://%'")]
+        if not old:
+            return 0, 0
+        current = {row[0] for row in self.db.execute("SELECT path FROM sources WHERE path LIKE 'file://%'")}
+        new = {path: key_of(path) for path in old}
+        names: dict[str, list[str]] = {}
+        for path, key in new.items():
+            names.setdefault(key, []).append(path)
+        rekeyed = forgotten = 0
+        with self.transaction() as db:
+            for key, paths in names.items():
+                if len(paths) == 1 and key not in current:
+                    db.execute("UPDATE sources SET path = ? WHERE path = ?", (key, paths[0]))
+                    db.execute("UPDATE documents SET source_path = ? WHERE source_path = ?", (key, paths[0]))
+                    rekeyed += 1
+                    continue
+                for path in [*paths, key]:
+                    db.execute("DELETE FROM documents WHERE source_path = ?", (path,))
+                    db.execute("DELETE FROM sources WHERE path = ?", (path,))
+                forgotten += 1
+        return rekeyed, forgotten
 
     # --- parts ------------------------------------------------------------------------------------
 
