@@ -15,14 +15,13 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
+from conftest import SEEDS, rows, run_pipeline
 
 from etl.cli import cli
 from etl.config import Config
 from etl.errors import PluginFailed, StoreError
 from etl.run import run
 from etl.store.manifest import Manifest
-
-from conftest import SEEDS, rows, run_pipeline
 
 NO_NLP = {"extract": ()}
 
@@ -151,7 +150,7 @@ def test_nothing_is_published_when_a_lost_part_cannot_be_extracted_again(corpus,
     published = (out / "tables").resolve()
     (part,) = parts_of(out)
     (part / "segments.parquet").unlink()
-    lost = sorted(corpus.glob("*.txt"))[0]
+    lost = min(corpus.glob("*.txt"))
     moved = corpus.parent / "elsewhere"
     moved.mkdir()
     lost.rename(moved / lost.name)
@@ -172,7 +171,7 @@ def test_a_lost_part_of_a_vanished_source_is_dropped_with_prune(corpus, first_ru
     out, _ = first_run
     (part,) = parts_of(out)
     (part / "articles.parquet").unlink()
-    sorted(corpus.glob("*.txt"))[0].unlink()
+    min(corpus.glob("*.txt")).unlink()
     summary = run_pipeline(corpus, out, stages=NO_NLP, prune=True)
     assert summary.rows["articles"] == 4
 
@@ -181,7 +180,7 @@ def test_a_lost_entities_file_is_extracted_again(tmp_path):
     """The issue as reported: entities.parquet deleted, the next run published 0 entities."""
     corpus = tmp_path / "in"
     corpus.mkdir()
-    seed = sorted(SEEDS.glob("*.txt"))[0]
+    seed = min(SEEDS.glob("*.txt"))
     shutil.copy(seed, corpus / seed.name)
     out = tmp_path / "out"
     first = run_pipeline(corpus, out)
@@ -328,7 +327,7 @@ def mounted_tmpfs(tmp_path, size):
     mount = tmp_path / f"disk-{uuid.uuid4().hex[:6]}"
     mount.mkdir()
     if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount)],
-                                           capture_output=True).returncode != 0:
+                                           capture_output=True, check=False).returncode != 0:
         pytest.skip("cannot mount a tmpfs here (needs root)")
     yield mount
     subprocess.run(["umount", "-l", str(mount)], check=False)

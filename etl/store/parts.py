@@ -11,6 +11,7 @@ report it (`DamagedParts`) and the run takes its documents out of the layer to e
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import uuid
@@ -179,6 +180,9 @@ class Parts:
         try:
             yield
         except (duckdb.Error, OSError, pa.ArrowException) as exc:
+            if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT) or \
+                    "No space left on device" in str(exc):
+                raise  # a full disk while writing, not a damaged part: not worth reading every part for
             damaged = self.check_files(parts)
             if not damaged:
                 raise
