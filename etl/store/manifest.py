@@ -226,7 +226,8 @@ class Manifest:
                 for stamp in ("started_at", "finished_at"):
                     record[stamp] = record[stamp].isoformat() if record[stamp] else None
                 record["plugins"] = json.dumps(record["plugins"] or [])
-                db.execute(f"INSERT OR IGNORE INTO runs ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                marks = ", ".join("?" * len(columns))
+                db.execute(f"INSERT OR IGNORE INTO runs ({', '.join(columns)}) VALUES ({marks})",
                            [record[c] for c in columns])
 
     def begin_run(self, run_id: str, started_at: datetime, plugins: list[dict[str, Any]], config_sha256: str) -> None:
