@@ -101,10 +101,13 @@ def _config_options(func: Any) -> Any:
 @click.option("--disable", multiple=True, help="Disable a plugin by name (repeatable).")
 @click.option("--retry-errors", is_flag=True, help="Process again the documents that failed last time.")
 @click.option("--prune", is_flag=True, help="Forget documents whose files no longer exist.")
+@click.option("--rebuild", is_flag=True,
+              help="Start the extraction layer and the manifest afresh and extract every input again (after "
+                   "a damaged manifest); the published tables stay readable until this run publishes.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
 def run(paths: tuple[str, ...], out: str | None, config_file: str | None, plugins_dir: tuple[str, ...],
         workers: int | None, batch_size: int | None, executor: str | None, ray_address: str | None,
-        disable: tuple[str, ...], retry_errors: bool, prune: bool, as_json: bool) -> None:
+        disable: tuple[str, ...], retry_errors: bool, prune: bool, rebuild: bool, as_json: bool) -> None:
     """Run the pipeline over PATHS (files or folders) and publish the tables.
 
     \b
@@ -119,7 +122,8 @@ def run(paths: tuple[str, ...], out: str | None, config_file: str | None, plugin
         config = load_config(config_file, out=out, workers=workers, batch_size=batch_size,
                              plugins_dir=plugins_dir, disable=disable, executor=executor, ray_address=ray_address)
         with progress_display(enabled=not as_json and sys.stderr.isatty()) as progress:
-            summary = run_pipeline(list(paths), config, retry_errors=retry_errors, prune=prune, progress=progress)
+            summary = run_pipeline(list(paths), config, retry_errors=retry_errors, prune=prune, rebuild=rebuild,
+                                   progress=progress)
     if as_json:
         click.echo(json.dumps(summary.as_dict()))
         return

@@ -4,27 +4,29 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
 import duckdb
 
 from .config import Config
-from .errors import EtlError, PluginError, PluginFailed
+from .errors import EtlError, PluginError, PluginFailed, StoreError
 from .executors import WorkerSpec, check_executor, make_executor
 from .manager import PluginManager, get_plugin_manager
 from .model import doc_id_for
 from .pipeline import Pipeline
 from .progress import SilentProgress
-from .sources import Discovery, Found, discover, printable, source_uri, still_there
+from .sources import Discovery, Found, discover, printable, source_path, source_uri, still_there
 from .stages import run_enrich, run_load
-from .store import Store
+from .store import DamagedParts, Store, failure
 from .tasks import FAILED, PARTIAL, DocOutcome, SourceOutcome, SourceTask, WorkContext
 from .worker import BatchWriter, failure_of
 
@@ -77,8 +79,12 @@ def new_run_id(now: datetime) -> str:
 
 def run(paths: Sequence[str | Path], config: Config, *, pm: PluginManager | None = None,
         load_entrypoints: bool = True, retry_errors: bool = False, prune: bool = False,
-        progress: Progress | None = None) -> RunSummary:
-    """Run the pipeline over `paths` into `config.out` and publish; return the summary."""
+        progress: Progress | None = None, rebuild: bool = False) -> RunSummary:
+    """Run the pipeline over `paths` into `config.out` and publish; return the summary.
+
+    With `rebuild`, the manifest and the extraction layer start afresh (the published tables stay
+    until this run publishes): every input is extracted again.
+    """
     progress = progress or SilentProgress()
     for path in paths:
         if not os.path.lexists(path):  # a dangling link given by name is reported like any other
@@ -97,31 +103,66 @@ def run(paths: Sequence[str | Path], config: Config, *, pm: PluginManager | None
                 for stage, names in pipeline.unselected().items()]
     warnings += [why for _, _, why in pm.shadowed]
 
-    with closing(Store.open(config.out)) as store:
+    with closing(Store.open(config.out, rebuild=rebuild)) as store:
         manifest = store.manifest
-        manifest.begin_run(run_id, started_at, pipeline.plugin_versions(), pipeline.config_sha256())
+        published = store.current_version()
         try:
+            manifest.begin_run(run_id, started_at, pipeline.plugin_versions(), pipeline.config_sha256())
             tally = Tally()
-            found = _extract(paths, pipeline, store, run_id, fingerprint, retry_errors, load_entrypoints,
-                             progress, tally)
+            extract = partial(_extract, pipeline=pipeline, store=store, run_id=run_id, fingerprint=fingerprint,
+                              retry_errors=retry_errors, load_entrypoints=load_entrypoints, progress=progress,
+                              tally=tally)
+            # Checked before extracting, so that the documents of a damaged part are extracted again
+            # in this same run, with the inputs, and nothing is published without them.
+            repaired = store.verify()
+            found = extract(paths)
             if prune:
                 # Only sources this run did not find, and whose file is really gone: an alias removed
                 # takes nothing with it, since a file is known by its resolved location only.
                 seen = {f.uri for f in found.found}
                 manifest.prune([key for key in manifest.known_sources()
                                 if key not in seen and not still_there(key)])
-            progress.stage("compacting")
+            _extract_pending(store, extract)
             record_tables = {t: s for t, s in pipeline.tables.items() if t != "runs"}
-            store.parts.compact(record_tables, run_id)
-            timings = {"extract": round(time.perf_counter() - started, 3)}
-            # Still "running" in the manifest until published (a kill in enrich or load leaves it
-            # interrupted); the published runs table already shows it completed.
-            manifest.finish_run(run_id, "running", tally.counts, time.perf_counter() - started)
-            rows, enrich_failures = _enrich_and_publish(pipeline, store, run_id, progress, timings)
+            for attempt in (1, 2):
+                try:
+                    progress.stage("compacting")
+                    store.parts.compact(record_tables, run_id)
+                    timings = {"extract": round(time.perf_counter() - started, 3)}
+                    # Still "running" in the manifest until published (a kill in enrich or load leaves it
+                    # interrupted); the published runs table already shows it completed.
+                    manifest.finish_run(run_id, "running", tally.counts, time.perf_counter() - started)
+                    rows, enrich_failures, cleanup = _enrich_and_publish(pipeline, store, run_id, progress, timings)
+                    break
+                except DamagedParts as exc:
+                    # A part file damaged in a way the quick check cannot see (same size and time) fails
+                    # when read: its documents are extracted again, once, before giving up on the disk.
+                    store.requeue(exc.damaged)
+                    if attempt == 2:
+                        raise StoreError(f"{exc}, again after extracting its documents again: the disk under "
+                                         f"{store.out} may be failing; nothing was published. The next run "
+                                         f"extracts these documents again") from exc
+                    repaired.update(exc.damaged)
+                    _extract_pending(store, extract)
+        except BaseException as exc:
+            try:
+                manifest.finish_run(run_id, "interrupted", dict.fromkeys(Tally().counts, 0),
+                                    time.perf_counter() - started)
+            except sqlite3.Error:
+                pass  # a damaged or full manifest: the next run marks this run interrupted (`recover_runs`)
+            mapped = failure(exc, store.out, published.name if published else None)
+            if mapped is None or mapped is exc:
+                raise
+            raise mapped from exc
+        # Published: from here on nothing may turn the run into a failure, only into warnings.
+        try:
             manifest.set_run_status(run_id, "completed")
-        except BaseException:
-            manifest.finish_run(run_id, "interrupted", dict.fromkeys(Tally().counts, 0), time.perf_counter() - started)
-            raise
+        except sqlite3.Error as exc:
+            cleanup.append(f"the manifest could not record the run as completed ({exc}); the next run does")
+    if repaired:
+        warnings.append(f"{len(repaired)} part(s) of the extraction layer were missing or damaged and their "
+                        f"documents were extracted again (first: {next(iter(repaired.values()))})")
+    warnings += [f"run {run_id} is published, but {problem}" for problem in cleanup]
     broken = tally.broken_plugins()
     warnings += alias_warnings(found.aliases)
     warnings += [f"enrich plugin {f.plugin!r} failed: {f.error_type}: {f.cause}" for f in enrich_failures]
@@ -132,6 +173,25 @@ def run(paths: Sequence[str | Path], config: Config, *, pm: PluginManager | None
                       documents=tally.counts, rows=rows, errors=rows.get("errors", 0),
                       seconds=time.perf_counter() - started, warnings=warnings, timings=timings,
                       broken_plugins=broken)
+
+
+def _extract_pending(store: Store, extract: Callable[[Sequence[str | Path]], Discovery]) -> None:
+    """Extract the documents taken out of the layer (damaged parts) whose sources were not among the inputs.
+
+    Their sources are extracted from where the manifest knows them. If one is gone, the layer cannot be
+    made whole, and nothing is published from it: the user restores the file or prunes it.
+    """
+    pending = store.manifest.pending()
+    if not pending:
+        return
+    extract(sorted(str(source_path(uri)) for uri in pending if os.path.isfile(source_path(uri))))
+    pending = store.manifest.pending()
+    if pending:
+        first = printable(str(source_path(next(iter(pending)))))
+        raise StoreError(
+            f"{sum(pending.values())} document(s) of {len(pending)} source(s) lost their part files in "
+            f"{store.parts_dir} and cannot be extracted again: {first} no longer exists; nothing was published. "
+            f"Restore those files and run again, or run with --prune to drop their documents")
 
 
 @dataclass
@@ -168,7 +228,7 @@ class Tally:
                 if failed * 2 > self.processed]
 
 
-def _extract(paths: Sequence[str | Path], pipeline: Pipeline, store: Store, run_id: str, fingerprint: str,
+def _extract(paths: Sequence[str | Path], *, pipeline: Pipeline, store: Store, run_id: str, fingerprint: str,
              retry_errors: bool, load_entrypoints: bool, progress: Progress, tally: Tally) -> Discovery:
     config = pipeline.config
     manifest = store.manifest
@@ -297,10 +357,28 @@ def task_files(todo: Sequence[tuple[str, int]], batch_size: int, workers: int) -
 
 
 def _enrich_and_publish(pipeline: Pipeline, store: Store, run_id: str, progress: Progress,
-                        timings: dict[str, float]) -> tuple[dict[str, int], list[PluginFailed]]:
+                        timings: dict[str, float]) -> tuple[dict[str, int], list[PluginFailed], list[str]]:
+    """Load the layer, enrich, write and publish a version; returns the rows, the enrich failures and
+    what could not be tidied after publishing (the version is published all the same)."""
     work = store.state / "work"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir()
+    try:
+        rows, failures, version_dir, publish_started = _enrich_and_load(pipeline, store, run_id, progress, timings,
+                                                                        work)
+    except BaseException:
+        # The work database can be as large as the corpus: a run that failed, on a full disk say,
+        # must not leave it taking the space the next run needs.
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    cleanup = store.versions.publish(version_dir)
+    timings["publish"] = round(time.perf_counter() - publish_started, 3)
+    shutil.rmtree(work, ignore_errors=True)
+    return rows, failures, cleanup
+
+
+def _enrich_and_load(pipeline: Pipeline, store: Store, run_id: str, progress: Progress, timings: dict[str, float],
+                     work: Path) -> tuple[dict[str, int], list[PluginFailed], Path, float]:
     run = pipeline.run_context(run_id, store.out)
     with closing(duckdb.connect(str(work / "enrich.duckdb"))) as db:
         db.execute("SET TimeZone = 'UTC'")
@@ -322,13 +400,12 @@ def _enrich_and_publish(pipeline: Pipeline, store: Store, run_id: str, progress:
             run_load(pipeline, run.loading_into(version_dir), db)
         except PluginFailed as exc:
             shutil.rmtree(version_dir, ignore_errors=True)
+            if failure(exc.cause, store.out) is not None:
+                raise exc.cause from exc  # a full disk or a read-only folder, not the plugin's fault
             raise PluginError(f"load plugin {exc.plugin!r} failed, nothing was published: "
                               f"{exc.error_type}: {exc.cause}") from exc
         except BaseException:
             shutil.rmtree(version_dir, ignore_errors=True)
             raise
         rows = {t: db.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in pipeline.tables}
-    store.versions.publish(version_dir)
-    timings["publish"] = round(time.perf_counter() - publish_started, 3)
-    shutil.rmtree(work, ignore_errors=True)
-    return rows, failures
+    return rows, failures, version_dir, publish_started

@@ -6,7 +6,9 @@ nothing of those modules, so the dependencies point one way.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,9 @@ class DocOutcome:
     existed: bool = False  # the manifest knew this document before this run
     #: (stage, plugin) of each plugin that failed on this document (not those skipped because of it).
     plugin_failures: list[tuple[str, str]] = field(default_factory=list)
+    #: The files of `part` as written: {table: [bytes, mtime_ns]}, so that a later run can tell a part
+    #: that lost a file from one written without that table. One dict shared by the part's documents.
+    part_files: dict[str, list[int]] | None = None
 
 
 @dataclass
@@ -80,3 +85,9 @@ class WorkContext:
     parts_dir: str
     fingerprint: str
     retry_errors: bool = False
+
+
+def part_files(folder: Path, tables: Iterable[str]) -> dict[str, list[int]]:
+    """{table: [bytes, mtime_ns]} of the part files just written in `folder`: what later runs verify."""
+    stats = {name: (Path(folder) / f"{name}.parquet").stat() for name in tables}
+    return {name: [st.st_size, st.st_mtime_ns] for name, st in sorted(stats.items())}

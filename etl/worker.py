@@ -22,7 +22,19 @@ from .model import HOST_TABLES, Document, doc_id_for, rows_to_table
 from .pipeline import Pipeline
 from .sources import NotARegularFile, Source, printable, source_path
 from .stages import Clock, DocumentStages, deadline, parse_source, timed_documents, timeout_message
-from .tasks import FAILED, HELD, OK, PARTIAL, DocOutcome, Failure, KnownDoc, SourceOutcome, SourceTask, WorkContext
+from .tasks import (
+    FAILED,
+    HELD,
+    OK,
+    PARTIAL,
+    DocOutcome,
+    Failure,
+    KnownDoc,
+    SourceOutcome,
+    SourceTask,
+    WorkContext,
+    part_files,
+)
 
 PART_COMPRESSION = "zstd"
 
@@ -71,12 +83,12 @@ class BatchWriter:
                 outcome.plugin_failures.append((error.stage, error.plugin or ""))
             self.failures.append((failure_of(doc.doc_id, doc.source_uri, error.stage, error.plugin, error),
                                   outcome))
-        part = self._write(self._tables(batch))
+        part, files = self._write(self._tables(batch))
         for doc in batch:
-            outcomes[id(doc)].part = part
+            outcomes[id(doc)].part, outcomes[id(doc)].part_files = part, files
             doc.nlp = None
         for _, outcome in self.failures:
-            outcome.part = part
+            outcome.part, outcome.part_files = part, files
         self.stages.forget(batch)
         self.pending, self.failures = [], []
 
@@ -112,7 +124,8 @@ class BatchWriter:
         return {table: rows_to_table(table, schemas[table], table_rows)
                 for table, table_rows in rows.items() if table_rows}
 
-    def _write(self, tables: dict[str, pa.Table]) -> str:
+    def _write(self, tables: dict[str, pa.Table]) -> tuple[str, dict[str, list[int]]]:
+        """Write one part folder; return its name and its files as the manifest records them."""
         part = f"{self.ctx.run_id}-{uuid.uuid4().hex[:12]}"
         final = Path(self.ctx.parts_dir) / part
         staging = final.with_name(part + ".tmp")
@@ -120,7 +133,7 @@ class BatchWriter:
         for name, table in tables.items():
             pq.write_table(table, staging / f"{name}.parquet", compression=PART_COMPRESSION)
         os.rename(staging, final)
-        return part
+        return part, part_files(final, tables)
 
 
 def failure_of(doc_id: str | None, source_uri: str | None, stage: str, plugin: str | None,

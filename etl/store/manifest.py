@@ -1,7 +1,10 @@
 """The manifest (`.etl/state.sqlite`): which sources and documents are known, in which part, and the runs.
 
 A part becomes live only when the transaction naming it commits (`commit`), so a run killed at any
-moment leaves the manifest as it was before the outcome it was committing.
+moment leaves the manifest as it was before the outcome it was committing. Each part's row records the
+files it was written with (`parts.files`), which is what `Parts.verify` checks the folder against.
+
+A manifest sqlite cannot read is reported as `ManifestDamaged`; `etl run --rebuild` starts afresh.
 """
 
 from __future__ import annotations
@@ -17,7 +20,11 @@ from typing import Any
 
 import pyarrow as pa
 
+from ..errors import StoreError
 from ..tasks import FAILED, PARTIAL, KnownDoc, SourceOutcome
+
+#: A part's files as recorded: {table: [bytes, mtime_ns]}.
+PartFiles = dict[str, list[int]]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sources (
@@ -27,7 +34,7 @@ CREATE TABLE IF NOT EXISTS documents (
     fingerprint TEXT, status TEXT, part TEXT, run_id TEXT);
 CREATE INDEX IF NOT EXISTS documents_by_source ON documents(source_path);
 CREATE INDEX IF NOT EXISTS documents_by_part ON documents(part);
-CREATE TABLE IF NOT EXISTS parts (part TEXT PRIMARY KEY, run_id TEXT, docs INTEGER);
+CREATE TABLE IF NOT EXISTS parts (part TEXT PRIMARY KEY, run_id TEXT, docs INTEGER, files TEXT);
 CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY, started_at TEXT, finished_at TEXT, status TEXT, plugins TEXT,
     config_sha256 TEXT, docs_seen INTEGER, docs_new INTEGER, docs_changed INTEGER,
@@ -43,14 +50,35 @@ class KnownSource:
     fingerprint: str | None
 
 
+class ManifestDamaged(StoreError):
+    """sqlite cannot read the manifest (truncated, overwritten, not a database)."""
+
+
 class Manifest:
     """The manifest database of one output folder (the caller holds the folder's lock)."""
 
     def __init__(self, path: Path) -> None:
+        self.path = path
+        # A file cut short with no write-ahead log beside it is a damaged file, whatever sqlite reads
+        # of it before reaching the missing pages: the log is gone only after a clean close, and then
+        # the header's page count times the page size is exactly the file's size.
+        unclean = path.with_name(path.name + "-wal").exists()
         self.db = sqlite3.connect(path, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(SCHEMA)
+        try:
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            if not unclean and path.stat().st_size:
+                pages = self.db.execute("PRAGMA page_count").fetchone()[0]
+                page_size = self.db.execute("PRAGMA page_size").fetchone()[0]
+                if pages * page_size > path.stat().st_size:
+                    raise sqlite3.DatabaseError("database file is shorter than its header says (truncated)")
+            self.db.executescript(SCHEMA)
+            if "files" not in {row[1] for row in self.db.execute("PRAGMA table_info(parts)")}:
+                # Manifests written before parts recorded their files: `Parts.verify` fills it in.
+                self.db.execute("ALTER TABLE parts ADD COLUMN files TEXT")
+        except BaseException:
+            self.db.close()
+            raise
 
     def close(self) -> None:
         self.db.close()
@@ -88,6 +116,7 @@ class Manifest:
         """Make the outcomes' parts live and record each source's new state, in one transaction."""
         with self.transaction() as db:
             parts: dict[str, int] = {}
+            files: dict[str, PartFiles | None] = {}
             for outcome in outcomes:
                 db.execute(
                     "INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?)",
@@ -103,9 +132,11 @@ class Manifest:
                          doc.status, doc.part, run_id))
                     if doc.part:
                         parts[doc.part] = parts.get(doc.part, 0) + 1
+                        files[doc.part] = files.get(doc.part) or doc.part_files
             for part, count in parts.items():
-                db.execute("INSERT INTO parts VALUES (?, ?, ?) ON CONFLICT(part) DO UPDATE SET docs = docs + ?",
-                           (part, run_id, count, count))
+                recorded = json.dumps(files[part]) if files[part] is not None else None
+                db.execute("INSERT INTO parts VALUES (?, ?, ?, ?) ON CONFLICT(part) DO UPDATE SET docs = docs + ?",
+                           (part, run_id, count, recorded, count))
 
     def prune(self, gone: Iterable[str]) -> int:
         """Forget the sources `gone` and their documents; returns how many documents were dropped.
@@ -173,13 +204,44 @@ class Manifest:
         with self.transaction() as db:
             db.executemany("DELETE FROM parts WHERE part = ?", [(p,) for p in parts])
 
-    def replace_parts(self, group: list[str], merged: str, run_id: str) -> None:
+    def replace_parts(self, group: list[str], merged: str, run_id: str, files: PartFiles) -> None:
         """Point every document of `group` at `merged`, in one transaction."""
         with self.transaction() as db:
             marks = ",".join("?" * len(group))
             moved = db.execute(f"UPDATE documents SET part = ? WHERE part IN ({marks})", (merged, *group)).rowcount
             db.executemany("DELETE FROM parts WHERE part = ?", [(p,) for p in group])
-            db.execute("INSERT INTO parts VALUES (?, ?, ?)", (merged, run_id, moved))
+            db.execute("INSERT INTO parts VALUES (?, ?, ?, ?)", (merged, run_id, moved, json.dumps(files)))
+
+    def part_files(self, parts: Iterable[str] | None = None) -> dict[str, PartFiles | None]:
+        """The recorded files of every live part (or of `parts`); None for a part recorded without them."""
+        live = self.live_parts() if parts is None else parts
+        recorded = {row[0]: row[1] for row in self.db.execute("SELECT part, files FROM parts")}
+        return {p: json.loads(recorded[p]) if recorded.get(p) else None for p in live}
+
+    def record_part_files(self, part: str, files: PartFiles) -> None:
+        self.db.execute("UPDATE parts SET files = ? WHERE part = ?", (json.dumps(files), part))
+
+    def requeue(self, parts: Iterable[str]) -> int:
+        """Take the documents of `parts` out of the layer and mark them and their sources for extraction.
+
+        The documents keep their rows with no part (so they count as changed, not new, when extracted
+        again); their sources lose the size, time, hash and fingerprint that would let a run skip them,
+        whole or document by document. Returns how many documents were taken out.
+        """
+        parts = list(parts)
+        with self.transaction() as db:
+            marks = ",".join("?" * len(parts))
+            db.execute(f"UPDATE sources SET size = -1, sha256 = NULL, fingerprint = NULL WHERE path IN "
+                       f"(SELECT DISTINCT source_path FROM documents WHERE part IN ({marks}))", parts)
+            moved = db.execute(f"UPDATE documents SET part = NULL, fingerprint = NULL WHERE part IN ({marks})",
+                               parts).rowcount
+            db.execute(f"DELETE FROM parts WHERE part IN ({marks})", parts)
+        return moved
+
+    def pending(self) -> dict[str, int]:
+        """Sources with documents taken out of the layer by `requeue` and not extracted since."""
+        return dict(self.db.execute(
+            "SELECT source_path, count(*) FROM documents WHERE part IS NULL GROUP BY source_path").fetchall())
 
     # --- runs -----------------------------------------------------------------------------------
 
@@ -187,6 +249,20 @@ class Manifest:
         """A run still "running" was killed; the one whose version is published did complete."""
         self.db.execute("UPDATE runs SET status = CASE WHEN run_id = ? THEN 'completed' ELSE 'interrupted' END "
                         "WHERE status = 'running'", (published_run or "",))
+
+    def import_runs(self, rows: list[dict[str, Any]]) -> None:
+        """Rows of a published `runs` table, into a fresh manifest (`--rebuild` keeps the history)."""
+        columns = ("run_id", "started_at", "finished_at", "status", "plugins", "config_sha256", "docs_seen",
+                   "docs_new", "docs_changed", "docs_unchanged", "docs_failed", "seconds")
+        with self.transaction() as db:
+            for row in rows:
+                record = {c: row.get(c) for c in columns}
+                for stamp in ("started_at", "finished_at"):
+                    record[stamp] = record[stamp].isoformat() if record[stamp] else None
+                record["plugins"] = json.dumps(record["plugins"] or [])
+                marks = ", ".join("?" * len(columns))
+                db.execute(f"INSERT OR IGNORE INTO runs ({', '.join(columns)}) VALUES ({marks})",
+                           [record[c] for c in columns])
 
     def begin_run(self, run_id: str, started_at: datetime, plugins: list[dict[str, Any]], config_sha256: str) -> None:
         self.db.execute(

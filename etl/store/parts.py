@@ -1,26 +1,44 @@
 """The extraction layer (`.etl/parts/<part>/<table>.parquet`): one folder of Parquet files per batch.
 
-Workers write part folders; the manifest says which documents of which part are live. This module
-merges small or mostly dead parts (`compact`) and loads the live rows into DuckDB for enrich
-(`load_tables`).
+Workers write part folders; the manifest says which documents of which part are live and which files
+each part was written with. This module checks the folders against that record (`verify`), merges
+small or mostly dead parts (`compact`) and loads the live rows into DuckDB for enrich (`load_tables`).
+
+Only the recorded files are read: a file that appeared in a part folder later is not part of it. A
+part whose file is missing, of another size, or unreadable is *damaged*: `verify` and the readers
+report it (`DamagedParts`) and the run takes its documents out of the layer to extract them again.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import uuid
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..errors import StoreError
+from ..tasks import part_files
 from .manifest import Manifest
 
 #: Parts holding fewer live documents than this are merged by `compact`.
 COMPACT_TARGET_DOCS = 10_000
+
+
+class DamagedParts(StoreError):
+    """Part files are missing or unreadable; `damaged` says which parts, and why."""
+
+    def __init__(self, damaged: dict[str, str]) -> None:
+        self.damaged = damaged
+        part, why = next(iter(damaged.items()))
+        more = f" (and {len(damaged) - 1} more)" if len(damaged) > 1 else ""
+        super().__init__(f"part {part} of the extraction layer is damaged: {why}{more}")
 
 
 class Parts:
@@ -36,6 +54,64 @@ class Parts:
         for entry in self.folder.iterdir():
             if entry.name not in live:
                 shutil.rmtree(entry, ignore_errors=True)
+
+    def verify(self) -> dict[str, str]:
+        """Check every live part's recorded files; returns {part: what is wrong} for the damaged ones.
+
+        Cheap on purpose, since every run does it: a `stat` per file, and the Parquet footer only of a
+        file whose modification time differs from the record (copied, restored, or rewritten in place).
+        A file of another size is damaged without reading it. Parts recorded before files were
+        recorded are checked by footer once, and their files recorded.
+        """
+        damaged: dict[str, str] = {}
+        for part, files in self.manifest.part_files().items():
+            folder = self.folder / part
+            if files is None:
+                # Written before parts recorded their files: what is there now, if readable, is taken as
+                # what was written (a file lost before this check cannot be told from one never written).
+                present = sorted(p.stem for p in folder.glob("*.parquet")) if folder.is_dir() else []
+                problems = [_footer_problem(folder / f"{table}.parquet") for table in present]
+                if not present:
+                    damaged[part] = f"the part folder {folder} is missing or holds no Parquet file"
+                elif any(problems):
+                    damaged[part] = next(p for p in problems if p)
+                else:
+                    self.manifest.record_part_files(part, part_files(folder, present))
+                continue
+            restamped = dict(files)
+            for table, (size, mtime_ns) in files.items():
+                path = folder / f"{table}.parquet"
+                try:
+                    stat = path.stat()
+                except OSError as exc:
+                    damaged[part] = f"{path} is missing" if isinstance(exc, FileNotFoundError) else \
+                        f"cannot read {path}: {exc.strerror}"
+                    break
+                if stat.st_size != size:
+                    damaged[part] = f"{path} has {stat.st_size} bytes, it was written with {size}"
+                    break
+                if stat.st_mtime_ns != mtime_ns:
+                    if problem := _footer_problem(path):
+                        damaged[part] = problem
+                        break
+                    restamped[table] = [size, stat.st_mtime_ns]
+            else:
+                if restamped != files:
+                    self.manifest.record_part_files(part, restamped)
+        return damaged
+
+    def check_files(self, parts: list[str]) -> dict[str, str]:
+        """Read every recorded file of `parts` whole: the slow check, for when a reader failed."""
+        damaged: dict[str, str] = {}
+        for part, files in self.manifest.part_files(parts).items():
+            for table in files or {}:
+                path = self.folder / part / f"{table}.parquet"
+                try:
+                    pq.read_table(path)
+                except Exception as exc:  # noqa: BLE001 - any failure to read the file is what we look for
+                    damaged[part] = f"cannot read {path}: {type(exc).__name__}: {exc}"
+                    break
+        return damaged
 
     def compact(self, tables: dict[str, pa.Schema], run_id: str, target: int = COMPACT_TARGET_DOCS) -> int:
         """Drop dead parts and merge small or mostly dead ones; returns the number of parts rewritten.
@@ -72,7 +148,8 @@ class Parts:
         new = f"{run_id}-merged-{uuid.uuid4().hex[:12]}"
         staging = self.folder / f"{new}.tmp"
         staging.mkdir()
-        with closing(duckdb.connect()) as con:
+        written = []
+        with closing(duckdb.connect()) as con, self._reading(group):
             con.register("live", self.live_docs_arrow(group))
             for table, schema in tables.items():
                 files = self.files(group, table)
@@ -85,14 +162,31 @@ class Parts:
                 if rows.num_rows:
                     pq.write_table(rows.select(schema.names).cast(schema), staging / f"{table}.parquet",
                                    compression="zstd")
+                    written.append(table)
         os.rename(staging, self.folder / new)
-        self.manifest.replace_parts(group, new, run_id)
+        self.manifest.replace_parts(group, new, run_id, part_files(self.folder / new, written))
         for part in group:
             shutil.rmtree(self.folder / part, ignore_errors=True)
 
     def files(self, parts: list[str], table: str) -> list[str]:
+        """The recorded `table` files of `parts` (a part written without rows for `table` has none)."""
+        recorded = self.manifest.part_files(parts)
         return [str(self.folder / p / f"{table}.parquet") for p in parts
-                if (self.folder / p / f"{table}.parquet").exists()]
+                if table in (recorded.get(p) or {})]
+
+    @contextmanager
+    def _reading(self, parts: list[str]) -> Iterator[None]:
+        """Turn a reader's failure on a damaged part file into `DamagedParts`, naming the parts."""
+        try:
+            yield
+        except (duckdb.Error, OSError, pa.ArrowException) as exc:
+            if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT) or \
+                    "No space left on device" in str(exc):
+                raise  # a full disk while writing, not a damaged part: not worth reading every part for
+            damaged = self.check_files(parts)
+            if not damaged:
+                raise
+            raise DamagedParts(damaged) from exc
 
     def live_docs_arrow(self, parts: list[str] | None = None) -> pa.Table:
         rows = self.manifest.live_docs(parts)
@@ -105,6 +199,11 @@ class Parts:
         """Create every table in `con` with the current rows of the extraction layer."""
         con.register("_live_docs", self.live_docs_arrow())
         parts = sorted(self.manifest.live_parts())
+        with self._reading(parts):
+            self._load(con, tables, parts)
+        con.unregister("_live_docs")
+
+    def _load(self, con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Schema], parts: list[str]) -> None:
         for table, schema in tables.items():
             con.register("_empty", schema.empty_table())
             con.execute(f'CREATE OR REPLACE TABLE "{table}" AS SELECT * FROM _empty')
@@ -119,4 +218,14 @@ class Parts:
                     f"file_row_number = true, union_by_name = true) t SEMI JOIN _live_docs l "
                     f"ON t.doc_id = l.doc_id AND t.filename = l.dir || '/{table}.parquet' "
                     f"ORDER BY t.doc_id, t.file_row_number", [files])
-        con.unregister("_live_docs")
+
+
+def _footer_problem(path: Path) -> str | None:
+    """What is wrong with `path`'s Parquet footer, or None: reads the metadata only, not the rows."""
+    try:
+        pq.read_metadata(path)
+    except FileNotFoundError:
+        return f"{path} is missing"
+    except Exception as exc:  # noqa: BLE001 - any failure to read the footer means the file is damaged
+        return f"{path} is not a readable Parquet file ({type(exc).__name__}: {exc})"
+    return None
