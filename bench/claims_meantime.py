@@ -177,13 +177,16 @@ def main() -> int:
         return f"{100 * a / b:5.1f}%  ({a}/{b})" if b else "  n/a"
 
     g = totals["gold"]
-    print(f"MEANTIME English ({args.part}: {', '.join(PARTS[args.part])}): {len(files)} documents, {totals['sentences']} sentences "
+    print(f"MEANTIME English ({args.part}: {', '.join(PARTS[args.part])}): {len(files)} documents, "
+          f"{totals['sentences']} sentences "
           f"({totals['parsed sentences']} parsed for cues), {totals['claims']} predicted claims, {seconds:.1f} s")
     print(f"gold SPEECH_COGNITIVE event mentions with an Arg0 speaker: {g}")
     print(f"cue recall                      {pct(totals['gold cue found'], g)}")
     print(f"speaker recall                  {pct(totals['gold speaker found'], g)}")
-    print(f"speaker precision (cue on gold) {pct(totals['claims with a gold speaker'], totals['claims on a gold anchor'])}")
-    print(f"cue precision (any SPEECH_COGNITIVE anchor) {pct(totals['claims on a speech/cognitive anchor'], totals['claims'])}")
+    on_gold = totals["claims on a gold anchor"]
+    print(f"speaker precision (cue on gold) {pct(totals['claims with a gold speaker'], on_gold)}")
+    on_anchor = totals["claims on a speech/cognitive anchor"]
+    print(f"cue precision (any SPEECH_COGNITIVE anchor) {pct(on_anchor, totals['claims'])}")
     print(f"  the same, up to each article's last annotated event "
           f"{pct(totals['claims in annotated text on an anchor'], totals['claims in annotated text'])}")
     print(f"recall ceiling (gold lemma is a cue of the plugin) {pct(totals['gold in lexicon'], g)}")

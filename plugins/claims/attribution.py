@@ -29,7 +29,9 @@ OBJECT_CONTENT = frozenset("""
     cite request recommend forecast outline blame condemn criticize criticise praise applaud
 """.split())
 # "reported losing"; "told airlines not to buy", "urged residents to leave"
-INFINITIVE_CONTENT = frozenset("claim deny vow pledge promise threaten report tell urge ask warn advise order call".split())
+INFINITIVE_CONTENT = frozenset(
+    "claim deny vow pledge promise threaten report tell urge ask warn advise order call recommend".split())
+DIRECTIVES = frozenset("tell urge ask warn advise order call recommend".split())
 AS_CONTENT = frozenset("describe characterize label brand dismiss cite".split())  # "described X as Y"
 OF_CONTENT = frozenset("warn complain".split())  # "warned of a critical situation"
 # "called for a ceasefire", "asked for calm", "blamed the weather for the delay", "praised X for Y"
@@ -40,6 +42,8 @@ DOCUMENT_NOUNS = frozenset("""
     statement letter memo memorandum note message release report post tweet email e-mail filing interview
     speech address briefing announcement blog column op-ed editorial video broadcast
 """.split())
+#: Verbs whose subject wrote the document they take as object: "issued a statement saying".
+ISSUING_VERBS = frozenset("issue release publish send post write sign deliver give make put".split())
 #: Verbs that report someone else's words: "X quoted Y as saying", "Y was quoted as saying".
 QUOTING_VERBS = frozenset("quote cite".split())
 
@@ -235,7 +239,8 @@ def content_of(p: Parsed, cue, lemma: str) -> tuple[int, int, object] | None:
     if lemma in INFINITIVE_CONTENT:
         for child in children:
             if child.dep_ == "xcomp":
-                return (*p.subtree_span(child, skip_marks=False), child)
+                # "told skippers not to sail" is an instruction, not a denial: its negation is its content
+                return (*p.subtree_span(child, skip_marks=False), None if lemma in DIRECTIVES else child)
     objects = [c for c in children if c.dep_ in ("dobj", "oprd")] if lemma in OBJECT_CONTENT else []
     as_phrases = [c for c in children if c.dep_ == "prep" and c.lower_ == "as"] if lemma in AS_CONTENT else []
     if lemma in FOR_CONTENT and objects:  # "blamed the storm for the delay"
@@ -331,6 +336,21 @@ def leading_time_end(p: Parsed, cue, head, start: int) -> int:
     return start
 
 
+def document_author(p: Parsed, noun):
+    """Who wrote the document a statement is made in: "resigned in a letter stating ...", "issued a
+    statement calling ..." (not "police found a letter saying ...": finding is not writing)."""
+    if lemma_of(p, noun) not in DOCUMENT_NOUNS:
+        return None
+    if noun.dep_ == "pobj" and noun.head.dep_ == "prep":
+        verb = noun.head.head
+    elif noun.dep_ == "dobj" and lemma_of(p, noun.head) in ISSUING_VERBS:
+        verb = noun.head
+    else:
+        return None
+    author = [c for c in verb.children if c.dep_ == "nsubj"]
+    return author[0] if author and p.token(verb.i).tag_.startswith("VB") else None
+
+
 def subject_of(p: Parsed, cue):
     """The speaker token of a cue: its subject, the agent of a passive, or the subject it shares."""
     tok = cue
@@ -350,11 +370,9 @@ def subject_of(p: Parsed, cue):
         if tok.dep_ in ("relcl", "acl"):
             if tok.dep_ == "acl" and p.token(tok.i).tag_ == "VBN":
                 return None  # "a company called Zenith", "the figures reported": no one speaks
-            if lemma_of(p, head) in DOCUMENT_NOUNS and head.dep_ == "pobj" and head.head.dep_ == "prep":
-                # "resigned in a letter stating ...": the letter's writer is the one who resigned
-                author = [c for c in head.head.head.children if c.dep_ == "nsubj"]
-                if author and p.token(head.head.head.i).tag_.startswith("VB"):
-                    return author[0]
+            author = document_author(p, head)
+            if author is not None:
+                return author
             return head  # "sources who warned", "a statement saying", "reports stating"
         if tok.dep_ == "pcomp" and head.dep_ == "prep" and head.head.i != head.i:
             quoting = head.head

@@ -5,7 +5,9 @@ is the costly component, so it runs only on the sentences that hold a cue (a spe
 to"), in one batch per document batch: the parser of the `spacy` plugin's own pipeline, fed the token
 vectors that pass computed already.
 
-Covered: indirect speech ("X said the city had fallen"), direct quotations in straight, curly or
+Covered: indirect speech ("X said the city had fallen"), reporting verbs beyond "say" (told, warned,
+urged, called for, blamed X for Y, forecast, cited), "X quoted Y as saying", statements made in a
+document ("resigned in a letter stating", "issued a statement calling"), direct quotations in straight, curly or
 «angle» marks with the speaker before (`it stated, «...»`) or after (`"...," he said`), quotations
 over several sentences, quoted words inside reported speech (mixed), "according to X", and denials.
 `speaker` is the speaker as written, except that a pronoun ("he said", "it added") is replaced by the
@@ -128,7 +130,8 @@ def cue_claim(p: attr.Parsed, cue, lemma: str, text: str, quotes) -> attr.Claim 
         stance=attr.stance_of(lemma, attr.is_negated(cue), content, attr.is_negated(content_head)),
         quote=kind,
     )
-    if subject.lower_ in attr.PERSON_PRONOUNS | attr.THING_PRONOUNS and speaker_end - speaker_start == len(subject.text):
+    pronouns = attr.PERSON_PRONOUNS | attr.THING_PRONOUNS
+    if subject.lower_ in pronouns and speaker_end - speaker_start == len(subject.text):
         claim.pronoun = subject.lower_
     return claim
 
