@@ -116,6 +116,7 @@ CLAIMS = pa.schema(_span(
     pa.field("sentence_start", pa.int32()),
     pa.field("sentence_end", pa.int32()),
     pa.field("claim_date", pa.date32()),
+    pa.field("claim_date_granularity", pa.string()),
     pa.field("event_id", pa.string()),
     pa.field("cluster_id", pa.string()),
     pa.field("plugin", pa.string()),

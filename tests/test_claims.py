@@ -3,6 +3,7 @@ real pipeline (claims is a built-in that runs after spacy and entities)."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -61,6 +62,7 @@ def test_gerasimov_reports_the_capture(seed_claims):
     assert c["content"].startswith("Moscow's forces had captured Siversk")
     assert c["mention_text"] == "Valery Gerasimov"
     assert c["claim_date"] == date(2025, 12, 11)  # no date in the sentence: the publication date
+    assert c["claim_date_granularity"] == "day"
 
 
 def test_eastern_command_denies_in_two_reports(seed_claims):
@@ -71,8 +73,8 @@ def test_eastern_command_denies_in_two_reports(seed_claims):
     assert denied["stance"] == "deny" and "taken Siversk" in denied["content"]
     # the reason given is a denial too, though its verb is "saying"
     saying = find(seed_claims, "004", speaker="eastern command", cue="say")
-    assert (saying["stance"] == "deny" and saying["quote"] == "mixed"
-            and "remains under the control" in saying["content"])
+    assert saying["stance"] == "deny" and saying["quote"] == "mixed"
+    assert "remains under the control" in saying["content"]
 
 
 def test_putin_quote_in_angle_and_straight_marks(seed_claims):
@@ -99,6 +101,8 @@ def test_pohorilyi_multi_sentence_quote_resolves_he(seed_claims):
 def test_butolin_denies_full_control(seed_claims):
     c = find(seed_claims, "003", speaker="Butolin", content="talking about full control of the city is impossible")
     assert c["stance"] == "deny" and c["mention_text"] == "Maksym Butolin"
+    # "On Dec. 14, Butolin said ...": the statement's own day, not the publication day
+    assert (c["claim_date"], c["claim_date_granularity"]) == (date(2025, 12, 14), "day")
 
 
 def test_authorities_dismiss_as_propaganda(seed_claims):
@@ -138,6 +142,43 @@ def claims_of(tmp_path):
         return published(out)
 
     return run
+
+
+@pytest.fixture
+def dated_claims_of(tmp_path):
+    """Claims of texts published on 2025-12-11 (one JSON Lines record per text)."""
+    counter = iter(range(1000))
+
+    def run(*texts):
+        n = next(counter)
+        folder = tmp_path / f"dated{n}"
+        folder.mkdir()
+        records = [json.dumps({"text": t, "published_at": "2025-12-11T09:00:00Z"}) for t in texts]
+        (folder / "stories.jsonl").write_text("\n".join(records) + "\n", encoding="utf-8")
+        out = tmp_path / f"dated_out{n}"
+        run_pipeline(folder, out)
+        assert not rows(out, "errors")
+        return published(out)
+
+    return run
+
+
+def test_statement_dates_come_from_the_frame_not_the_content(dated_claims_of):
+    found = dated_claims_of(
+        "The governor said last month his crews were clearing the northern roads.",
+        "The water board earlier this month said it had repaired the main pipe.",
+        "The mayor said on Dec. 9 that the bridge had reopened on Dec. 2.",
+        "The port authority said the ferry service resumed on Dec. 4.",
+        "In November, the airline announced that it would cut ten routes.",
+        "The union said last week that talks had stalled.",
+    )
+    said = {c["speaker"]: (c["claim_date"], c["claim_date_granularity"]) for c in found}
+    assert said["The governor"] == (date(2025, 11, 1), "month")
+    assert said["The water board"] == (date(2025, 12, 1), "month")  # "earlier this month": this month
+    assert said["The mayor"] == (date(2025, 12, 9), "day")  # Dec. 2 is when the bridge reopened
+    assert said["The port authority"] == (date(2025, 12, 11), "day")  # the only date is the event's
+    assert said["the airline"] == (date(2025, 11, 1), "month")
+    assert said["The union"] == (date(2025, 12, 1), "week")  # the Monday of last week
 
 
 def test_multi_sentence_quote_with_inverted_speaker(claims_of):
@@ -198,6 +239,42 @@ def test_pronoun_speakers_resolve_to_person_and_organisation(claims_of):
     assert it["speaker"] == "The Harbour Authority of Westport" and it["cue"] == "add"
 
 
+def test_reporting_verbs_beyond_say(claims_of):
+    found = claims_of('The dockers\' union called for an inquiry into the crane collapse. '
+                      'The senator called the harbour vote a sham. '
+                      'The ferry company blamed the storm for the delays. '
+                      'The coastguard told skippers not to leave port. '
+                      'The insurer has forecast a loss of 40 million euros this year. '
+                      'A tug called Brisk towed the barge. '
+                      'The harbourmaster was asked to resign.')
+    said = {c["speaker"]: (c["cue"], c["content"]) for c in found}
+    assert said == {
+        "The dockers' union": ("call", "for an inquiry into the crane collapse"),
+        "The senator": ("call", "the harbour vote a sham"),
+        "The ferry company": ("blame", "the storm for the delays"),
+        "The coastguard": ("tell", "not to leave port"),
+        "The insurer": ("forecast", "a loss of 40 million euros"),
+    }  # a thing called a name, and a passive with no one asking, are not statements
+    assert find(found, "story", cue="tell")["stance"] == "assert"
+
+
+def test_speakers_of_quoting_and_documents(claims_of):
+    found = claims_of('"We will not sell the harbour," the Tribune quoted Ms Holt as saying.\n\n'
+                      'Mr Okoro was quoted as saying that the harbour would stay public.\n\n'
+                      'The mayor resigned in a letter to the council stating that the budget was unworkable.\n\n'
+                      'The Film Guild issued a statement calling Ms Reyes "a giant of the stage".\n\n'
+                      'Karen Holt announced on Tuesday in an internal memo that she would retire in spring.\n\n'
+                      'After the ministry awarded the contract to Velox, Trident challenged the award, '
+                      'claiming the tender was biased.')
+    assert find(found, "story", content="We will not sell")["speaker"] == "Ms Holt"
+    assert find(found, "story", content="stay public")["speaker"] == "Mr Okoro"
+    assert find(found, "story", cue="state")["speaker"] == "The mayor"
+    assert find(found, "story", cue="call")["speaker"] == "The Film Guild"
+    memo = find(found, "story", cue="announce")
+    assert memo["speaker"] == "Karen Holt" and memo["content"] == "she would retire in spring"
+    assert find(found, "story", cue="claim")["speaker"] == "Trident"
+
+
 def test_quotes_without_a_cue_are_not_claims(claims_of):
     found = claims_of('The so-called "iron ring" of forts held for a decade. '
                       'The general delivered a report to the cabinet on the state of the "iron ring".')
@@ -215,16 +292,29 @@ def test_find_quotes_pairs_marks_within_paragraphs():
     assert attr.find_quotes("x " + '"' + "y" * 5000 + '"') == []  # nothing over MAX_QUOTE
 
 
-def test_claim_date_prefers_a_day_in_the_sentence_outside_the_content():
+def test_claim_date_takes_the_date_nearest_the_cue_outside_the_content():
     claim = attr.Claim(cue="say", cue_start=30, cue_end=34, start=40, end=80)
     dates = [
         {"start": 5, "end": 12, "granularity": "day", "range_start": date(2025, 12, 14)},
         {"start": 50, "end": 58, "granularity": "day", "range_start": date(2025, 12, 1)},  # in the content
-        {"start": 20, "end": 28, "granularity": "month", "range_start": date(2025, 11, 1)},
+        {"start": 20, "end": 28, "granularity": "month", "range_start": date(2025, 11, 21), "mod": "END"},
+        {"start": 35, "end": 39, "granularity": "year", "kind": "duration", "range_start": None},  # "for years"
+        {"start": 90, "end": 95, "granularity": "day", "range_start": date(2025, 10, 1)},  # another sentence
     ]
-    assert claims.claim_date(claim, (0, 100), dates, date(2025, 12, 20)) == date(2025, 12, 14)
-    assert claims.claim_date(claim, (0, 100), dates[1:], date(2025, 12, 20)) == date(2025, 12, 20)
-    assert claims.claim_date(claim, (0, 100), [], None) is None
+    # "late last month" is nearer the cue than Dec. 14; it dates the statement to that month
+    assert claims.claim_date(claim, (0, 85), dates, date(2025, 12, 20)) == (date(2025, 11, 1), "month")
+    assert claims.claim_date(claim, (0, 85), dates[:2], date(2025, 12, 20)) == (date(2025, 12, 14), "day")
+    assert claims.claim_date(claim, (0, 85), dates[1:2], date(2025, 12, 20)) == (date(2025, 12, 20), "day")
+    assert claims.claim_date(claim, (0, 85), [], None) == (None, None)
+
+
+def test_period_start():
+    assert claims.period_start(date(2025, 12, 11), "week") == date(2025, 12, 8)
+    assert claims.period_start(date(2025, 11, 21), "month") == date(2025, 11, 1)
+    assert claims.period_start(date(2025, 8, 15), "quarter") == date(2025, 7, 1)
+    assert claims.period_start(date(2025, 8, 15), "half") == date(2025, 7, 1)
+    assert claims.period_start(date(2025, 8, 15), "year") == date(2025, 1, 1)
+    assert claims.period_start(date(2025, 8, 15), "day") == date(2025, 8, 15)
 
 
 def test_stance_rules():

@@ -18,16 +18,34 @@ SPEECH_CUES = frozenset("""
     contend maintain stress emphasize emphasise predict promise vow pledge threaten reject dismiss rebut
     contradict counter reply respond comment mention observe conclude estimate suggest complain accuse
     urge tweet testify recount recall characterize label brand disclose reveal charge
+    cite call ask request recommend advise order forecast post outline blame condemn criticize criticise
+    praise applaud
 """.split())
 DENY_CUES = frozenset("deny refute dispute reject dismiss rebut contradict disavow".split())
 #: Cues whose direct object is what was said ("denied the claim"); for `tell` or `warn` it is the hearer.
 OBJECT_CONTENT = frozenset("""
     deny refute dispute reject dismiss rebut contradict disavow report announce confirm claim allege
     acknowledge admit reiterate emphasize emphasise stress disclose reveal predict estimate
+    cite request recommend forecast outline blame condemn criticize criticise praise applaud
 """.split())
-INFINITIVE_CONTENT = frozenset("claim deny vow pledge promise threaten report".split())  # "reported losing"
-AS_CONTENT = frozenset("describe characterize label brand dismiss".split())  # "described X as Y"
+# "reported losing"; "told airlines not to buy", "urged residents to leave"
+INFINITIVE_CONTENT = frozenset(
+    "claim deny vow pledge promise threaten report tell urge ask warn advise order call recommend".split())
+DIRECTIVES = frozenset("tell urge ask warn advise order call recommend".split())
+AS_CONTENT = frozenset("describe characterize label brand dismiss cite".split())  # "described X as Y"
 OF_CONTENT = frozenset("warn complain".split())  # "warned of a critical situation"
+# "called for a ceasefire", "asked for calm", "blamed the weather for the delay", "praised X for Y"
+FOR_CONTENT = frozenset("call ask blame criticize criticise praise applaud condemn".split())
+#: Nouns for the documents and occasions statements are made in: "said in a statement that ...",
+#: "resigned in a letter stating ...".
+DOCUMENT_NOUNS = frozenset("""
+    statement letter memo memorandum note message release report post tweet email e-mail filing interview
+    speech address briefing announcement blog column op-ed editorial video broadcast
+""".split())
+#: Verbs whose subject wrote the document they take as object: "issued a statement saying".
+ISSUING_VERBS = frozenset("issue release publish send post write sign deliver give make put".split())
+#: Verbs that report someone else's words: "X quoted Y as saying", "Y was quoted as saying".
+QUOTING_VERBS = frozenset("quote cite".split())
 
 PERSON_PRONOUNS = frozenset("he she".split())
 THING_PRONOUNS = frozenset("it they".split())
@@ -216,13 +234,19 @@ def content_of(p: Parsed, cue, lemma: str) -> tuple[int, int, object] | None:
     children = list(cue.children)
     for child in children:
         if child.dep_ == "ccomp":
-            return (*clause_span(p, child), child)
+            start, end = clause_span(p, child)
+            return leading_time_end(p, cue, child, start), end, child
     if lemma in INFINITIVE_CONTENT:
         for child in children:
             if child.dep_ == "xcomp":
-                return (*p.subtree_span(child, skip_marks=False), child)
+                # "told skippers not to sail" is an instruction, not a denial: its negation is its content
+                return (*p.subtree_span(child, skip_marks=False), None if lemma in DIRECTIVES else child)
     objects = [c for c in children if c.dep_ in ("dobj", "oprd")] if lemma in OBJECT_CONTENT else []
     as_phrases = [c for c in children if c.dep_ == "prep" and c.lower_ == "as"] if lemma in AS_CONTENT else []
+    if lemma in FOR_CONTENT and objects:  # "blamed the storm for the delay"
+        as_phrases += [c for c in children if c.dep_ == "prep" and c.lower_ == "for"]
+    if lemma == "call" and any(c.dep_ == "oprd" for c in children):  # "called the vote a sham"
+        objects = [c for c in children if c.dep_ in ("dobj", "oprd")]
     if objects or (as_phrases and lemma != "dismiss"):
         parts = objects + as_phrases
         start = min(p.subtree_span(c, skip_marks=False)[0] for c in parts)
@@ -234,6 +258,38 @@ def content_of(p: Parsed, cue, lemma: str) -> tuple[int, int, object] | None:
         for child in children:
             if child.dep_ == "prep" and child.lower_ in ("of", "about", "against"):
                 return (*p.subtree_span(child, skip_marks=False), None)
+    if lemma in FOR_CONTENT:
+        for child in children:
+            if child.dep_ == "prep" and child.lower_ == "for":
+                return (*p.subtree_span(child, skip_marks=True), None)
+    document_clause = that_clause_of_document(p, cue)
+    if document_clause is not None:
+        start, end = clause_span(p, document_clause)
+        that = min(document_clause.subtree, key=lambda t: t.i)  # tagged as the relative's object
+        return p.end(that) if p.start(that) == start else start, end, document_clause
+    return None
+
+
+def lemma_of(p: Parsed, tok) -> str:
+    """The lemma from the shared parse (the sentence's own parse has dependencies, not lemmas)."""
+    return p.token(tok.i).lemma_.lower()
+
+
+def that_clause_of_document(p: Parsed, cue):
+    """The reported clause the parser hung on the document a statement was made in: in "announced in
+    a memo that she would retire" it makes "that she would retire" a relative clause of "memo". A
+    relative clause has its own subject besides "that" only when it is really a complement clause."""
+    for prep in cue.children:
+        if prep.dep_ != "prep" or prep.lower_ not in ("in", "on", "through", "via"):
+            continue
+        for noun in prep.children:
+            if noun.dep_ != "pobj" or lemma_of(p, noun) not in DOCUMENT_NOUNS:
+                continue
+            for clause in noun.rights:
+                first = min(clause.subtree, key=lambda t: t.i)
+                if clause.dep_ in ("relcl", "acl", "ccomp") and first.lower_ == "that" and any(
+                        c.dep_ in ("nsubj", "nsubjpass", "expl") and c.i != first.i for c in clause.children):
+                    return clause
     return None
 
 
@@ -247,7 +303,8 @@ def clause_span(p: Parsed, head) -> tuple[int, int]:
     for child in head.rights:
         first = min(child.subtree, key=lambda t: t.i)
         if (child.dep_ == "advcl" and (first.lower_ in CONTRASTS or is_cue(p.token(child.i)))) \
-                or (child.dep_ == "conj" and is_cue(p.token(child.i))):
+                or (child.dep_ == "conj" and is_cue(p.token(child.i))
+                    and not any(c.dep_ == "auxpass" for c in child.children)):  # "or was dismissed" is content
             tokens = [t for t in tokens if t.i < first.i]
             break
     while len(tokens) > 1 and (tokens[0].dep_ in ("mark", "punct") or tokens[0].is_punct):
@@ -255,6 +312,43 @@ def clause_span(p: Parsed, head) -> tuple[int, int]:
     while len(tokens) > 1 and (tokens[-1].dep_ == "cc" or tokens[-1].is_punct) and tokens[-1].text not in QUOTE_CHARS:
         tokens.pop()
     return p.span(tokens[0], tokens[-1])
+
+
+def leading_time_end(p: Parsed, cue, head, start: int) -> int:
+    """Where reported content begins once a time expression right after the cue is given back to the cue:
+    in "said last month his troops were advancing" or "said Tuesday the talks had failed" news style puts
+    the statement's time there (the parser hangs it on the reported clause). After "that" it stays in
+    the content: "said that last month the troops advanced"."""
+    first = min(head.subtree, key=lambda t: t.i)
+    if first.i != cue.i + 1:
+        return start
+    for child in sorted(head.children, key=lambda t: t.i):
+        if child.i > head.i or child.dep_ in ("nsubj", "nsubjpass", "expl"):
+            break
+        tokens = sorted(child.subtree, key=lambda t: t.i)
+        if tokens[0].i != first.i or child.dep_ not in ("npadvmod", "prep", "advmod", "tmod"):
+            continue
+        words = [t for t in tokens if not (t.dep_ == "prep" and t.i == tokens[0].i)]
+        if words and all(p.token(t.i).ent_type_ in ("DATE", "TIME") for t in words):
+            after = tokens[-1].i + 1
+            return p.start(p.parse[after]) if after <= head.i else start
+        break
+    return start
+
+
+def document_author(p: Parsed, noun):
+    """Who wrote the document a statement is made in: "resigned in a letter stating ...", "issued a
+    statement calling ..." (not "police found a letter saying ...": finding is not writing)."""
+    if lemma_of(p, noun) not in DOCUMENT_NOUNS:
+        return None
+    if noun.dep_ == "pobj" and noun.head.dep_ == "prep":
+        verb = noun.head.head
+    elif noun.dep_ == "dobj" and lemma_of(p, noun.head) in ISSUING_VERBS:
+        verb = noun.head
+    else:
+        return None
+    author = [c for c in verb.children if c.dep_ == "nsubj"]
+    return author[0] if author and p.token(verb.i).tag_.startswith("VB") else None
 
 
 def subject_of(p: Parsed, cue):
@@ -274,17 +368,29 @@ def subject_of(p: Parsed, cue):
         if head.i == tok.i:  # the root
             return None
         if tok.dep_ in ("relcl", "acl"):
+            if tok.dep_ == "acl" and p.token(tok.i).tag_ == "VBN":
+                return None  # "a company called Zenith", "the figures reported": no one speaks
+            author = document_author(p, head)
+            if author is not None:
+                return author
             return head  # "sources who warned", "a statement saying", "reports stating"
         if tok.dep_ == "pcomp" and head.dep_ == "prep" and head.head.i != head.i:
-            tok = head.head  # "justified his choice by saying"
+            quoting = head.head
+            if head.lower_ == "as" and lemma_of(p, quoting) in QUOTING_VERBS:
+                # "X quoted Y as saying", "Y was quoted as saying": Y spoke
+                quoted = [c for c in quoting.children if c.dep_ in ("dobj", "nsubjpass")]
+                if quoted:
+                    return quoted[0]
+            tok = quoting  # "justified his choice by saying"
             continue
         if tok.dep_ not in ("advcl", "xcomp", "conj"):
             return None
         if tok.dep_ == "advcl" and tok.lower_.endswith("ing"):
             # "..., while Ukraine disputed the assertion, claiming ...": the nearest clause before the
             # participle that has a subject lends it, whatever the parser attached the participle to
+            # (only clauses after the head verb: "After X awarded it, Boeing protested, claiming ..." is Boeing's)
             for sibling in sorted(head.children, key=lambda t: -t.i):
-                if sibling.i < tok.i and sibling.dep_ in ("advcl", "conj"):
+                if head.i < sibling.i < tok.i and sibling.dep_ in ("advcl", "conj"):
                     subjects = [c for c in sibling.children if c.dep_ == "nsubj"]
                     if subjects:
                         return subjects[0]

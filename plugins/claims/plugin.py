@@ -5,7 +5,9 @@ is the costly component, so it runs only on the sentences that hold a cue (a spe
 to"), in one batch per document batch: the parser of the `spacy` plugin's own pipeline, fed the token
 vectors that pass computed already.
 
-Covered: indirect speech ("X said the city had fallen"), direct quotations in straight, curly or
+Covered: indirect speech ("X said the city had fallen"), reporting verbs beyond "say" (told, warned,
+urged, called for, blamed X for Y, forecast, cited), "X quoted Y as saying", statements made in a
+document ("resigned in a letter stating", "issued a statement calling"), direct quotations in straight, curly or
 «angle» marks with the speaker before (`it stated, «...»`) or after (`"...," he said`), quotations
 over several sentences, quoted words inside reported speech (mixed), "according to X", and denials.
 `speaker` is the speaker as written, except that a pronoun ("he said", "it added") is replaced by the
@@ -17,7 +19,7 @@ entity, before it); `speaker_mention_id` is then the antecedent's mention. Rules
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from etl import Contract, Setting, hookimpl
 
@@ -29,7 +31,8 @@ __version__ = "0.1.0"
 
 @hookimpl
 def etl_contract():
-    return {"extract": Contract(needs=("nlp", "dependency_parse"), reads=("entities",), provides=("claims",))}
+    # Dates: a statement introduced by "last month" or "on Dec. 10" is dated by them.
+    return {"extract": Contract(needs=("nlp", "dependency_parse"), reads=("entities", "dates"), provides=("claims",))}
 
 
 @hookimpl
@@ -127,8 +130,8 @@ def cue_claim(p: attr.Parsed, cue, lemma: str, text: str, quotes) -> attr.Claim 
         stance=attr.stance_of(lemma, attr.is_negated(cue), content, attr.is_negated(content_head)),
         quote=kind,
     )
-    if (subject.lower_ in attr.PERSON_PRONOUNS | attr.THING_PRONOUNS
-            and speaker_end - speaker_start == len(subject.text)):
+    pronouns = attr.PERSON_PRONOUNS | attr.THING_PRONOUNS
+    if subject.lower_ in pronouns and speaker_end - speaker_start == len(subject.text):
         claim.pronoun = subject.lower_
     return claim
 
@@ -247,25 +250,56 @@ def claim_rows(doc, claims: list[attr.Claim]) -> list[dict]:
             continue
         seen.add(claim_id)
         cue_sentence = max(bisect_right(starts, c.cue_start) - 1, 0)
+        said, granularity = claim_date(c, sentences[cue_sentence] if sentences else (0, 0), doc.dates, published)
         rows.append({
             "claim_id": claim_id, "speaker": c.speaker, "speaker_mention_id": c.speaker_mention_id,
             "cue": c.cue, "cue_start": c.cue_start, "cue_end": c.cue_end, "stance": c.stance,
             "quote": c.quote, "content": doc.text[c.start:c.end], "start": c.start, "end": c.end,
             "sentence_start": max(bisect_right(starts, min(c.start, c.cue_start)) - 1, 0),
             "sentence_end": max(bisect_right(starts, max(c.end, c.cue_end) - 1) - 1, 0),
-            "claim_date": claim_date(c, sentences[cue_sentence] if sentences else (0, 0), doc.dates, published),
+            "claim_date": said, "claim_date_granularity": granularity,
         })
     return rows
 
 
-def claim_date(claim: attr.Claim, sentence: tuple[int, int], dates: list[dict], published) -> date | None:
-    """A day named in the cue's sentence outside the reported content, nearest the cue; else the
-    publication date. A date inside the content is when the reported event happened, not the statement."""
+#: Periods a statement can be dated to ("on Thursday", "last week", "in November", "in 2023"); finer first,
+#: so that of two dates equally near the cue the more precise one wins.
+STATEMENT_GRANULARITIES = ("day", "week", "month", "quarter", "half", "year")
+
+
+def claim_date(claim: attr.Claim, sentence: tuple[int, int], dates: list[dict],
+               published) -> tuple[date | None, str | None]:
+    """When the statement was made, and how precisely: the date nearest the cue among those named in the
+    cue's sentence outside the reported content ("said last month", "On Dec. 14, X said"), as the first
+    day of the period it names; else the publication day. A date inside the content is when the
+    reported event happened, not the statement ("X said Russia captured it on Dec. 11")."""
     inside = [d for d in dates
-              if d.get("granularity") == "day" and isinstance(d.get("range_start"), date)
+              if d.get("granularity") in STATEMENT_GRANULARITIES and d.get("kind", "date") in ("date", "time")
+              and isinstance(d.get("range_start"), date)
               and sentence[0] <= d["start"] and d["end"] <= sentence[1]
               and not (claim.start <= d["start"] < claim.end)]
     if inside:
-        day = min(inside, key=lambda d: abs(d["start"] - claim.cue_start))["range_start"]
-        return day.date() if isinstance(day, datetime) else day
-    return published
+        nearest = min(inside, key=lambda d: (min(abs(d["start"] - claim.cue_end), abs(d["end"] - claim.cue_start)),
+                                             STATEMENT_GRANULARITIES.index(d["granularity"])))
+        return period_start(nearest["range_start"], nearest["granularity"]), nearest["granularity"]
+    if published is None:
+        return None, None  # the dates enrich may date it later from an inferred publication day
+    return published, "day"
+
+
+def period_start(day: date, granularity: str) -> date:
+    """The first day of the period of `granularity` that holds `day`. A modified expression ("late last
+    month", "earlier this week") narrows its range, but the statement is dated by the period it names,
+    so that claims of one month share one `claim_date`."""
+    day = day.date() if isinstance(day, datetime) else day
+    if granularity == "week":
+        return day - timedelta(days=day.weekday())
+    if granularity == "month":
+        return day.replace(day=1)
+    if granularity == "quarter":
+        return date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+    if granularity == "half":
+        return date(day.year, 1 if day.month <= 6 else 7, 1)
+    if granularity == "year":
+        return date(day.year, 1, 1)
+    return day

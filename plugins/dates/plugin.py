@@ -49,7 +49,7 @@ def etl_contract():
             reads=("dates", "claims", "articles.dup_group", "articles.derived_from"),
             provides=("articles.published_at", "articles.published_at_source", "dates.value", "dates.kind",
                       "dates.mod", "dates.granularity", "dates.range_start", "dates.range_end", "dates.anchor",
-                      "dates.anchor_date", "claims.claim_date")),
+                      "dates.anchor_date", "claims.claim_date", "claims.claim_date_granularity")),
     }
 
 
@@ -124,7 +124,8 @@ def etl_enrich(db, config):
                       WHERE dates.doc_id = r.doc_id AND dates.start = r.start AND dates."end" = r."end"
                         AND dates.anchor <> 'absolute'""")
         db.unregister("_reanchored")
-    db.execute("""UPDATE claims SET claim_date = CAST(i.published_at AS DATE) FROM _inferred i
+    db.execute("""UPDATE claims SET claim_date = CAST(i.published_at AS DATE), claim_date_granularity = 'day'
+                  FROM _inferred i
                   WHERE claims.doc_id = i.doc_id AND claims.claim_date IS NULL""")
     db.unregister("_inferred")
 
