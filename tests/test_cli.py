@@ -65,7 +65,8 @@ def test_plugins_lists_builtins_hooks_and_stage_order():
     by_name = {p["name"]: p for p in listing["plugins"]}
     assert by_name["spacy"]["hooks"] == ["etl_contract", "etl_extract", "etl_fingerprint", "etl_services",
                                          "etl_settings"]
-    assert by_name["claims"]["contract"]["extract"] == {"needs": ["nlp", "dependency_parse"], "reads": ["entities"],
+    assert by_name["claims"]["contract"]["extract"] == {"needs": ["nlp", "dependency_parse"],
+                                                        "reads": ["entities", "dates"],
                                                         "provides": ["claims"]}
     assert listing["problem"] is None
     assert by_name["markdown"]["stages"] == ["parse", "clean"]
@@ -75,7 +76,7 @@ def test_plugins_lists_builtins_hooks_and_stage_order():
     assert parse.index("html") < parse.index("markdown") < parse.index("text")
     text = invoke("plugins").output
     assert "extract  spacy -> entities -> " in text
-    assert "extract: needs nlp, dependency_parse; reads entities; provides claims" in text
+    assert "extract: needs nlp, dependency_parse; reads entities, dates; provides claims" in text
 
 
 def test_plugins_shows_a_broken_local_plugin_with_its_error(tmp_path):

@@ -20,7 +20,8 @@ from etl.cli import cli
 from etl.model import doc_id_for
 
 # Without spaCy and the plugins that need it, a process starts in about a second.
-NO_SPACY = ("--disable", "spacy", "--disable", "entities", "--disable", "claims", "--disable", "figures")
+NO_SPACY = ("--disable", "spacy", "--disable", "entities", "--disable", "claims", "--disable", "figures",
+            "--disable", "events")
 
 KILLERS = '''
 import os, signal

@@ -24,7 +24,7 @@ def by_file(out):
 @pytest.fixture(scope="module")
 def scraped_out(tmp_path_factory):
     out = tmp_path_factory.mktemp("scraped") / "out"
-    run_pipeline(SCRAPED, out, disable=("spacy", "entities", "claims"))
+    run_pipeline(SCRAPED, out, disable=("spacy", "entities", "claims", "events"))
     return by_file(out)
 
 

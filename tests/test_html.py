@@ -15,7 +15,7 @@ from conftest import DATA, NetworkRecorder, rows, run_pipeline
 from etl.manager import get_plugin_manager
 
 PAGES = DATA / "html"
-NO_NLP = ("spacy", "entities", "claims")
+NO_NLP = ("spacy", "entities", "claims", "events")
 
 
 def html_manager():

@@ -46,7 +46,7 @@ def test_pdf_text_and_metadata(tmp_path):
     (corpus / "scan.pdf").write_bytes(minimal_pdf([], title="Scan", author="Nobody"))
     (corpus / "broken.pdf").write_bytes(b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog")
     out = tmp_path / "out"
-    run_pipeline(corpus, out, disable=("spacy", "entities", "claims"))
+    run_pipeline(corpus, out, disable=("spacy", "entities", "claims", "events"))
     (article,) = rows(out, "articles")
     assert article["media_type"] == "application/pdf" and article["title"] == "Siversk briefing"
     assert article["authors"] == ["Desk A", "Desk B"]
@@ -70,7 +70,7 @@ def test_docx_headings_paragraphs_and_properties(tmp_path):
     word.save(corpus / "story.docx")
     (corpus / "fake.docx").write_bytes(b"not a zip at all")
     out = tmp_path / "out"
-    run_pipeline(corpus, out, disable=("spacy", "entities", "claims"))
+    run_pipeline(corpus, out, disable=("spacy", "entities", "claims", "events"))
     (article,) = rows(out, "articles")
     assert article["title"] == "Port strike halts grain exports" and article["authors"] == ["Oksana Melnyk"]
     assert article["text"] == ("Grain exports from Odesa stopped on Monday, the port authority said.\n\n"
@@ -94,6 +94,7 @@ def test_a_missing_optional_library_is_an_error_row_naming_the_extra(tmp_path, m
     corpus.mkdir()
     (corpus / "a.pdf").write_bytes(minimal_pdf(["Text."], title="T", author="A"))
     out = tmp_path / "out"
-    run_pipeline(corpus, out, pm=get_plugin_manager(load_entrypoints=False), disable=("spacy", "entities", "claims"))
+    run_pipeline(corpus, out, pm=get_plugin_manager(load_entrypoints=False),
+                 disable=("spacy", "entities", "claims", "events"))
     (error,) = rows(out, "errors")
     assert "pip install 'newsetl[pdf]'" in error["message"] and error["source_uri"].endswith("a.pdf")

@@ -246,5 +246,6 @@ def test_missing_spacy_model_names_the_install_command():
 
 def test_a_disabled_model_plugin_does_not_need_its_model():
     pm = get_plugin_manager(load_entrypoints=False)
-    config = Config(disable=("spacy", "entities", "claims"), plugins={"spacy": {"model": "en_core_web_nonexistent"}})
+    config = Config(disable=("spacy", "entities", "claims", "events"),
+                    plugins={"spacy": {"model": "en_core_web_nonexistent"}})
     assert len(Pipeline(pm, config).fingerprint()) == 64

@@ -87,7 +87,7 @@ def test_a_ray_worker_that_dies_charges_only_the_document_that_kills_it(ray_runt
     (plugins / "killer.py").write_text(KILLER)
     out = tmp_path / "out"
     summary = run_pipeline(corpus, out, executor="ray", workers=2, batch_size=2, plugins_dir=(str(plugins),),
-                           disable=("spacy", "entities", "claims", "figures"))
+                           disable=("spacy", "entities", "claims", "figures", "events"))
     assert summary.documents["failed"] == 1 and summary.documents["new"] == 9
     (error,) = rows(out, "errors")
     assert error["source_uri"].endswith("wire.jsonl#2")
