@@ -20,6 +20,7 @@ filled from `entities.entity_id` (the entity linker's).
 from __future__ import annotations
 
 import hashlib
+import heapq
 import math
 import re
 from collections import Counter, defaultdict
@@ -30,8 +31,8 @@ import pyarrow as pa
 from etl import Contract, Setting, hookimpl
 
 NAME = "event_links"
-STORY_SIMILARITY = 0.22
-STORY_MAX_DF = 0.02
+STORY_SIMILARITY = 0.1
+STORY_MAX_DF = 0.05
 MAX_TERMS_PER_DOC = 40
 _WORD = re.compile(r"[^\W\d_][\w'’-]{2,}")
 # Words of news prose that say nothing of what a report is about.
@@ -58,8 +59,8 @@ def etl_contract():
 @hookimpl
 def etl_settings():
     return {
-        "story_similarity": Setting(STORY_SIMILARITY, float, "cosine of two documents' TF-IDF vectors from "
-                                   "which they report one story"),
+        "story_similarity": Setting(STORY_SIMILARITY, float, "mean TF-IDF cosine between two groups of "
+                                   "documents from which they are one story"),
         "story_max_df": Setting(STORY_MAX_DF, float, "share of the corpus above which a term is too common "
                                 "to propose two documents as one story"),
     }
@@ -94,43 +95,66 @@ def etl_enrich(db, config):
 
 
 def story_of_documents(db, threshold: float, max_df: float) -> dict[str, str]:
-    """doc_id -> story id (the smallest doc_id of its story)."""
+    """doc_id -> story id (the smallest doc_id of its story): average-linkage clusters of the documents
+    whose TF-IDF vectors are close, copies of one report always together."""
     texts = db.execute("SELECT doc_id, text, coalesce(dup_group, doc_id) FROM articles ORDER BY doc_id").fetchall()
     names: dict[str, list[str]] = defaultdict(list)
     for doc_id, entity_id in db.execute(
             "SELECT doc_id, entity_id FROM entities WHERE entity_id IS NOT NULL ORDER BY doc_id, start").fetchall():
         names[doc_id].append("entity:" + entity_id)
     counts = {doc_id: Counter(terms(text) + names.get(doc_id, [])) for doc_id, text, _ in texts}
-    parent = {doc_id: doc_id for doc_id, _, _ in texts}
-
-    def find(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    def union(a: str, b: str) -> None:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-
-    groups: dict[str, list[str]] = defaultdict(list)
+    copies: dict[str, list[str]] = defaultdict(list)
     for doc_id, _, group in texts:
-        groups[group].append(doc_id)
-    for members in groups.values():
-        for other in members[1:]:
-            union(members[0], other)
-    for a, b in similar_pairs(counts, threshold, max_df):
-        union(a, b)
-    return {doc_id: find(doc_id) for doc_id in parent}
+        copies[group].append(doc_id)
+    return average_linkage(list(copies.values()), similar_pairs(counts, max_df), threshold)
+
+
+def average_linkage(groups: list[list[str]], similarity: dict[tuple[str, str], float],
+                    threshold: float) -> dict[str, str]:
+    """Merge `groups` (lists of doc ids) while the mean similarity of two groups reaches `threshold`.
+
+    Similarities absent from `similarity` count as 0, so only pairs that share a rare term are ever
+    compared: the cost follows the number of such pairs, not the square of the corpus. A heap holds
+    the current mean of every pair of groups with a similar pair between them.
+    """
+    group_of = {doc: index for index, members in enumerate(groups) for doc in members}
+    members = {index: list(docs) for index, docs in enumerate(groups)}
+    sums: dict[int, dict[int, float]] = defaultdict(dict)
+    for (a, b), value in similarity.items():
+        ga, gb = group_of[a], group_of[b]
+        if ga != gb:
+            sums[ga][gb] = sums[ga].get(gb, 0.0) + value
+            sums[gb][ga] = sums[gb].get(ga, 0.0) + value
+    heap = [(-total / (len(members[a]) * len(members[b])), a, b)
+            for a, row in sums.items() for b, total in row.items() if a < b]
+    heapq.heapify(heap)
+    while heap:
+        negative, a, b = heapq.heappop(heap)
+        if a not in members or b not in members or b not in sums[a]:
+            continue
+        mean = sums[a][b] / (len(members[a]) * len(members[b]))
+        if abs(mean + negative) > 1e-12:
+            continue  # stale: this pair's mean changed since it was pushed
+        if mean < threshold:
+            break
+        members[a].extend(members.pop(b))
+        for other, total in sums.pop(b).items():
+            sums[other].pop(b, None)
+            if other == a:
+                continue
+            sums[a][other] = sums[a].get(other, 0.0) + total
+            sums[other][a] = sums[a][other]
+        for other, total in sums[a].items():
+            heapq.heappush(heap, (-total / (len(members[a]) * len(members[other])), min(a, other), max(a, other)))
+    return {doc: min(docs) for docs in members.values() for doc in docs}
 
 
 def terms(text: str) -> list[str]:
     return [w for w in (m.lower() for m in _WORD.findall(text)) if w not in _STOP]
 
 
-def similar_pairs(counts: dict[str, Counter], threshold: float, max_df: float) -> list[tuple[str, str]]:
-    """Pairs of documents whose TF-IDF cosine reaches `threshold`, found through their rarer terms."""
+def similar_pairs(counts: dict[str, Counter], max_df: float) -> dict[tuple[str, str], float]:
+    """TF-IDF cosine of the pairs of documents that share a term rarer than `max_df` of the corpus."""
     n = len(counts)
     df = Counter(term for terms_ in counts.values() for term in terms_)
     idf = {term: math.log((1 + n) / (1 + d)) + 1 for term, d in df.items()}
@@ -142,18 +166,19 @@ def similar_pairs(counts: dict[str, Counter], threshold: float, max_df: float) -
     cap = max(2, int(max_df * n))
     postings: dict[str, list[str]] = defaultdict(list)
     for doc_id, vector in vectors.items():
-        rare = sorted((t for t in vector if df[t] <= cap and df[t] > 1), key=lambda t: (df[t], t))
+        rare = sorted((t for t in vector if 1 < df[t] <= cap), key=lambda t: (df[t], t))
         for term in rare[:MAX_TERMS_PER_DOC]:
             postings[term].append(doc_id)
     candidates = {(a, b) for docs in postings.values() for i, a in enumerate(docs) for b in docs[i + 1:]}
-    pairs = []
+    similarity = {}
     for a, b in sorted(candidates):
         va, vb = vectors[a], vectors[b]
         if len(vb) < len(va):
             va, vb = vb, va
-        if sum(w * vb.get(t, 0.0) for t, w in va.items()) >= threshold:
-            pairs.append((a, b))
-    return pairs
+        value = sum(w * vb.get(t, 0.0) for t, w in va.items())
+        if value > 0:
+            similarity[(a, b)] = value
+    return similarity
 
 
 # --- events within a story ---------------------------------------------------------------------------------
