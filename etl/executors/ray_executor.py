@@ -10,6 +10,11 @@ commits outcomes to the manifest, as they arrive.
 A Ray worker that dies fails only its own task (Ray's automatic retry is off, so that a document that
 kills every worker it meets is not tried again and again): the task is re-run one source at a time
 and only what kills a worker when alone becomes an `errors` row (see `recovery`).
+
+The per-document time limit (`document_timeout`) is a SIGALRM timer that only the main thread of a
+process receives (`etl.stages.deadline`). Ray runs a normal (non-actor) task on its worker process's
+main thread (checked with Ray 2.60; `tests/test_ray.py` holds it to that), so the limit holds here as it
+does in local worker processes, with no watchdog thread.
 """
 
 from __future__ import annotations
