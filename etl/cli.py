@@ -90,7 +90,8 @@ def _config_options(func: Any) -> Any:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+# exists=True: a missing input is a bad command line (exit 2, with usage), refused before anything starts.
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @_config_options
 @click.option("--workers", "-w", type=click.IntRange(min=1), help="Worker processes [default: the cores].")
 @click.option("--batch-size", type=click.IntRange(min=1), help="Documents per batch [default: 64].")
