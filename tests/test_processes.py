@@ -9,6 +9,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import sysconfig
 import time
 import venv
 import zipfile
@@ -94,13 +95,37 @@ def test_sigkill_mid_run_keeps_published_tables_and_the_next_run_completes(tmp_p
     assert statuses == ["completed", "interrupted", "completed"]
 
 
+def environment_seeing_ours(env_dir):
+    """A new virtual environment at `env_dir` that also sees this interpreter's packages; its python.
+
+    `system_site_packages` alone would show it the packages of the *base* interpreter only: run from a
+    virtual environment (as a user following the README is), it would see none of the dependencies. So a
+    `.pth` file adds this environment's site-packages after the new environment's own, where the wheel is
+    installed and found first. Only paths are added: this environment's own `.pth` files (such as an
+    editable install of this repository) are not processed.
+    """
+    venv.create(env_dir, system_site_packages=True, with_pip=True)
+    python = env_dir / "bin" / "python"
+    theirs = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    ours = dict.fromkeys(sysconfig.get_paths()[key] for key in ("purelib", "platlib"))
+    (Path(theirs) / "_outer_site_packages.pth").write_text("".join(f"{path}\n" for path in ours))
+    return python
+
+
 def test_the_wheel_ships_plugins_and_views_and_claims_no_generic_name(tmp_path):
     dist = tmp_path / "dist"
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", dist, REPO],
                    check=True, capture_output=True, timeout=600)
     (wheel,) = dist.glob("*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    assert "etl_plugins/spacy_nlp.py" in names and "etl/sql/source_overview.sql" in names
+    assert "etl_plugins/spacy/plugin.py" in names and "etl/sql/source_overview.sql" in names
+    # Every package of the checkout, subpackages included: a `packages` list in pyproject.toml that misses
+    # one makes a wheel that fails at its first import, while an editable install hides it.
+    folders = {"etl": REPO / "etl", "etl_plugins": REPO / "plugins"}
+    for top, folder in folders.items():
+        for init in folder.rglob("__init__.py"):
+            assert f"{top}/{init.relative_to(folder).as_posix()}" in names, f"{init} is not in the wheel"
     stages = ("parse", "clean", "extract", "enrich", "load")
     assert {f"etl/templates/plugin/{stage}.py.tmpl" for stage in stages} <= set(names)
     assert not any(n.startswith("plugins/") or n.startswith("sql/") for n in names)
@@ -108,8 +133,7 @@ def test_the_wheel_ships_plugins_and_views_and_claims_no_generic_name(tmp_path):
     assert tops == {"etl", "etl_plugins"}
 
     env_dir = tmp_path / "venv"
-    venv.create(env_dir, system_site_packages=True, with_pip=True)
-    python = env_dir / "bin" / "python"
+    python = environment_seeing_ours(env_dir)
     subprocess.run([python, "-m", "pip", "install", "--no-deps", "--force-reinstall", wheel],
                    check=True, capture_output=True, timeout=600)
     work = tmp_path / "elsewhere"
