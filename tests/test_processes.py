@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import shutil
 import signal
@@ -301,3 +302,22 @@ def test_sigterm_stops_a_run_as_interrupted_and_keeps_the_published_tables(slow_
     with closing(sqlite3.connect(out / ".etl" / "state.sqlite")) as manifest:
         statuses = [s for (s,) in manifest.execute("SELECT status FROM runs ORDER BY started_at")]
     assert statuses == ["completed", "interrupted"]
+
+
+# --- CI runs what the README tells a user to run -----------------------------------------------------------
+
+
+def readme_quick_start():
+    """The commands of the code blocks of README.md's Quick start before "Then ask questions"."""
+    text = (REPO / "README.md").read_text()
+    section = text.split("\n## Quick start\n", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"^```bash\n(.*?)^```$", section, flags=re.S | re.M)
+    return [line for block in blocks[:2] for line in block.splitlines() if line.strip()]
+
+
+def test_ci_runs_the_readme_quick_start_commands_verbatim():
+    printed = subprocess.run(["bash", REPO / ".ci" / "run", "--print-commands"], capture_output=True, text=True,
+                             check=True).stdout.splitlines()
+    commands = readme_quick_start()
+    assert printed == commands
+    assert len(commands) == 2 and "etl run seeds/" in commands[0] and "python -m pytest" in commands[1]
