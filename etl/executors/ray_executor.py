@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -85,7 +87,12 @@ class RayExecutor:
                        extra_plugins=extra_plugins_of(self.pipeline))
         started = not ray.is_initialized()
         if started:
+            # `ray.init` takes over SIGTERM in this process (it exits with status 15, after a stack dump):
+            # give it back, so that SIGTERM stops the run as Ctrl-C does (`etl.cli.interruptible`).
+            on_sigterm = signal.getsignal(signal.SIGTERM)
             self._init(ray)
+            if on_sigterm is not None and threading.current_thread() is threading.main_thread():
+                signal.signal(signal.SIGTERM, on_sigterm)
         pending: dict[Any, list[SourceTask]] = {}
         try:
             remote = ray.remote(num_cpus=1, max_retries=0)(_run_on_ray)
