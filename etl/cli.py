@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+import signal
 import sys
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
@@ -28,6 +30,32 @@ def domain_errors() -> Iterator[None]:
         yield
     except EtlError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM, raised where the main thread is, as SIGINT raises `KeyboardInterrupt`."""
+
+
+@contextmanager
+def interruptible(what: str) -> Iterator[None]:
+    """SIGTERM (what `kill`, systemd and container runtimes send) stops `what` as Ctrl-C does: the code
+    under it unwinds (a run is marked interrupted, its workers stopped) and the command exits 1 with a
+    one-line message rather than click's bare "Aborted!". A second SIGTERM ends the process at once."""
+    def on_sigterm(signum: int, frame: Any) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        raise Interrupted("SIGTERM")
+
+    # Signal handlers can only be set from the main thread (a test may run the command in another one).
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, on_sigterm) if main else None
+    try:
+        yield
+    except KeyboardInterrupt as exc:
+        name = "SIGTERM" if isinstance(exc, Interrupted) else "SIGINT"
+        raise click.ClickException(f"interrupted by {name} before {what}") from None
+    finally:
+        if main and previous is not None:  # None: a handler not set from Python, which cannot be put back
+            signal.signal(signal.SIGTERM, previous)
 
 
 class EtlGroup(click.Group):
@@ -89,7 +117,8 @@ def _config_options(func: Any) -> Any:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+# exists=True: a missing input is a bad command line (exit 2, with usage), refused before anything starts.
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @_config_options
 @click.option("--workers", "-w", type=click.IntRange(min=1), help="Worker processes [default: the cores].")
 @click.option("--batch-size", type=click.IntRange(min=1), help="Documents per batch [default: 64].")
@@ -118,7 +147,8 @@ def run(paths: tuple[str, ...], out: str | None, config_file: str | None, plugin
     from .progress import progress_display
     from .run import run as run_pipeline
 
-    with domain_errors():
+    with domain_errors(), interruptible("the run completed; the published tables are unchanged, "
+                                        "and the next `etl run` picks up where this one stopped"):
         config = load_config(config_file, out=out, workers=workers, batch_size=batch_size,
                              plugins_dir=plugins_dir, disable=disable, executor=executor, ray_address=ray_address)
         with progress_display(enabled=not as_json and sys.stderr.isatty()) as progress:

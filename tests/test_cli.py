@@ -56,8 +56,10 @@ def test_bad_command_lines_and_configs_exit_non_zero(seeds_copy, tmp_path):
     (tmp_path / "bad.toml").write_text("[stages]\nextract = ['nosuch']\n")
     result = invoke("run", seeds_copy, "--config", tmp_path / "bad.toml", "--out", tmp_path / "o")
     assert result.exit_code == 1 and "'nosuch', which does not implement etl_extract" in result.output
-    missing = invoke("run", tmp_path / "absent", "--out", tmp_path / "o")
-    assert missing.exit_code == 1 and "does not exist" in missing.output
+    missing = invoke("run", seeds_copy, tmp_path / "absent", "--out", tmp_path / "o")
+    assert missing.exit_code == 2, missing.output  # the README: 2 for a bad command line
+    assert f"Path '{tmp_path / 'absent'}' does not exist" in missing.output and "Usage: " in missing.output
+    assert not (tmp_path / "o").exists(), "refused before the output folder is made"
 
 
 def test_plugins_lists_builtins_hooks_and_stage_order():

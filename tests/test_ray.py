@@ -132,3 +132,45 @@ def test_an_address_nothing_listens_at_fails_fast_with_what_to_do(monkeypatch, t
     assert result.exit_code == 1
     assert f"cannot reach the Ray cluster at 127.0.0.1:{port}" in result.output
     assert "ray start --head" in result.output  # refused before `ray.init`, which would retry for minutes
+
+
+STUCK = '''
+import time
+from etl import hookimpl
+
+
+@hookimpl
+def etl_extract(documents, config):
+    for doc in documents:
+        if "STUCK-FOREVER" in doc.text:
+            # A minute, not forever: without a limit the test fails instead of hanging.
+            until = time.monotonic() + 60
+            while time.monotonic() < until:
+                try:
+                    time.sleep(0.05)
+                except Exception:
+                    pass
+'''
+
+
+@pytest.mark.slow
+def test_the_document_time_limit_holds_in_ray_tasks(ray_runtime, tmp_path):
+    """Ray runs a task on its worker's main thread, where `deadline`'s SIGALRM can interrupt a plugin."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for seed in SEEDS.glob("*.txt"):
+        (corpus / seed.name).write_bytes(seed.read_bytes())
+    (corpus / "zz_stuck.txt").write_text("Shelling went on near Siversk.\n\nSTUCK-FOREVER is in this one.\n")
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "stuck.py").write_text(STUCK)
+    out = tmp_path / "out"
+    started = time.monotonic()
+    summary = run_pipeline(corpus, out, executor="ray", workers=2, batch_size=2, plugins_dir=(str(plugins),),
+                           disable=("spacy", "entities", "claims", "figures"), document_timeout=2.0)
+    assert time.monotonic() - started < 50, "the stuck plugin was interrupted, not waited for"
+    assert summary.documents["failed"] == 0 and summary.documents["new"] == 6
+    (error,) = rows(out, "errors")
+    assert error["source_uri"].endswith("zz_stuck.txt")
+    assert (error["stage"], error["plugin"], error["error_type"]) == ("extract", "stuck", "DocumentTimeout")
+    assert len(rows(out, "articles")) == 6

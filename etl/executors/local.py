@@ -2,12 +2,26 @@
 
 Workers rebuild the plugin manager from the `WorkerSpec` rather than receiving it: a pluggy manager
 cannot be pickled, and rebuilding keeps each worker's plugins exactly those of the main process.
+
+Workers die with the main process. Killed (SIGKILL, the out-of-memory killer), the main process
+cannot stop them, and a worker of a `ProcessPoolExecutor` does not notice: it would go on with the
+tasks already queued to it, writing part folders into an output folder that the next run may be
+using, then wait forever. So each worker asks the kernel for SIGKILL when its parent dies
+(`_die_with_parent`). Interrupted (Ctrl-C, SIGTERM), the main process kills its workers itself rather
+than wait for their tasks. multiprocessing's resource tracker needs nothing: it exits once every
+process holding its pipe (the main process and the workers) is gone.
 """
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
+import multiprocessing.connection
+import os
 import pickle
+import signal
+import sys
+import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -63,7 +77,47 @@ _worker_ctx: WorkContext | None = None
 _worker_error: Exception | None = None
 
 
+#: prctl(2) option: the signal the kernel sends this process when its parent dies (Linux).
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """Make this worker process die when the process that started it dies, however it dies.
+
+    On Linux the kernel sends SIGKILL (`PR_SET_PDEATHSIG`): it comes even while the worker is busy in
+    native code holding the GIL. The setting only covers a parent that dies after it is made, so the
+    parent is checked once more right after. Elsewhere a thread waits on the pipe from the parent,
+    which the operating system closes when the parent dies. (Linux sends the signal when the *thread*
+    that started the worker ends, not the process: the pool is always started from the main thread,
+    which ends only with the process.)
+    """
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            armed = libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+        except (OSError, AttributeError):
+            armed = False
+        if armed:
+            if os.getppid() != parent.pid:  # the parent died before the signal was asked for
+                os._exit(1)
+            return
+    threading.Thread(target=_exit_when_gone, args=(parent.sentinel,), name="parent-watchdog", daemon=True).start()
+
+
+def _exit_when_gone(sentinel: int) -> None:
+    multiprocessing.connection.wait([sentinel])  # readable (end of file) once the parent is gone
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
 def _init_worker(spec: WorkerSpec) -> None:
+    # First of all, before the slow part (building the pipeline loads the models).
+    _die_with_parent()
+    # Ctrl-C reaches every process of the terminal's process group: the main process handles it and
+    # stops the workers (`LocalExecutor.map`); a worker would only print a KeyboardInterrupt traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # An initializer that raises kills its process, which would pass for a worker death: keep the
     # error and raise it with the first task instead, so that the run stops with it.
     global _worker_pipeline, _worker_ctx, _worker_error
@@ -137,6 +191,12 @@ class LocalExecutor:
                     self._shutdown()
                     for task in suspects:
                         yield recovery.rerun(task)
+        except BaseException:
+            # Interrupted (Ctrl-C, SIGTERM), or the caller stopped iterating: the results in flight are no
+            # longer wanted. Stop the workers now rather than wait for their tasks, so that no worker writes
+            # a part folder after the run has ended.
+            self._kill_workers()
+            raise
         finally:
             self._shutdown()
 
@@ -153,6 +213,14 @@ class LocalExecutor:
         except BrokenProcessPool as exc:
             self._shutdown()
             raise WorkerDied(str(exc)) from exc
+
+    def _kill_workers(self) -> None:
+        if self._pool is None:
+            return
+        # `_processes` is private, but the pool has no public way to stop a task in progress.
+        for process in list((getattr(self._pool, "_processes", None) or {}).values()):
+            if process.is_alive():
+                process.kill()
 
     def _shutdown(self) -> None:
         if self._pool is not None:

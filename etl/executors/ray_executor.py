@@ -10,13 +10,20 @@ commits outcomes to the manifest, as they arrive.
 A Ray worker that dies fails only its own task (Ray's automatic retry is off, so that a document that
 kills every worker it meets is not tried again and again): the task is re-run one source at a time
 and only what kills a worker when alone becomes an `errors` row (see `recovery`).
+
+The per-document time limit (`document_timeout`) is a SIGALRM timer that only the main thread of a
+process receives (`etl.stages.deadline`). Ray runs a normal (non-actor) task on its worker process's
+main thread (checked with Ray 2.60; `tests/test_ray.py` holds it to that), so the limit holds here as it
+does in local worker processes, with no watchdog thread.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -80,7 +87,12 @@ class RayExecutor:
                        extra_plugins=extra_plugins_of(self.pipeline))
         started = not ray.is_initialized()
         if started:
+            # `ray.init` takes over SIGTERM in this process (it exits with status 15, after a stack dump):
+            # give it back, so that SIGTERM stops the run as Ctrl-C does (`etl.cli.interruptible`).
+            on_sigterm = signal.getsignal(signal.SIGTERM)
             self._init(ray)
+            if on_sigterm is not None and threading.current_thread() is threading.main_thread():
+                signal.signal(signal.SIGTERM, on_sigterm)
         pending: dict[Any, list[SourceTask]] = {}
         try:
             remote = ray.remote(num_cpus=1, max_retries=0)(_run_on_ray)
