@@ -1,6 +1,7 @@
--- Which propositions are asserted by some sources and denied by others, by whom and where (copies of one report counted once)?
+-- Which events do some speakers say happened and others deny (or state the opposite of), by whom and where (copies of one report counted once)?
 SELECT
     cluster_id,
+    event_id,
     representative,
     asserted_by,
     asserting_documents,
@@ -12,5 +13,9 @@ SELECT
     first_said,
     last_said
 FROM claim_clusters
-WHERE asserting_sources > 0 AND denying_sources > 0
+-- A proposition about an event, with a speaker on each side who is not on the other: one speaker who
+-- says a thing and later qualifies it is not a dispute.
+WHERE event_id IS NOT NULL AND asserting_sources > 0 AND denying_sources > 0
+  AND NOT list_has_all(denying_speakers, asserting_speakers)
+  AND NOT list_has_all(asserting_speakers, denying_speakers)
 ORDER BY least(asserting_sources, denying_sources) DESC, asserting_sources + denying_sources DESC, claims DESC

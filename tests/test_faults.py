@@ -56,10 +56,10 @@ def etl_enrich(db, config):
 
 
 @hookimpl
-def etl_load(db, config):
+def etl_load(db, config, run):
     # Registered after the built-in parquet loader, so it runs once the new version holds files.
     if os.environ.get("KILL_IN") == "load":
-        if not list(Path(config.run.staging_dir).glob("*.parquet")):
+        if not list(Path(run.staging_dir).glob("*.parquet")):
             raise RuntimeError("the parquet loader has not written anything yet")
         die()
 '''
@@ -103,7 +103,7 @@ def test_a_dying_worker_charges_only_what_kills_it_and_retry_errors_loads_it_onc
     articles = [a["source_uri"].rsplit("/", 1)[1] for a in rows(out, "articles")]
     expected = sorted([p.name for p in SEEDS.glob("*.txt")] + [f"feed.jsonl#{i}" for i in (0, 1, 2, 4, 5)])
     assert sorted(articles) == expected, "every good document loads, each exactly once"
-    assert summary["documents"] == {"seen": 13, "new": 10, "changed": 0, "unchanged": 0, "failed": 3}
+    assert summary["documents"] == {"seen": 13, "new": 10, "changed": 0, "unchanged": 0, "failed": 3, "partial": 0}
 
     # Unchanged failures are not retried (no worker dies again) ...
     again = json.loads(etl("run", corpus, *common, cwd=tmp_path, env={"KILL_ON_MARKER": "1"}).stdout)

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import rows, run_pipeline
 
+from conftest import rows, run_pipeline
 from etl.cli import cli
 from etl.sources import discover, source_path, source_uri
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
-from conftest import SEEDS, rows, run_pipeline
 
+from conftest import SEEDS, rows, run_pipeline
 from etl.cli import cli
 from etl.config import Config
 from etl.errors import PluginFailed, StoreError

@@ -1,164 +1,188 @@
-"""Claims about the same proposition share `claims.cluster_id`, however they are worded.
+"""Propositions: claims that state the same thing share `claims.cluster_id`, however they are worded.
 
-A proposition is an event frame and what it is about: ("control", Siversk) holds "Moscow's forces had
-captured Siversk", "its troops had seized full control of Siversk", "the city's fall under Russian
-control" and the denial "Siversk remains under the control of the Armed Forces of Ukraine".
+A claim's proposition is the event its content states (`events.event_id`, linked across documents by
+`event_links`), with its modality: "Moscow's forces had captured Siversk", "its troops had seized full
+control of Siversk" and "the city's fall" meet because their events are one. `claims.event_id` names
+that event.
 
-* The **frame** comes from the content's wording, through a small lexicon of the events news reports
-  dispute (control of a place, advances, attacks, casualties, negotiations, support from locals).
-* The **target** is the entity the content names — a city or town first (a place the corpus calls
-  one: "Siversk, a city in ..."), then any place that is not the controller in "under the control of
-  ..." — by `entity_id` when the entity plugins have linked it. Content that names none ("the city",
-  "the key settlement", "it") is about the city its article mentions most.
-* A claim whose content only points back ("denied the claim", "disputed the assertion", "dismissed
-  them as propaganda") joins the cluster of the claim just before it in the same article.
+* The **content's event** is the first verb, or event of a known class, inside the content that is
+  not itself a report ("said", "claimed"): "captured" in "had captured Siversk", "fall" in "the
+  city's fall marked a step", "reclaim" in "to reclaim lost territory".
+* **Opposites** deny each other (`lexicon.OPPOSITES`: capture and hold, win and lose, rise and fall,
+  convict and acquit ...): "Siversk remains under the control of Ukraine" states a hold of Siversk,
+  which denies its capture; "fighting in the city is still ongoing" states that it has not fallen.
+  Such a claim joins the proposition of the event it opposes, when the corpus has one about the same
+  place or patient, with its stance turned to `deny`.
+* **Modality**: a warning, a forecast or a goal ("could fall", "vowed to retake") is not the statement
+  that the event happened: it is a proposition of its own (`event_id~goal`).
+* A claim whose content only points back ("denied the claim", "dismissed them as propaganda") joins
+  the proposition of the claim just before it in the same article.
+* A rewrite restates its source: a claim of a document `derived_from` another takes the proposition
+  of the source's claim by the same speaker that it most resembles.
+* A claim with no event forms a proposition of its own content words and the entities it names, so
+  copies of one statement still meet.
 
-Claims with no frame form clusters of their own content words and targets, so identical wording
-still meets. Every step is a lookup or a group-by: the cost is linear in the number of claims.
+Every step is a lookup or a group-by: the cost is linear in the number of claims and events.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections import Counter
+from collections import Counter, defaultdict
+from dataclasses import dataclass
 
 import pyarrow as pa
+from rapidfuzz import fuzz
 
 from etl import Contract, hookimpl
 
-NAME = "claim_clusters"
+from ..events.lexicon import OPPOSITES
 
-# Frame lexicon: patterns over the lower-cased content. Order matters: the first frame found wins.
-FRAMES = (
-    ("control", r"\b(captur\w*|seiz\w*|taken|took|take[sn]?|fall(en|s)?|fell|lost|los(e|ing)|"
-                r"occup\w*|overr[au]n\w*|liberat\w*|under (the |its |their |\w+ )?control|control of|"
-                r"full control|complete control|still held|hold(s|ing)? (on|out))\b"),
-    ("advance", r"\b(advanc\w*|progress\w*|push(es|ed|ing)? (into|toward|towards|on)|gain\w* ground|"
-                r"unstoppable|impossible to hold back)\b"),
-    ("attack", r"\b(attack\w*|strik(e|es|ing)|struck|shell\w*|bomb\w*|incursion\w*|infiltrat\w*|penetrat\w*)\b"),
-    ("casualties", r"\b(kill\w*|dead|deaths?|casualt\w*|wounded|injur\w*)\b"),
-    ("negotiation", r"\b(talks|negotiat\w*|ceasefire|cease-fire|truce|peace (deal|agreement|talks))\b"),
-    ("local_support", r"\b(locals?|residents?|civilians?) .{0,40}\b(aid\w*|help\w*|support\w*|provid\w*|allow\w*)\b"),
-)
-_COMPILED = [(name, re.compile(pattern)) for name, pattern in FRAMES]
+NAME = "claim_clusters"
+#: The side of each pair of opposites that names the proposition ("captured" is asserted or denied;
+#: "held" denies it), and event classes that, said of a place, deny its capture.
+PROPOSITION_SIDE = frozenset({"capture", "win", "rise", "open", "convict", "approve", "advance", "agree"})
+DENIES_CAPTURE = frozenset({"hold", "fight"})
 _ANAPHORIC = re.compile(
-    r"^(the|this|that|these|those|such|its|their|his|her|russia'?s?|ukraine'?s?|\w+'s)?\s*"
+    r"^(the|this|that|these|those|such|its|their|his|her|\w+'s)?\s*"
     r"(claims?|assertions?|allegations?|reports?|statements?|accounts?|them|it|this|that)\b", re.I)
-# A warning, a forecast or a goal is not the statement that the event happened.
-_HEDGED = re.compile(r"\b(not yet|risk|could|might|may|would|threat\w*|danger\w*|expected to|aim\w* (to|at)|"
-                     r"plan\w* to|seek\w* to|sought to|try\w* to|attempt\w* to|vow\w* to|pledg\w* to|"
-                     r"promis\w* to|ready to|prepared to|intend\w* to|want\w* to)\b")
-# "X, a small city", "the town of X": the places a bare "the city" or "the town" can stand for.
-_SETTLEMENT_AFTER = re.compile(r"^,? (a|an|the) ([\w-]+ ){0,3}(city|town|village|settlement|outpost|hub)\b")
-_SETTLEMENT_BEFORE = re.compile(r"\b(city|town|village|settlement) of $")
-# The controller in "under the control of the Armed Forces of Ukraine" is not what is controlled.
-_CONTROLLER = re.compile(r"\bunder (the |its |their )?(full |complete )?control of (the )?([\w-]+ ){0,3}(of )?$")
-_SETTLEMENT_ANAPHOR = re.compile(r"\b(the|this) (\w+ )?(city|town|village|settlement)\b|\bit\b")
-_PLACE_LABELS = ("GPE", "LOC", "FAC")
 _WORD = re.compile(r"[^\W\d_]{4,}")
+#: How alike (rapidfuzz token-set ratio) a rewrite's statement must be to its source's to restate it.
+REWRITE_SIMILARITY = 50
+
+
+@dataclass(frozen=True)
+class ContentEvent:
+    start: int
+    event_id: str | None
+    event_class: str | None
+    kind: str
+    modality: str
+    target: str | None  # the entity the event is done to, or where it happens
 
 
 @hookimpl
 def etl_contract():
-    return {"enrich": Contract(reads=("claims", "entities.entity_id"), provides=("claims.cluster_id",))}
+    return {"enrich": Contract(reads=("claims", "events.event_id", "entities.entity_id", "articles.derived_from"),
+                               provides=("claims.cluster_id", "claims.event_id", "claims.stance"))}
 
 
 @hookimpl
-def etl_enrich(db, config):
-    claims = db.sql("""SELECT claim_id, doc_id, content, stance, start, "end", cue_start
-                       FROM claims ORDER BY doc_id, cue_start""").fetchall()
+def etl_enrich(db):
+    claims = db.sql("""SELECT claim_id, doc_id, content, stance, start, "end"
+                       FROM claims ORDER BY doc_id, cue_start, claim_id""").fetchall()
     if not claims:
         return
-    texts = dict(db.sql("SELECT doc_id, text FROM articles SEMI JOIN claims USING (doc_id)").fetchall())
-    mentions = _mentions(db)
-    settlements = _settlements(mentions, texts)
-    main_place = _main_places(mentions, settlements)
-    keys: dict[str, str] = {}
-    previous: dict[str, str] = {}
-    for claim_id, doc_id, content, stance, start, end, _ in claims:
-        text = texts.get(doc_id, "")
-        targets = [(entity, label, text[max(0, s - 40):s], s - start)
-                   for s, e, entity, label in mentions.get(doc_id, ())
-                   if start is not None and end is not None and s >= start and e <= end]
-        key = proposition_key(content or "", targets, settlements, main_place.get(doc_id), previous.get(doc_id))
-        keys[claim_id] = key
-        previous[doc_id] = key
-    table = pa.table({
-        "claim_id": pa.array(list(keys), pa.string()),
-        "cluster_id": pa.array([hashlib.sha256(k.encode()).hexdigest()[:16] for k in keys.values()], pa.string()),
-    })
-    db.register("_clusters", table)
-    db.execute("UPDATE claims SET cluster_id = c.cluster_id FROM _clusters c WHERE claims.claim_id = c.claim_id")
-    db.unregister("_clusters")
-
-
-def proposition_key(content: str, targets: list[tuple[str, str, str, int]], settlements: set[str],
-                    main_place: str | None, previous: str | None) -> str:
-    """The proposition a claim's content states, as a string key (frame and target).
-
-    `targets` are the entity mentions inside the content: (entity, label, the 40 characters before it,
-    its offset in the content).
-    """
-    lowered = content.lower().strip(" \"'“”«»‘’.,")
-    found = next(((name, match) for name, pattern in _COMPILED if (match := pattern.search(lowered))), None)
-    frame = found[0] if found else None
-    if frame is None and previous is not None and _ANAPHORIC.match(lowered):
-        return previous
-    places = [(entity, offset) for entity, label, before, offset in targets
-              if label in _PLACE_LABELS and not _CONTROLLER.search(before.lower())]
-    if found is None:
-        target = places[0][0] if places else (targets[0][0] if targets else None)
-    else:
-        # The place next to the event word, else the city a "the city"/"it" stands for, else any place.
-        event = found[1].start()
-        near = [p for p in places if abs(p[1] - event) <= 60]
-        named_settlements = [p for p in near if p[0] in settlements]
-        if named_settlements or near:
-            target = min(named_settlements or near, key=lambda p: abs(p[1] - event))[0]
-        elif _SETTLEMENT_ANAPHOR.search(lowered) or not places:
-            target = main_place
+    events = content_events(db)
+    proposition_of = opposed_propositions(db)
+    names = entity_names(db)
+    rows = {"claim_id": [], "cluster_id": [], "event_id": [], "stance": []}
+    previous: dict[str, tuple[str, str | None]] = {}
+    for claim_id, doc_id, content, stance, start, end in claims:
+        event = main_event(events.get(doc_id, ()), start, end)
+        event_id, key = None, None
+        if event is not None and event.event_id is not None:
+            event_id = event.event_id
+            opposed = opposite_event(event, proposition_of)
+            if opposed is not None:
+                event_id = opposed
+                stance = "deny"
+            key = event_id + ("" if event.modality == "asserted" else "~" + event.modality)
+        elif _ANAPHORIC.match((content or "").strip(" \"'“”«»‘’")) and doc_id in previous:
+            key, event_id = previous[doc_id]
         else:
-            target = places[0][0]
-    if frame is None:
-        words = sorted({w for w in _WORD.findall(lowered)})[:12]
-        return f"words:{' '.join(words)}|{target or ''}"
-    # Only hedges near the event word count: "the city's fall marked a step ... aimed at" is not one.
-    near = lowered[max(0, found[1].start() - 50):found[1].end() + 50]
-    hedged = bool(_HEDGED.search(near)) or (lowered.startswith("to ") and not lowered.startswith("to have "))
-    return f"{frame}{'~hedged' if hedged else ''}|{target or ''}"
+            words = sorted({w.lower() for w in _WORD.findall(content or "")})[:12]
+            key = "words:" + " ".join(words) + "|" + ",".join(sorted(names.get((doc_id, start, end), ())))
+        previous[doc_id] = (key, event_id)
+        rows["claim_id"].append(claim_id)
+        rows["cluster_id"].append(hashlib.sha256(key.encode()).hexdigest()[:16])
+        rows["event_id"].append(event_id)
+        rows["stance"].append(stance)
+    follow_sources(db, rows)
+    db.register("_propositions", pa.table(rows))
+    db.execute("""UPDATE claims SET cluster_id = p.cluster_id, event_id = p.event_id, stance = p.stance
+                  FROM _propositions p WHERE claims.claim_id = p.claim_id""")
+    db.unregister("_propositions")
 
 
-def _mentions(db) -> dict[str, list[tuple[int, int, str, str]]]:
-    rows = db.sql("""SELECT doc_id, start, "end", coalesce(entity_id, lower(text)), label
-                     FROM entities ORDER BY doc_id, start""").fetchall()
-    by_doc: dict[str, list[tuple[int, int, str, str]]] = {}
-    for doc_id, start, end, entity, label in rows:
-        by_doc.setdefault(doc_id, []).append((start, end, entity, label))
+def follow_sources(db, rows: dict[str, list]) -> None:
+    """A rewrite restates its source's statements in other words ("ready to fight on" / "prepared to
+    continue"): a claim of a document derived from another takes the proposition of the source's claim by
+    the same speaker whose content it most resembles, when they share enough words."""
+    pairs = db.sql("""
+        SELECT d.claim_id, s.claim_id, d.content, s.content
+        FROM claims d
+        JOIN articles a ON a.doc_id = d.doc_id AND a.derived_from IS NOT NULL AND a.derived_from <> a.doc_id
+        JOIN claims s ON s.doc_id = a.derived_from
+         AND coalesce(s.speaker_entity_id, lower(s.speaker)) = coalesce(d.speaker_entity_id, lower(d.speaker))
+        ORDER BY d.claim_id, s.claim_id""").fetchall()
+    best: dict[str, tuple[float, str]] = {}
+    for derived, source, derived_content, source_content in pairs:
+        score = fuzz.token_set_ratio(derived_content or "", source_content or "")
+        if score >= REWRITE_SIMILARITY and score > best.get(derived, (0.0, ""))[0]:
+            best[derived] = (score, source)
+    index = {claim_id: i for i, claim_id in enumerate(rows["claim_id"])}
+    for derived, (_, source) in best.items():
+        i, j = index[derived], index[source]
+        rows["cluster_id"][i], rows["event_id"][i] = rows["cluster_id"][j], rows["event_id"][j]
+
+
+def content_events(db) -> dict[str, list[ContentEvent]]:
+    """The event mentions of every document that holds a claim, in text order."""
+    rows = db.sql("""
+        SELECT e.doc_id, e.start, e.event_id, e.event_class, e.kind, e.modality, e.polarity,
+               coalesce(e.patient_entity_id, e.place_entity_id)
+        FROM events e SEMI JOIN claims c ON c.doc_id = e.doc_id
+        ORDER BY e.doc_id, e.start""").fetchall()
+    by_doc: dict[str, list[ContentEvent]] = defaultdict(list)
+    for doc_id, start, event_id, event_class, kind, modality, polarity, target in rows:
+        by_doc[doc_id].append(ContentEvent(start, event_id, event_class, kind, modality or "asserted", target))
     return by_doc
 
 
-def _settlements(mentions, texts: dict[str, str]) -> set[str]:
-    """Places the corpus calls a city, town or village anywhere ("Siversk, a city in ...")."""
-    found = set()
-    for doc_id, rows in mentions.items():
-        text = texts.get(doc_id)
-        if not text:
-            continue
-        for start, end, entity, label in rows:
-            if label in _PLACE_LABELS and (_SETTLEMENT_AFTER.match(text[end:end + 60])
-                                           or _SETTLEMENT_BEFORE.search(text[max(0, start - 30):start])):
-                found.add(entity)
-    return found
+def main_event(events, start: int | None, end: int | None) -> ContentEvent | None:
+    """The event the content [start, end) states: its first verb or event of a known class that is not
+    a report ("its troops had seized ...", "the city's fall marked ...", "to reclaim lost territory")."""
+    if start is None or end is None:
+        return None
+    return next((e for e in events if start <= e.start < end and e.event_class != "report"
+                 and (e.event_class or e.kind == "verbal")), None)
 
 
-def _main_places(mentions, settlements: set[str]) -> dict[str, str]:
-    """The settlement each article mentions most, else its most mentioned place (ties: the first)."""
-    out = {}
-    for doc_id, rows in mentions.items():
-        places = [entity for _, _, entity, label in rows if label in _PLACE_LABELS]
-        local = [p for p in places if p in settlements] or places
-        if local:
-            counts = Counter(local)
-            out[doc_id] = max(counts, key=lambda e: (counts[e], -local.index(e)))
-    return out
+def opposed_propositions(db) -> dict[tuple[str, str], str]:
+    """(class, entity) -> the event most often reported as that class done to or at that entity."""
+    rows = db.sql("""
+        SELECT event_class, coalesce(patient_entity_id, place_entity_id) AS target, event_id, count(*) AS n
+        FROM events
+        WHERE event_class IS NOT NULL AND event_id IS NOT NULL AND modality = 'asserted'
+          AND coalesce(patient_entity_id, place_entity_id) IS NOT NULL
+        GROUP BY ALL ORDER BY n DESC, event_id""").fetchall()
+    chosen: dict[tuple[str, str], str] = {}
+    for event_class, target, event_id, _ in rows:
+        if event_class in PROPOSITION_SIDE:
+            chosen.setdefault((event_class, target), event_id)
+    return chosen
+
+
+def opposite_event(event: ContentEvent, proposition_of: dict[tuple[str, str], str]) -> str | None:
+    """The event this one denies by stating its opposite, when the corpus reports one about its target."""
+    if event.target is None or event.event_class in PROPOSITION_SIDE:
+        return None
+    sides = {OPPOSITES.get(event.event_class or "")} | ({"capture"} if event.event_class in DENIES_CAPTURE else set())
+    for side in sorted(s for s in sides if s in PROPOSITION_SIDE):
+        if (side, event.target) in proposition_of:
+            return proposition_of[(side, event.target)]
+    return None
+
+
+def entity_names(db) -> dict[tuple[str, int, int], list[str]]:
+    """(doc_id, claim start, claim end) -> the entities named inside the claim's content."""
+    rows = db.sql("""
+        SELECT c.doc_id, c.start, c."end", coalesce(e.entity_id, lower(e.text))
+        FROM claims c JOIN entities e ON e.doc_id = c.doc_id AND e.start >= c.start AND e."end" <= c."end"
+        """).fetchall()
+    found: dict[tuple[str, int, int], list[str]] = defaultdict(list)
+    for doc_id, start, end, entity in rows:
+        found[(doc_id, start, end)].append(entity)
+    return {key: sorted(Counter(values)) for key, values in found.items()}

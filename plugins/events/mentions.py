@@ -18,11 +18,13 @@ rest of the NLP pass), the clause is read from the tagged tokens around the trig
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .lexicon import (
     CLASS_OF,
+    EVENT_ADJECTIVES,
     EVENT_NOUNS,
     FUTURE_WORDS,
     GOAL_WORDS,
@@ -43,6 +45,9 @@ DEVERBAL = (("ation", "ate"), ("ation", ""), ("ition", "ish"), ("tion", "te"), (
 #: Lemmas whose class depends on what follows: "took Siversk" is a capture, "took part" is not;
 #: "prices fell 3%" is a drop, "Siversk fell" a capture.
 NEEDS_PLACE = frozenset({"take", "hold", "fall", "storm"})
+KIND_OF = {"VERB": "verbal", "AUX": "verbal", "ADJ": "adjectival"}
+#: How far back "the city" may look for the place it stands for.
+ANAPHOR_REACH = 400
 CLAUSE_BREAKS = frozenset({";", ":", "—", "–", "(", ")"})
 
 
@@ -72,6 +77,7 @@ def document_events(parsed, entities: Sequence[dict], dates: Sequence[dict]) -> 
     for row in dates:
         if row.get("range_start") is not None and row.get("kind") in ("date", "time"):
             dates_by_sentence.setdefault(row.get("sentence"), []).append(row)
+    places = sorted((row for row in entities if row.get("label") in PLACE_LABELS), key=lambda row: row["start"])
     found = []
     for index, sentence in enumerate(parsed.sents):
         mentions = by_sentence.get(index, [])
@@ -80,11 +86,16 @@ def document_events(parsed, entities: Sequence[dict], dates: Sequence[dict]) -> 
             if token.i in inside or not is_trigger(token):
                 continue
             event = EventMention(token.idx, token.idx + len(token.text), token.text, base_lemma(token),
-                                 "verbal" if token.pos_ in ("VERB", "AUX") else "nominal", None, index)
+                                 KIND_OF.get(token.pos_, "nominal"), None, index)
             event.polarity = polarity(token)
             event.modality = modality(token, sentence)
             event.agent, event.patient, event.place = arguments(token, mentions)
-            event.event_class = event_class(event)
+            if event.patient is None and event.place is None:
+                event.patient = event.place = settlement_anaphor(token, places)
+            event.event_class = event_class(event, token)
+            if event.event_class == "hold" and event.patient is None and event.place is None:
+                # What "remains under control" is a place, named just before ("Siversk ... it remains").
+                event.patient = event.place = preceding_place(token, places)
             event.date = nearest(dates_by_sentence.get(index, []), token.idx)
             found.append(event)
     return found
@@ -116,13 +127,21 @@ def base_lemma(token) -> str:
 def is_trigger(token) -> bool:
     if token.pos_ == "VERB":
         return token.lemma_.lower() not in LIGHT_VERBS and token.is_alpha
+    if token.pos_ == "ADJ":
+        return token.lower_ in EVENT_ADJECTIVES
     if token.pos_ != "NOUN" or not token.is_alpha:
         return False
     lemma = token.lemma_.lower()
     return lemma in EVENT_NOUNS or base_lemma(token) in CLASS_OF
 
 
-def event_class(event: EventMention) -> str | None:
+def event_class(event: EventMention, token=None) -> str | None:
+    if token is not None and event.lemma in ("remain", "stay") and _UNDER_CONTROL.match(
+            token.doc.text[event.end:event.end + 60]):
+        return "hold"
+    if token is not None and event.lemma in CONTROL_VERBS and _TAKES_CONTROL.match(
+            token.doc.text[event.end:event.end + 40]):
+        return "capture"
     cls = CLASS_OF.get(event.lemma)
     if event.lemma in NEEDS_PLACE:
         target = event.patient or (event.place if event.lemma == "fall" else None)
@@ -229,6 +248,45 @@ def arguments(token, mentions: Sequence[dict]) -> tuple[dict | None, dict | None
     if place is None and patient is not None and patient.get("label") in PLACE_LABELS:
         place = patient
     return agent, patient, place
+
+
+# "remains under the control of", "stays in Ukrainian hands": a place held.
+_UNDER_CONTROL = re.compile(r"\s+(?:firmly\s+|still\s+)?(?:under\s+(?:the\s+)?(?:full\s+)?control|in\s+\w+\s+hands)",
+                            re.I)
+# "gained complete control over", "took full control of": a capture.
+CONTROL_VERBS = frozenset({"gain", "take", "seize", "assume", "establish", "win", "claim"})
+_TAKES_CONTROL = re.compile(r"\s+(?:full\s+|complete\s+|total\s+)?control\s+(?:of|over)\b", re.I)
+_LOCATIVE = re.compile(r"\b(?:in|of|near|outside|across)\s+(?:the\s+)?(?:[a-z]+\s+){0,2}$", re.I)
+_SETTLEMENT = re.compile(r"(?:the|this|that|its|key|small|front-line|eastern|\s)+"
+                         r"(?:city|town|village|settlement|outpost|stronghold)\b", re.I)
+
+
+def settlement_anaphor(token, places: Sequence[dict]) -> dict | None:
+    """The place a "the city" next to the trigger stands for: the nearest place named before it.
+
+    "the city's fall", "the fall of the town", "fighting in the city": news refers back to the city
+    it just named. Within `ANAPHOR_REACH` characters, else nothing.
+    """
+    text = token.doc.text
+    start, end = token.idx, token.idx + len(token.text)
+    before = text[max(0, start - 40):start]
+    possessive = re.search(r"(?:city|town|village|settlement)(?:['’]s\s+|\s*[«\"“]?\s*)$", before, re.I)
+    # "the fall of the town", "fighting in the city", "fighting continues in the city"
+    following = re.match(r"\s+(?:[a-z]+\s+){0,3}?(?:of|in|at|near|inside|for)\s+" + _SETTLEMENT.pattern,
+                         text[end:end + 80], re.I)
+    if not (possessive or following):
+        return None
+    return preceding_place(token, places)
+
+
+def preceding_place(token, places: Sequence[dict]) -> dict | None:
+    """The nearest place named before the trigger, within `ANAPHOR_REACH` characters."""
+    text, start = token.doc.text, token.idx
+    earlier = [row for row in places if row["end"] <= start and start - row["end"] <= ANAPHOR_REACH]
+    # A place named only as where another is ("Pokrovsk, a hub also in Donetsk") is not what "the city"
+    # points back to when a place before it is named for itself.
+    named = [row for row in earlier if not _LOCATIVE.search(text[max(0, row["start"] - 25):row["start"]])]
+    return (named or earlier)[-1] if earlier else None
 
 
 def nearest(rows: Sequence[dict], offset: int) -> dict | None:
