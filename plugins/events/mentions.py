@@ -78,6 +78,7 @@ def document_events(parsed, entities: Sequence[dict], dates: Sequence[dict]) -> 
         if row.get("range_start") is not None and row.get("kind") in ("date", "time"):
             dates_by_sentence.setdefault(row.get("sentence"), []).append(row)
     places = sorted((row for row in entities if row.get("label") in PLACE_LABELS), key=lambda row: row["start"])
+    settlements = settlement_names(parsed.text, places)
     found = []
     for index, sentence in enumerate(parsed.sents):
         mentions = by_sentence.get(index, [])
@@ -91,11 +92,11 @@ def document_events(parsed, entities: Sequence[dict], dates: Sequence[dict]) -> 
             event.modality = modality(token, sentence)
             event.agent, event.patient, event.place = arguments(token, mentions)
             if event.patient is None and event.place is None:
-                event.patient = event.place = settlement_anaphor(token, places)
+                event.patient = event.place = settlement_anaphor(token, places, settlements)
             event.event_class = event_class(event, token)
             if event.event_class == "hold" and event.patient is None and event.place is None:
                 # What "remains under control" is a place, named just before ("Siversk ... it remains").
-                event.patient = event.place = preceding_place(token, places)
+                event.patient = event.place = preceding_place(token, places, settlements)
             event.date = nearest(dates_by_sentence.get(index, []), token.idx)
             found.append(event)
     return found
@@ -125,6 +126,8 @@ def base_lemma(token) -> str:
 
 
 def is_trigger(token) -> bool:
+    if token.lower_ == "control" and token.pos_ in ("NOUN", "VERB"):
+        return True  # "full control of the city", "under the control of": events of taking and holding
     if token.pos_ == "VERB":
         return token.lemma_.lower() not in LIGHT_VERBS and token.is_alpha
     if token.pos_ == "ADJ":
@@ -142,6 +145,11 @@ def event_class(event: EventMention, token=None) -> str | None:
     if token is not None and event.lemma in CONTROL_VERBS and _TAKES_CONTROL.match(
             token.doc.text[event.end:event.end + 40]):
         return "capture"
+    if token is not None and event.lemma == "control":
+        # "under the control of" a place is held; "(full) control of" a place is taken.
+        return "hold" if _UNDER.search(token.doc.text[max(0, event.start - 30):event.start]) else "capture"
+    if token is not None and event.lemma == "talk" and token.doc.text[event.end:event.end + 7].startswith(" about"):
+        return "report"  # "talking about full control of the city is impossible": a word about a claim
     cls = CLASS_OF.get(event.lemma)
     if event.lemma in NEEDS_PLACE:
         target = event.patient or (event.place if event.lemma == "fall" else None)
@@ -254,14 +262,29 @@ def arguments(token, mentions: Sequence[dict]) -> tuple[dict | None, dict | None
 _UNDER_CONTROL = re.compile(r"\s+(?:firmly\s+|still\s+)?(?:under\s+(?:the\s+)?(?:full\s+)?control|in\s+\w+\s+hands)",
                             re.I)
 # "gained complete control over", "took full control of": a capture.
+_UNDER = re.compile(r"\bunder\s+(?:the\s+|its\s+|their\s+|[\w-]+\s+){0,2}$", re.I)
 CONTROL_VERBS = frozenset({"gain", "take", "seize", "assume", "establish", "win", "claim"})
 _TAKES_CONTROL = re.compile(r"\s+(?:full\s+|complete\s+|total\s+)?control\s+(?:of|over)\b", re.I)
 _LOCATIVE = re.compile(r"\b(?:in|of|near|outside|across)\s+(?:the\s+)?(?:[a-z]+\s+){0,2}$", re.I)
+_SETTLEMENT_AFTER = re.compile(r"^,? (?:a|an|the) (?:[\w-]+ ){0,4}(?:city|town|village|settlement|outpost|hub)\b",
+                               re.I)
+_SETTLEMENT_BEFORE = re.compile(r"\b(?:city|town|village|settlement) of $", re.I)
 _SETTLEMENT = re.compile(r"(?:the|this|that|its|key|small|front-line|eastern|\s)+"
                          r"(?:city|town|village|settlement|outpost|stronghold)\b", re.I)
 
 
-def settlement_anaphor(token, places: Sequence[dict]) -> dict | None:
+def settlement_names(text: str, places: Sequence[dict]) -> set[str]:
+    """The places the document calls a city, town or village ("Siversk, a small city in ...", "the
+    town of X"): what a later "the city" most likely stands for."""
+    found = set()
+    for row in places:
+        if _SETTLEMENT_AFTER.match(text[row["end"]:row["end"] + 60]) or \
+                _SETTLEMENT_BEFORE.search(text[max(0, row["start"] - 30):row["start"]]):
+            found.add(row["text"].lower())
+    return found
+
+
+def settlement_anaphor(token, places: Sequence[dict], settlements: set[str] = frozenset()) -> dict | None:
     """The place a "the city" next to the trigger stands for: the nearest place named before it.
 
     "the city's fall", "the fall of the town", "fighting in the city": news refers back to the city
@@ -276,13 +299,17 @@ def settlement_anaphor(token, places: Sequence[dict]) -> dict | None:
                          text[end:end + 80], re.I)
     if not (possessive or following):
         return None
-    return preceding_place(token, places)
+    return preceding_place(token, places, settlements)
 
 
-def preceding_place(token, places: Sequence[dict]) -> dict | None:
-    """The nearest place named before the trigger, within `ANAPHOR_REACH` characters."""
+def preceding_place(token, places: Sequence[dict], settlements: set[str] = frozenset()) -> dict | None:
+    """The nearest place named before the trigger, within `ANAPHOR_REACH` characters; a place the
+    document calls a city first."""
     text, start = token.doc.text, token.idx
     earlier = [row for row in places if row["end"] <= start and start - row["end"] <= ANAPHOR_REACH]
+    called = [row for row in earlier if row["text"].lower() in settlements]
+    if called:
+        return called[-1]
     # A place named only as where another is ("Pokrovsk, a hub also in Donetsk") is not what "the city"
     # points back to when a place before it is named for itself.
     named = [row for row in earlier if not _LOCATIVE.search(text[max(0, row["start"] - 25):row["start"]])]
