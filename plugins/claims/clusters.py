@@ -44,6 +44,8 @@ NAME = "claim_clusters"
 #: "held" denies it), and event classes that, said of a place, deny its capture.
 PROPOSITION_SIDE = frozenset({"capture", "win", "rise", "open", "convict", "approve", "advance", "agree"})
 DENIES_CAPTURE = frozenset({"hold", "fight"})
+#: Cues that make what follows a possibility, not a report that it happened ("warned that the fall ...").
+WARNING_CUES = frozenset({"warn", "fear", "predict", "forecast", "caution"})
 _ANAPHORIC = re.compile(
     r"^(the|this|that|these|those|such|its|their|his|her|\w+'s)?\s*"
     r"(claims?|assertions?|allegations?|reports?|statements?|accounts?|them|it|this|that)\b", re.I)
@@ -70,7 +72,7 @@ def etl_contract():
 
 @hookimpl
 def etl_enrich(db):
-    claims = db.sql("""SELECT claim_id, doc_id, content, stance, start, "end"
+    claims = db.sql("""SELECT claim_id, doc_id, content, stance, start, "end", cue
                        FROM claims ORDER BY doc_id, cue_start, claim_id""").fetchall()
     if not claims:
         return
@@ -79,7 +81,7 @@ def etl_enrich(db):
     names = entity_names(db)
     rows = {"claim_id": [], "cluster_id": [], "event_id": [], "stance": []}
     previous: dict[str, tuple[str, str | None]] = {}
-    for claim_id, doc_id, content, stance, start, end in claims:
+    for claim_id, doc_id, content, stance, start, end, cue in claims:
         event = main_event(events.get(doc_id, ()), start, end)
         event_id, key = None, None
         if event is not None and event.event_id is not None:
@@ -88,7 +90,8 @@ def etl_enrich(db):
             if opposed is not None:
                 event_id = opposed
                 stance = "deny"
-            key = event_id + ("" if event.modality == "asserted" else "~" + event.modality)
+            modality = "hedged" if event.modality == "asserted" and cue in WARNING_CUES else event.modality
+            key = event_id + ("" if modality == "asserted" else "~" + modality)
         elif _ANAPHORIC.match((content or "").strip(" \"'“”«»‘’")) and doc_id in previous:
             key, event_id = previous[doc_id]
         else:

@@ -44,7 +44,7 @@ DEVERBAL = (("ation", "ate"), ("ation", ""), ("ition", "ish"), ("tion", "te"), (
             ("ing", ""), ("ing", "e"), ("al", ""), ("ure", "e"), ("ance", ""), ("ence", ""))
 #: Lemmas whose class depends on what follows: "took Siversk" is a capture, "took part" is not;
 #: "prices fell 3%" is a drop, "Siversk fell" a capture.
-NEEDS_PLACE = frozenset({"take", "hold", "fall", "storm"})
+NEEDS_PLACE = frozenset({"take", "hold", "fall", "storm", "lose"})
 KIND_OF = {"VERB": "verbal", "AUX": "verbal", "ADJ": "adjectival"}
 #: How far back "the city" may look for the place it stands for.
 ANAPHOR_REACH = 400
@@ -152,10 +152,12 @@ def event_class(event: EventMention, token=None) -> str | None:
         return "report"  # "talking about full control of the city is impossible": a word about a claim
     cls = CLASS_OF.get(event.lemma)
     if event.lemma in NEEDS_PLACE:
-        target = event.patient or (event.place if event.lemma == "fall" else None)
+        target = event.patient or (event.place if event.lemma in ("fall", "lose") else None)
         placed = target is not None and target.get("label") in PLACE_LABELS
         if event.lemma == "fall" and not placed:
             return "drop" if event.kind == "verbal" else None
+        if event.lemma == "lose":
+            return "capture" if placed else cls  # a town lost is a town taken; a match lost is a loss
         return cls if placed else None
     return cls
 
@@ -207,6 +209,10 @@ def modality(token, sentence) -> str:
         if lemma in ("be", "seem", "appear") or governor.lower_ in ("said", "believed", "thought", "reported"):
             return "hedged"
     if token.pos_ == "NOUN":
+        # "the fall of Siversk, while not yet complete, is a real risk": what is said of the event after it.
+        after = token.doc[token.i + 1:min(sentence.end, token.i + 14)]
+        if any(t.lemma_.lower() in HEDGE_NOUNS or t.lower_ in ("yet", "could", "might", "may") for t in after):
+            return "hedged"
         before = token.doc[max(sentence.start, token.i - 4):token.i]
         words = [t.lower_ for t in before]
         if any(w in HEDGE_NOUNS for w in words) and "of" in words:
@@ -292,8 +298,10 @@ def settlement_anaphor(token, places: Sequence[dict], settlements: set[str] = fr
     """
     text = token.doc.text
     start, end = token.idx, token.idx + len(token.text)
-    before = text[max(0, start - 40):start]
-    possessive = re.search(r"(?:city|town|village|settlement)(?:['’]s\s+|\s*[«\"“]?\s*)$", before, re.I)
+    before = text[max(0, start - 60):start]
+    # "the city's fall", "the city «remains", "the key settlement had been lost"
+    possessive = re.search(r"(?:city|town|village|settlement)(?:['’]s\s+|\s+(?:had|has|have|was|were|is|are)\s+"
+                           r"(?:been\s+|not\s+|already\s+|never\s+)*|\s*[«\"“]?\s*)$", before, re.I)
     # "the fall of the town", "fighting in the city", "fighting continues in the city"
     following = re.match(r"\s+(?:[a-z]+\s+){0,3}?(?:of|in|at|near|inside|for)\s+" + _SETTLEMENT.pattern,
                          text[end:end + 80], re.I)
