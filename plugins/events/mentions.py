@@ -198,9 +198,11 @@ def modality(token, sentence) -> str:
         if word in MODALS:
             return MODALS[word]
     # "expected to launch", "vowed to reclaim", "ready to fight on": the word before "to".
-    first = group[-1].i if group else token.i
-    if first - 2 >= sentence.start and token.doc[first - 1].lower_ == "to":
-        governor = token.doc[first - 2]
+    to = next((left for left in group if left.lower_ == "to"), None)
+    if to is None and token.i - 1 >= sentence.start and token.doc[token.i - 1].lower_ == "to":
+        to = token.doc[token.i - 1]
+    if to is not None and to.i - 1 >= sentence.start:
+        governor = token.doc[to.i - 1]
         lemma = governor.lemma_.lower()
         if lemma in GOAL_WORDS:
             return "goal"
