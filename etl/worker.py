@@ -37,13 +37,16 @@ from .tasks import (
 )
 
 PART_COMPRESSION = "zstd"
+#: Failed documents are written with the next batch, or on their own once this many wait: a source of a
+#: million bad records then holds ten thousand `errors` rows in memory at most, in a hundred parts.
+FAILURES_PER_PART = 10_000
 
 
 class BatchWriter:
     """Collects documents into batches, runs clean and extract on them, and writes part files.
 
-    Failed documents are written with the next batch; so that a source of a million bad records does
-    not hold a million `errors` rows in memory, a batch's worth of failures is written at once.
+    Failed documents are written with the next batch, or on their own once `FAILURES_PER_PART` wait, so
+    that a source of a million bad records does not hold a million `errors` rows in memory.
     """
 
     def __init__(self, pipeline: Pipeline, ctx: WorkContext, worker_process: bool = False) -> None:
@@ -64,7 +67,7 @@ class BatchWriter:
     def fail(self, failure: Failure, outcome: DocOutcome) -> None:
         outcome.status = FAILED
         self.failures.append((failure, outcome))
-        if len(self.failures) >= self.config.batch_size:
+        if len(self.failures) >= FAILURES_PER_PART:
             self.flush()
 
     def flush(self) -> None:
