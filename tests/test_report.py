@@ -143,9 +143,16 @@ def test_entities_sources_figures_and_errors(seeds_report):
 def test_the_timeline_data_holds_every_date_of_the_timeline_view(seeds_report, seeds_out):
     _, root = seeds_report
     timeline = embedded(root)["timeline"]
-    rows = query(seeds_out, 'SELECT "date", date_end, kind FROM timeline')
-    assert {(b["date"], b["end"]) for b in timeline["bins"]} == {(str(d), str(e)) for d, e, _ in rows}
+    rows = query(seeds_out, 'SELECT "date", date_end, kind, disputed FROM timeline')
+    assert {(b["date"], b["end"]) for b in timeline["bins"]} == {(str(d), str(e)) for d, e, _, _ in rows}
     assert sum(b["events"] + b["statements"] for b in timeline["bins"]) == len(rows) == timeline["items"]
+    assert sum(b["disputed"] for b in timeline["bins"]) == sum(d for *_, d in rows) > 0
+    # Each event once: the capture of Siversk is one item however many articles report it.
+    items = [i for b in timeline["bins"] for i in b["items"]]
+    captures = [i for i in items if i["kind"] == "event" and i["what"] == "capture" and "Siversk" in i["places"]]
+    assert len(captures) == 1 and captures[0]["sources"] == 4 and captures[0]["articles"] == 5
+    disputes = [d.get("id") for d in root.xpath("//article[@class='dispute']")]
+    assert captures[0]["disputed"] and f"dispute-{captures[0]['dispute']}" in disputes
 
 
 def test_errors_are_listed_with_their_source(tmp_path):
@@ -233,14 +240,29 @@ def test_the_timeline_chart_shows_every_date_and_opens_its_sentences(open_page, 
     drawn = page.eval_on_selector_all("#timeline-chart g.bin", "gs => gs.map(g => g.dataset.date)")
     assert set(drawn) == dates
 
-    page.locator("#timeline-chart g.bin[data-date='2025-12-14']").first.click()
+    # The day Siversk was said to be captured: its bar carries the mark of a disputed event.
+    day = page.locator("#timeline-chart g.bin.point[data-date='2025-12-11']")
+    assert day.locator("circle.disputed-mark").count() == 1 and int(day.get_attribute("data-disputed")) > 0
+    day.click()
     heading = page.locator("#timeline-detail h3").inner_text()
-    assert heading.startswith("2025-12-14")
+    assert heading.startswith("2025-12-11") and "disputed" in heading
     items = page.locator("#timeline-detail li.item")
-    assert items.count() > 0 and any("Butolin" in items.nth(i).inner_text() for i in range(items.count()))
-    # The item's link opens its article with the date expression highlighted.
-    said = items.first.locator("blockquote mark").inner_text()
-    items.first.locator("a.ref").click()
+    texts = [items.nth(i).inner_text() for i in range(items.count())]
+    assert any("Butolin" in t for t in texts), "a statement lists who denied it"
+    # The capture is one item, with its independent sources, marked disputed and linked to the dispute.
+    capture = page.locator("#timeline-detail li.item.event.disputed", has_text="Siversk")
+    assert capture.count() == 1 and "4 independent sources, 5 articles" in capture.inner_text()
+    dispute = capture.locator("a.disputed").get_attribute("href")
+    assert page.locator(dispute).count() == 1 and "Siversk" in page.locator(f"{dispute} h3").inner_text()
+    # Its sources are listed, one per independent report, the copy (002 rewrites 004) beside its original.
+    assert capture.locator("p.reports a.ref").count() == 5 and "and 1 copy" in capture.locator("p.reports").inner_text()
+    source = capture.locator("p.reports a.ref").nth(2)
+    source.click()
+    assert page.locator("#viewer-title").inner_text() == source.get_attribute("title")
+    assert page.locator("#viewer mark").is_visible()
+    # The item's link opens its article with the event's trigger highlighted.
+    said = capture.locator("blockquote mark").inner_text()
+    capture.locator("p.who a.ref").click()
     assert page.locator("#viewer").is_visible()
     assert page.locator("#viewer mark").inner_text() == said
 
@@ -250,16 +272,22 @@ def test_filtering_the_timeline_by_an_entity(open_page, seeds_report, seeds_out)
     everything = page.locator("#timeline-chart g.bin").count()
     option = page.locator("#timeline-entity option", has_text="Pohorilyi").first
     page.select_option("#timeline-entity", option.get_attribute("value"))
+    # An item names him when its sentence does, or when he is among its speakers, participants or places.
     expected = {str(d) for (d,) in query(seeds_out, """
         SELECT DISTINCT t."date" FROM timeline t
-        JOIN sentences s ON s.doc_id = t.doc_id AND t.start >= s.start AND t.start < s."end"
-        JOIN entities e ON e.doc_id = t.doc_id AND e.sentence = s.sentence
-        WHERE e.canonical_name LIKE '%Pohorilyi'""")}
+        LEFT JOIN entities e ON e.doc_id = t.doc_id AND e.start >= t.sentence_offset
+                            AND e."end" <= t.sentence_offset + length(t.sentence)
+        WHERE e.canonical_name LIKE '%Pohorilyi'
+           OR list_contains(coalesce(t.speakers, []) || coalesce(t.denied_by, []) || coalesce(t.participants, [])
+                            || t.places, 'Roman Pohorilyi')""")}
     drawn = set(page.eval_on_selector_all("#timeline-chart g.bin", "gs => gs.map(g => g.dataset.date)"))
     assert drawn == expected and 0 < len(drawn) < everything
     page.locator("#timeline-chart g.bin").first.click()
-    for text in page.locator("#timeline-detail li.item blockquote").all_inner_texts():
-        assert "Pohorilyi" in text
+    items = page.locator("#timeline-detail li.item")
+    assert items.count() > 0
+    for i in range(items.count()):
+        shown = items.nth(i).locator("blockquote").inner_text() + items.nth(i).locator("p.who").inner_text()
+        assert "Pohorilyi" in shown
 
 
 def test_a_link_opens_the_article_with_the_quoted_span_marked(open_page, seeds_report):
@@ -339,11 +367,12 @@ def test_the_page_script_links_no_dangerous_url_either(open_page, hostile_urls_o
 
     monkeypatch.setattr(importlib.import_module("etl_plugins.report.timeline"), "safe_href", lambda value: value)
     path = make_report(hostile_urls_out, tmp_path / "r.html")
-    assert {a["url"] for a in embedded(lxml.html.parse(str(path)).getroot())["articles"]} == set(DANGEROUS_URLS)
+    articles = embedded(lxml.html.parse(str(path)).getroot())["articles"]
+    assert {a["url"] for a in articles} == set(DANGEROUS_URLS)
     page = open_page(path)
-    for index in range(len(DANGEROUS_URLS)):
+    for index, article in enumerate(articles):
         page.evaluate(f"location.hash = '#article-{index}-0-1'")
-        page.wait_for_function(f"document.getElementById('viewer-title').textContent === 'Bridge {index}'")
+        page.wait_for_function(f"document.getElementById('viewer-title').textContent === {article['title']!r}")
         links = page.locator("#viewer-meta a").evaluate_all("nodes => nodes.map(n => n.href)")
         assert links and all(link.startswith("file:") for link in links)
     assert page.evaluate("window.__pwned") is None

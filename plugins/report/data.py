@@ -51,7 +51,8 @@ class Limits:
     entities_per_group: int = 20  # people, places, organisations
     cooccurrence: int = 16        # entities in the co-occurrence matrix
     filter_entities: int = 60     # entities offered by the timeline's filter
-    items_per_bin: int = 20       # sentences kept per timeline bin
+    items_per_bin: int = 20       # events and statements kept per timeline bin
+    sources_per_item: int = 12    # independent sources listed per timeline item (each with its copies)
     figures: int = 40
     values_per_figure: int = 12   # distinct values listed per figure in conflict
     errors: int = 200

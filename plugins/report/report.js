@@ -34,8 +34,10 @@
     return LINK_SCHEMES.includes(url.protocol) ? url.href : null;
   }
 
-  function refLink(ref, label) {
-    return el("a", {class: "ref", href: `#article-${ref.doc}-${ref.start}-${ref.end}`}, label);
+  function refLink(ref, label, title) {
+    const attrs = {class: "ref", href: `#article-${ref.doc}-${ref.start}-${ref.end}`};
+    if (title) attrs.title = title;
+    return el("a", attrs, label);
   }
 
   function openArticle(doc, start, end) {
@@ -172,11 +174,14 @@
     });
   }
 
+  // [events, statements, disputed ones among them] in a bin, for the entity the filter selects.
   function counts(bin) {
-    if (bin.members) return bin.members.map(counts).reduce((a, c) => [a[0] + c[0], a[1] + c[1]], [0, 0]);
-    if (state.entity === "") return [bin.events, bin.statements];
-    return bin.by[state.entity] || [0, 0];
+    if (bin.members) return bin.members.map(counts).reduce((a, c) => [a[0] + c[0], a[1] + c[1], a[2] + c[2]], [0, 0, 0]);
+    if (state.entity === "") return [bin.events, bin.statements, bin.disputed];
+    return bin.by[state.entity] || [0, 0, 0];
   }
+  const binLabel = (events, statements, disputed) =>
+    `${plural(events, "event")}, ${plural(statements, "statement")}${disputed ? `, ${disputed} disputed` : ""}`;
 
   function render() {
     chart.replaceChildren();
@@ -184,7 +189,7 @@
       chart.append(el("p", {class: "empty"}, "No dated events or statements."));
       return;
     }
-    const width = Math.max(chart.clientWidth || 960, 320), left = 36, right = 12, barsTop = 8, barsHeight = 150;
+    const width = Math.max(chart.clientWidth || 960, 320), left = 36, right = 12, barsTop = 14, barsHeight = 150;
     const [d0, d1] = state.domain;
     const visible = bins.filter((b) => b.d1 >= d0 && b.d0 <= d1 && counts(b)[0] + counts(b)[1] > 0);
     const scale = makeScale(d0, d1, visible.map((b) => [b.d0, b.d1]), left, width - right);
@@ -226,11 +231,11 @@
     root.append(scaleText);
 
     function binGroup(b, kind) {
-      const [events, statements] = counts(b);
-      const label = `${b.date}${b.end !== b.date ? " to " + b.end : ""}: ${plural(events, "event")}, ${plural(statements, "statement")}`;
-      const g = svg("g", {class: `bin ${kind}${state.selected && state.selected.date === b.date && state.selected.end === b.end ? " selected" : ""}`,
-                          "data-date": b.date, "data-end": b.end, "data-count": events + statements, tabindex: 0,
-                          role: "button", "aria-label": label});
+      const [events, statements, disputed] = counts(b);
+      const label = `${b.date}${b.end !== b.date ? " to " + b.end : ""}: ${binLabel(events, statements, disputed)}`;
+      const g = svg("g", {class: `bin ${kind}${disputed ? " disputed" : ""}${state.selected && state.selected.date === b.date && state.selected.end === b.end ? " selected" : ""}`,
+                          "data-date": b.date, "data-end": b.end, "data-count": events + statements,
+                          "data-disputed": disputed, tabindex: 0, role: "button", "aria-label": label});
       if (b.dates) g.setAttribute("data-dates", b.dates.join(" "));
       const title = svg("title");
       title.textContent = label;
@@ -240,7 +245,7 @@
       return g;
     }
     for (const b of points) {
-      const [events, statements] = counts(b);
+      const [events, statements, disputed] = counts(b);
       const g = binGroup(b, "point");
       const span = x(b.d1 + 1) - x(b.d0), barWidth = Math.max(3, span * 0.8);
       const cx = x(b.d0) + span / 2 - barWidth / 2;
@@ -248,13 +253,15 @@
       const hStatements = statements ? Math.max(3, (statements / top) * barsHeight) : 0;
       if (events) g.append(svg("rect", {class: "event", x: cx, width: barWidth, y: axisY - hEvents, height: hEvents}));
       if (statements) g.append(svg("rect", {class: "statement", x: cx, width: barWidth, y: axisY - hEvents - hStatements, height: hStatements}));
+      // A disputed event or statement in the bar: a mark above it.
+      if (disputed) g.append(svg("circle", {class: "disputed-mark", cx: cx + barWidth / 2, cy: axisY - hEvents - hStatements - 6, r: 3.5}));
       root.append(g);
     }
     for (const [b, lane] of lanes) {
       const g = binGroup(b, "period");
-      const [events, statements] = counts(b);
+      const [events, statements, disputed] = counts(b);
       const x0 = Math.max(x(b.d0), left), x1 = Math.min(x(b.d1 + 1), width - right);
-      g.append(svg("rect", {class: statements && !events ? "statement" : "event", x: x0, width: Math.max(3, x1 - x0),
+      g.append(svg("rect", {class: (statements && !events ? "statement" : "event") + (disputed ? " disputed" : ""), x: x0, width: Math.max(3, x1 - x0),
                             y: laneTop + lane * laneHeight, height: laneHeight - 3, rx: 2}));
       root.append(g);
     }
@@ -292,25 +299,60 @@
     showBin(bin);
   }
 
+  const names = (list, most) => list.slice(0, most).join(", ") + (list.length > most ? ` and ${list.length - most} more` : "");
+  const DATED = {text: "dated by the text", reported: "no date in the text: first reported that day", said: "first said that day"};
+
+  // One event or statement: its sentence (the trigger or the claim marked), what it is, where, who, how many
+  // independent sources report it, whether it is disputed (linked to the dispute), and its article.
+  function itemNode(item) {
+    const head = el("p", {class: "what"}, el("span", {class: "kind"}, item.kind));
+    if (item.what) head.append(" ", el("b", {}, item.what));
+    if (item.places.length) head.append(` in ${names(item.places, 4)}`);
+    if (item.disputed) {
+      head.append(" ", item.dispute ? el("a", {class: "disputed", href: `#dispute-${item.dispute}`}, "disputed")
+                                    : el("span", {class: "disputed"}, "disputed"));
+    }
+    const sentence = el("blockquote", {});
+    if (item.sentence) sentence.append(item.sentence.before, el("mark", {}, item.sentence.span), item.sentence.after);
+    else sentence.append(item.text || "");
+    const facts = [];
+    if (item.who.length) facts.push(`${item.kind === "statement" ? "said by" : "involving"} ${names(item.who, 8)}`);
+    if (item.denied_by.length) facts.push(`denied by ${names(item.denied_by, 8)}`);
+    facts.push(`${plural(item.sources, "independent source")}, ${plural(item.articles, "article")}`);
+    if (DATED[item.dated]) facts.push(DATED[item.dated]);
+    const who = el("p", {class: "who"}, facts.join(" · "), " · ", item.outlet || "",
+                   item.published ? ` · published ${item.published}` : "", " · ", refLink(item.ref, item.article));
+    // Every independent source that reports it (copies of one report after it), each opening its own article.
+    const sourceLink = (ref) => {
+      const article = DATA.articles[ref.doc] || {};
+      return refLink(ref, article.outlet || article.title || "article", article.title || "");
+    };
+    const sources = el("p", {class: "reports"}, item.kind === "statement" ? "stated in " : "reported by ");
+    item.reports.forEach((report, i) => {
+      if (i) sources.append(", ");
+      sources.append(sourceLink(report.ref));
+      if (report.copies.length) {
+        const n = report.copies.length;
+        sources.append(` (and ${n === 1 ? "1 copy" : `${n} copies`}: `);
+        report.copies.forEach((ref, j) => { if (j) sources.append(", "); sources.append(sourceLink(ref)); });
+        sources.append(")");
+      }
+    });
+    if (item.more_sources) sources.append(` and ${item.more_sources} more`);
+    return el("li", {class: `item ${item.kind}${item.disputed ? " disputed" : ""}`}, head, sentence, who, sources);
+  }
+
   function showBin(bin) {
     detail.replaceChildren();
-    if (!bin) { detail.append(el("p", {class: "empty"}, "Click a bar to see its sentences.")); return; }
-    const [events, statements] = counts(bin);
+    if (!bin) { detail.append(el("p", {class: "empty"}, "Click a bar to see its events and statements.")); return; }
+    const [events, statements, disputed] = counts(bin);
     const when = bin.end !== bin.date ? `${bin.date} to ${bin.end} (${bin.granularity})` : bin.date;
-    detail.append(el("h3", {}, `${when}: ${plural(events, "event")}, ${plural(statements, "statement")}`));
+    detail.append(el("h3", {}, `${when}: ${binLabel(events, statements, disputed)}`));
     const k = state.entity === "" ? null : Number(state.entity);
     const items = (bin.members ? bin.members.flatMap((m) => m.items) : bin.items)
       .filter((item) => k === null || item.entities.includes(k));
     const list = el("ul", {class: "items"});
-    for (const item of items) {
-      const sentence = el("blockquote", {});
-      if (item.sentence) sentence.append(item.sentence.before, el("mark", {}, item.sentence.span), item.sentence.after);
-      else sentence.append(item.said);
-      const who = item.kind === "statement" ? `${item.speaker || "unnamed"} (${item.said})` : `“${item.said}” = ${item.value}`;
-      list.append(el("li", {class: `item ${item.kind}`}, el("span", {class: "kind"}, item.kind), sentence,
-                     el("p", {class: "who"}, who, " · ", item.outlet || "", item.published ? ` · published ${item.published}` : "",
-                        " · ", refLink(item.ref, item.article))));
-    }
+    for (const item of items) list.append(itemNode(item));
     detail.append(list);
     const shown = items.length, total = events + statements;
     if (shown < total) {
