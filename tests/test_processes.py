@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import REPO, SEEDS, etl, read_table, rows
+from conftest import NO_NLP_ARGS, REPO, SEEDS, etl, read_table, rows
 
 pytestmark = pytest.mark.slow
 
@@ -166,7 +166,7 @@ def test_the_duckdb_command_line_client_reads_the_catalog(seeds_out):
 
 # --- workers die with the main process; SIGTERM stops a run as Ctrl-C does ----------------------------------
 
-NO_SPACY = ("--disable", "spacy", "--disable", "entities", "--disable", "claims", "--disable", "figures")
+NO_SPACY = NO_NLP_ARGS
 
 # Slow on purpose: worker start-up takes STARTUP_SECONDS (the plugin is imported when a worker builds its
 # pipeline), and every document then takes a tenth of a second, so a run of a few hundred documents is still

@@ -9,7 +9,7 @@ import time
 import pytest
 from click.testing import CliRunner
 
-from conftest import SEEDS, rows, run_pipeline
+from conftest import NLP_PLUGINS, SEEDS, rows, run_pipeline
 from etl.cli import cli
 
 TABLES = ("articles", "segments", "sentences", "entities", "dates", "claims", "figures", "errors")
@@ -87,7 +87,7 @@ def test_a_ray_worker_that_dies_charges_only_the_document_that_kills_it(ray_runt
     (plugins / "killer.py").write_text(KILLER)
     out = tmp_path / "out"
     summary = run_pipeline(corpus, out, executor="ray", workers=2, batch_size=2, plugins_dir=(str(plugins),),
-                           disable=("spacy", "entities", "claims", "figures", "events"))
+                           disable=NLP_PLUGINS)
     assert summary.documents["failed"] == 1 and summary.documents["new"] == 9
     (error,) = rows(out, "errors")
     assert error["source_uri"].endswith("wire.jsonl#2")
@@ -167,7 +167,7 @@ def test_the_document_time_limit_holds_in_ray_tasks(ray_runtime, tmp_path):
     out = tmp_path / "out"
     started = time.monotonic()
     summary = run_pipeline(corpus, out, executor="ray", workers=2, batch_size=2, plugins_dir=(str(plugins),),
-                           disable=("spacy", "entities", "claims", "figures"), document_timeout=2.0)
+                           disable=NLP_PLUGINS, document_timeout=2.0)
     assert time.monotonic() - started < 50, "the stuck plugin was interrupted, not waited for"
     assert summary.documents["failed"] == 0 and summary.documents["new"] == 6
     (error,) = rows(out, "errors")

@@ -46,9 +46,12 @@ PROPOSITION_SIDE = frozenset({"capture", "win", "rise", "open", "convict", "appr
 DENIES_CAPTURE = frozenset({"hold", "fight"})
 #: Cues that make what follows a possibility, not a report that it happened ("warned that the fall ...").
 WARNING_CUES = frozenset({"warn", "fear", "predict", "forecast", "caution"})
+# A content that only points back: "denied the claim", "disputed the assertion", "dismissed them as
+# propaganda". The whole content: "it will not be you tomorrow" says something of its own.
 _ANAPHORIC = re.compile(
-    r"^(the|this|that|these|those|such|its|their|his|her|\w+'s)?\s*"
-    r"(claims?|assertions?|allegations?|reports?|statements?|accounts?|them|it|this|that)\b", re.I)
+    r"(?:the|this|that|these|those|such|its|their|his|her|[\w-]+['’]s)?\s*"
+    r"(?:claims?|assertions?|allegations?|reports?|statements?|accounts?|them|it)"
+    r"(?:\s+as\s+[\w -]{1,40})?[\s.,!?\"'”»]*", re.I)
 _WORD = re.compile(r"[^\W\d_]{4,}")
 #: How alike (rapidfuzz token-set ratio) a rewrite's statement must be to its source's to restate it.
 REWRITE_SIMILARITY = 50
@@ -92,7 +95,7 @@ def etl_enrich(db):
                 stance = "deny"
             modality = "hedged" if event.modality == "asserted" and cue in WARNING_CUES else event.modality
             key = event_id + ("" if modality == "asserted" else "~" + modality)
-        elif _ANAPHORIC.match((content or "").strip(" \"'“”«»‘’")) and doc_id in previous:
+        elif _ANAPHORIC.fullmatch((content or "").strip(" \"'“”«»‘’")) and doc_id in previous:
             key, event_id = previous[doc_id]
         else:
             words = sorted({w.lower() for w in _WORD.findall(content or "")})[:12]

@@ -59,6 +59,7 @@ CLASSES: dict[str, frozenset[str]] = {name: frozenset(words.split()) for name, w
     "retreat": "retreat withdraw withdrawal pullback",
     "sanction": "sanction ban embargo",
     "host": "host",
+    "help": "help aid assist support provide supply",
     "marry": "marry wed wedding marriage",
     "divorce": "divorce separate separation",
     "report": "say tell report state claim announce declare add",

@@ -32,7 +32,7 @@ import pyarrow as pa
 from etl import Contract, Setting, hookimpl
 
 NAME = "event_links"
-STORY_SIMILARITY = 0.1
+STORY_SIMILARITY = 0.15
 STORY_MAX_DF = 0.05
 MAX_TERMS_PER_DOC = 40
 #: Documents chained by pairs this similar are compared all with all (up to `MAX_NEIGHBOURHOOD` of them).
