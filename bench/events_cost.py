@@ -68,14 +68,16 @@ def main() -> None:
                 s = run(texts, Path(tmp) / f"out-{label}-{attempt}", args.workers, extra)
                 seen[label].append(s)
                 t = s["timings"]
-                print(f"pair {attempt + 1} {label:7s} events: wall {s['wall']:6.1f} s  extract {t['extract']:6.1f} s  "
-                      f"enrich {t['enrich']:5.2f} s  events rows {s['rows'].get('events', 0):6d}  load1 {s['load']:.2f}")
+                print(f"pair {attempt + 1} {label:7s} events: wall {s['wall']:6.1f} s  "
+                      f"extract {t['extract']:6.1f} s  enrich {t['enrich']:5.2f} s  "
+                      f"events rows {s['rows'].get('events', 0):6d}  load1 {s['load']:.2f}")
         for key in ("wall", "extract", "enrich") if args.repeat else ():
             w = [s[key] if key == "wall" else s["timings"][key] for s in seen["with"]]
             wo = [s[key] if key == "wall" else s["timings"][key] for s in seen["without"]]
             diffs = [a - b for a, b in zip(w, wo)]
+            paired = ", ".join(f"{d:+.2f}" for d in diffs)
             print(f"{key:8s} median with {statistics.median(w):6.2f}  without {statistics.median(wo):6.2f}  "
-                  f"paired differences {', '.join(f'{d:+.2f}' for d in diffs)} (median {statistics.median(diffs):+.2f})")
+                  f"paired differences {paired} (median {statistics.median(diffs):+.2f})")
 
         traced = run(texts, Path(tmp) / "out-trace", args.workers, trace=True)
         sums: dict[tuple[str, str], float] = defaultdict(float)
