@@ -33,7 +33,7 @@ import duckdb
 from .context import RunContext
 from .contracts import Contract
 from .errors import DocumentTimeout, NeedNotMet, PluginError, PluginFailed, SchemaError
-from .model import Document, mention_id_for, rows_to_table
+from .model import HOST_TABLES, Document, mention_id_for, rows_to_table
 from .pipeline import Pipeline, Step
 from .sources import segments_from_text
 
@@ -122,6 +122,21 @@ def timed_documents(documents: Iterable[Document], plugin: str, clock: Clock) ->
 # --- clean and extract ---------------------------------------------------------------------------
 
 
+def unmet_need(contract: Contract, missing: dict[str, str]) -> tuple[str, str] | None:
+    """(need, the plugin that failed to provide it) for the first need of `contract` that is missing."""
+    for need in contract.needs:
+        for name in (need, need.split(".", 1)[0]):
+            if name in missing:
+                return need, missing[name]
+    return None
+
+
+def mark_missing(missing: dict[str, str], plugin: str, contract: Contract) -> None:
+    """Record that what `plugin` provides is missing, because it failed (or was skipped)."""
+    for name in (plugin, *contract.provides):
+        missing.setdefault(name, plugin)
+
+
 @dataclass
 class DocumentFailure:
     """One plugin's failure on one document (or its skipping, when `cause` is `NeedNotMet`)."""
@@ -184,14 +199,7 @@ class DocumentStages:
             self._call(stage, step, contract, ready)
 
     def _unmet(self, doc: Document, contract: Contract) -> tuple[str, str] | None:
-        missing = self.missing.get(id(doc))
-        if not missing:
-            return None
-        for need in contract.needs:
-            for name in (need, need.split(".", 1)[0]):
-                if name in missing:
-                    return need, missing[name]
-        return None
+        return unmet_need(contract, self.missing.get(id(doc), {}))
 
     def _call(self, stage: str, step: Step, contract: Contract, docs: list[Document]) -> None:
         if not docs:
@@ -232,9 +240,7 @@ class DocumentStages:
 
     def _fail(self, doc: Document, plugin: str, stage: str, contract: Contract, cause: BaseException) -> None:
         self.failures.append(DocumentFailure(doc, PluginFailed(plugin, stage, cause)))
-        missing = self.missing.setdefault(id(doc), {})
-        for name in (plugin, *contract.provides):
-            missing.setdefault(name, plugin)
+        mark_missing(self.missing.setdefault(id(doc), {}), plugin, contract)
 
     def _own(self, doc: Document, plugin: str, snap: _Snapshot) -> None:
         """Name `plugin` on the rows it just added (where it left `plugin` out) and remember they are its."""
@@ -258,19 +264,18 @@ class DocumentStages:
         schemas = self.pipeline.tables
         bad: dict[str, SchemaError] = {}
         for owned in self.owned.get(id(doc), []):
-            rows = [dict(row, doc_id=doc.doc_id) for row in doc.records[owned.table][owned.start:owned.end]]
             if owned.plugin in bad:
                 continue
-            if owned.table not in schemas:
+            if owned.table not in schemas or owned.table in HOST_TABLES:
                 bad[owned.plugin] = SchemaError(
                     f"rows for unknown table {owned.table!r}; declare new tables with etl_tables")
                 continue
+            rows = [dict(row, doc_id=doc.doc_id) for row in doc.records[owned.table][owned.start:owned.end]]
             try:
                 rows_to_table(owned.table, schemas[owned.table], rows)
             except SchemaError as exc:
                 bad[owned.plugin] = exc
-        unowned = [t for t, rows in doc.records.items() if rows and t not in schemas]
-        if not bad and not unowned:
+        if not bad:
             return
         for plugin, exc in bad.items():
             self._fail(doc, plugin, "extract", self.pipeline.contract("extract", plugin), exc)
@@ -289,7 +294,7 @@ class DocumentStages:
         for owned in self.owned.get(id(doc), []):
             if owned.plugin not in dropped:
                 kept.setdefault(owned.table, []).extend(doc.records[owned.table][owned.start:owned.end])
-        doc.records = {t: rows for t, rows in kept.items() if t in schemas}
+        doc.records = kept
 
 
 @dataclass
@@ -346,8 +351,7 @@ def run_enrich(pipeline: Pipeline, run: RunContext, db: duckdb.DuckDBPyConnectio
     missing: dict[str, str] = {}
     for step in pipeline.plans["enrich"]:
         contract = pipeline.contract("enrich", step.plugin)
-        unmet = next(((need, missing[name]) for need in contract.needs
-                      for name in (need, need.split(".", 1)[0]) if name in missing), None)
+        unmet = unmet_need(contract, missing)
         try:
             if unmet:
                 raise NeedNotMet(f"skipped: it needs {unmet[0]!r}, which plugin {unmet[1]!r} failed to provide")
@@ -355,8 +359,7 @@ def run_enrich(pipeline: Pipeline, run: RunContext, db: duckdb.DuckDBPyConnectio
         except Exception as exc:
             failure = PluginFailed(step.plugin, "enrich", exc)
             failures.append(failure)
-            for name in (step.plugin, *contract.provides):
-                missing.setdefault(name, step.plugin)
+            mark_missing(missing, step.plugin, contract)
             db.execute("INSERT INTO errors (run_id, stage, plugin, error_type, message, \"at\") "
                        "VALUES (?, 'enrich', ?, ?, ?, now())",
                        [run.run_id, step.plugin, failure.error_type, str(exc) or failure.error_type])

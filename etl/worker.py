@@ -76,8 +76,7 @@ class BatchWriter:
         outcomes = {id(doc): outcome for doc, outcome in self.pending}
         batch = [doc for doc, _ in self.pending]
         self.stages.process(batch)
-        for doc in batch:
-            self._check_rows(doc)
+        tables = self._record_tables(batch)
         for failure in self.stages.failures:
             doc, error = failure.document, failure.error
             outcome = outcomes[id(doc)]
@@ -86,7 +85,10 @@ class BatchWriter:
                 outcome.plugin_failures.append((error.stage, error.plugin or ""))
             self.failures.append((failure_of(doc.doc_id, doc.source_uri, error.stage, error.plugin, error),
                                   outcome))
-        part, files = self._write(self._tables(batch))
+        errors = [dict(f.__dict__, run_id=self.ctx.run_id, at=datetime.now(timezone.utc)) for f, _ in self.failures]
+        if errors:
+            tables["errors"] = rows_to_table("errors", self.pipeline.tables["errors"], errors)
+        part, files = self._write(tables)
         for doc in batch:
             outcomes[id(doc)].part, outcomes[id(doc)].part_files = part, files
             doc.nlp = None
@@ -95,19 +97,19 @@ class BatchWriter:
         self.stages.forget(batch)
         self.pending, self.failures = [], []
 
-    def _check_rows(self, doc: Document) -> None:
-        """Rows for a table nobody declared, or that do not fit theirs, cost their plugin (see `stages`)."""
+    def _record_tables(self, batch: list[Document]) -> dict[str, pa.Table]:
+        """The batch's rows as Arrow tables. Rows for a table nobody declared, or that do not fit theirs,
+        cost the plugin that added them (`DocumentStages.drop_unfit`): each document is checked alone
+        only when the batch does not convert, so a clean batch is converted once."""
         try:
-            self._rows_to_tables([doc])
+            return self._rows_to_tables(batch)
         except SchemaError:
-            self.stages.drop_unfit(doc)
-
-    def _tables(self, batch: list[Document]) -> dict[str, pa.Table]:
-        tables = self._rows_to_tables(batch)
-        errors = [dict(f.__dict__, run_id=self.ctx.run_id, at=datetime.now(timezone.utc)) for f, _ in self.failures]
-        if errors:
-            tables["errors"] = rows_to_table("errors", self.pipeline.tables["errors"], errors)
-        return tables
+            for doc in batch:
+                try:
+                    self._rows_to_tables([doc])
+                except SchemaError:
+                    self.stages.drop_unfit(doc)
+        return self._rows_to_tables(batch)
 
     def _rows_to_tables(self, batch: list[Document]) -> dict[str, pa.Table]:
         run_id = self.ctx.run_id

@@ -228,6 +228,23 @@ def test_a_clean_plugin_that_fails_leaves_the_document_as_it_was_and_it_goes_on(
     assert all(text.isupper() for doc_id, text in articles.items() if doc_id != error["doc_id"])
 
 
+def test_rows_for_a_table_the_host_fills_cost_only_the_plugin_that_added_them(tmp_path):
+    class Meddler:
+        @hookimpl
+        def etl_extract(self, documents):
+            for doc in documents:
+                doc.add("articles", doc_id=doc.doc_id, title="meddled")
+                doc.add("sentences", sentence=0, start=0, end=1)
+
+    out = tmp_path / "out"
+    summary = run_pipeline(SEEDS, out, pm=manager(("meddler", Meddler())), stages={"extract": ("meddler",)})
+    errors = rows(out, "errors")
+    assert len(errors) == 5 and {(e["plugin"], e["error_type"]) for e in errors} == {("meddler", "SchemaError")}
+    assert "'articles'" in errors[0]["message"]
+    assert summary.documents["new"] == 5 and "meddled" not in {a["title"] for a in rows(out, "articles")}
+    assert rows(out, "sentences") == [], "the plugin's other rows of those documents went with them"
+
+
 def test_a_plugin_failing_on_most_documents_is_called_broken_in_the_summary(tmp_path):
     class Broken:
         @hookimpl
