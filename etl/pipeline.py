@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -210,8 +211,6 @@ class Pipeline:
 
     def run_context(self, run_id: str, out: Any, worker_process: bool = False) -> RunContext:
         """The `run` argument of this pipeline's stage hooks, in this process."""
-        from pathlib import Path
-
         return RunContext(run_id=run_id, out=Path(out), tables=dict(self.tables), views=dict(self.views),
                           worker_process=worker_process, _services=self.service)
 

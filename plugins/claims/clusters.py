@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -137,12 +137,12 @@ def follow_sources(db, rows: dict[str, list]) -> None:
 def content_events(db) -> dict[str, list[ContentEvent]]:
     """The event mentions of every document that holds a claim, in text order."""
     rows = db.sql("""
-        SELECT e.doc_id, e.start, e.event_id, e.event_class, e.kind, e.modality, e.polarity,
+        SELECT e.doc_id, e.start, e.event_id, e.event_class, e.kind, e.modality,
                coalesce(e.patient_entity_id, e.place_entity_id)
         FROM events e SEMI JOIN claims c ON c.doc_id = e.doc_id
         ORDER BY e.doc_id, e.start""").fetchall()
     by_doc: dict[str, list[ContentEvent]] = defaultdict(list)
-    for doc_id, start, event_id, event_class, kind, modality, polarity, target in rows:
+    for doc_id, start, event_id, event_class, kind, modality, target in rows:
         by_doc[doc_id].append(ContentEvent(start, event_id, event_class, kind, modality or "asserted", target))
     return by_doc
 
@@ -191,4 +191,4 @@ def entity_names(db) -> dict[tuple[str, int, int], list[str]]:
     found: dict[tuple[str, int, int], list[str]] = defaultdict(list)
     for doc_id, start, end, entity in rows:
         found[(doc_id, start, end)].append(entity)
-    return {key: sorted(Counter(values)) for key, values in found.items()}
+    return {key: sorted(set(values)) for key, values in found.items()}
