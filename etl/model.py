@@ -15,6 +15,7 @@ from typing import Any
 import pyarrow as pa
 
 from .errors import SchemaError
+from .textstats import count_words
 
 SEGMENT_LABELS = (
     "body", "headline", "standfirst", "caption", "credit", "byline",
@@ -36,12 +37,18 @@ ARTICLES = pa.schema([
     pa.field("content_sha256", pa.string()),
     pa.field("media_type", pa.string()),
     pa.field("title", pa.string()),
+    pa.field("title_source", pa.string()),
     pa.field("authors", _STR_LIST),
+    pa.field("authors_source", pa.string()),
+    pa.field("agency", _STR_LIST),
     pa.field("publisher", pa.string()),
+    pa.field("publisher_source", pa.string()),
     pa.field("url", pa.string()),
     pa.field("published_at", _TS),
     pa.field("published_at_source", pa.string()),
+    pa.field("published_at_granularity", pa.string()),
     pa.field("language", pa.string()),
+    pa.field("language_source", pa.string()),
     pa.field("fetched_at", _TS),
     pa.field("text", pa.string()),
     pa.field("word_count", pa.int32()),
@@ -79,6 +86,7 @@ ENTITIES = pa.schema(_span(
     pa.field("sentence", pa.int32()),
     pa.field("entity_id", pa.string()),
     pa.field("canonical_name", pa.string()),
+    pa.field("segment", pa.int32()),
     pa.field("plugin", pa.string()),
     pa.field("run_id", pa.string()),
 ))
@@ -96,6 +104,7 @@ DATES = pa.schema(_span(
     pa.field("anchor", pa.string()),
     pa.field("anchor_date", pa.date32()),
     pa.field("sentence", pa.int32()),
+    pa.field("segment", pa.int32()),
     pa.field("plugin", pa.string()),
     pa.field("run_id", pa.string()),
 ))
@@ -158,6 +167,7 @@ FIGURES = pa.schema(_span(
     pa.field("about_entity_id", pa.string()),
     pa.field("approx", pa.bool_()),
     pa.field("sentence", pa.int32()),
+    pa.field("segment", pa.int32()),
     pa.field("plugin", pa.string()),
     pa.field("run_id", pa.string()),
 ))
@@ -263,12 +273,18 @@ class Document:
     content_sha256: str
     media_type: str = "text/plain"
     title: str | None = None
+    title_source: str | None = None
     authors: list[str] = field(default_factory=list)
+    authors_source: str | None = None
+    agency: list[str] = field(default_factory=list)
     publisher: str | None = None
+    publisher_source: str | None = None
     url: str | None = None
     published_at: datetime | None = None
     published_at_source: str | None = None
+    published_at_granularity: str | None = None
     language: str | None = None
+    language_source: str | None = None
     fetched_at: datetime | None = None
     text: str = ""
     segments: list[Segment] = field(default_factory=list)
@@ -316,15 +332,21 @@ class Document:
             "content_sha256": self.content_sha256,
             "media_type": self.media_type,
             "title": self.title,
+            "title_source": self.title_source,
             "authors": list(self.authors),
+            "authors_source": self.authors_source,
+            "agency": list(self.agency),
             "publisher": self.publisher,
+            "publisher_source": self.publisher_source,
             "url": self.url,
             "published_at": self.published_at,
             "published_at_source": self.published_at_source,
+            "published_at_granularity": self.published_at_granularity,
             "language": self.language,
+            "language_source": self.language_source,
             "fetched_at": self.fetched_at,
             "text": self.text,
-            "word_count": len(self.text.split()),
+            "word_count": count_words(self.text),
         }
 
     def segment_rows(self) -> list[dict[str, Any]]:
