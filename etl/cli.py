@@ -159,6 +159,9 @@ def run(paths: tuple[str, ...], out: str | None, config_file: str | None, plugin
         return
     docs = summary.documents
     click.echo(f"run {summary.run_id} {summary.status} in {summary.seconds:.1f} s -> {summary.out}")
+    if summary.status == "unchanged":
+        click.echo(f"nothing changed since run {summary.published}: its tables stay published "
+                   f"(enrich and publish skipped)")
     click.echo(f"documents: {docs['seen']} seen, {docs['new']} new, {docs['changed']} changed, "
                f"{docs['unchanged']} unchanged, {docs['failed']} failed")
     click.echo("rows: " + ", ".join(f"{table} {count}" for table, count in summary.rows.items()))

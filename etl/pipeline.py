@@ -270,6 +270,25 @@ class Pipeline:
         }
         return hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()
 
+    def output_fingerprint(self, out: Path) -> str:
+        """Digest of what decides a published version besides the documents: the extraction fingerprint,
+        the enrich and load plugins (order, versions, settings), the views, and where the output is
+        (the catalog names its files by path). Equal, with no document changed, the version would come
+        out the same: the run publishes nothing new."""
+        from . import __version__
+
+        later = ("enrich", "load")
+        state = {
+            "extraction": self.fingerprint(),
+            "etl": __version__,
+            "stages": {stage: [s.plugin for s in self.plans[stage]] for stage in later},
+            "plugins": {name: {"version": self.pm.origin(name).version, "settings": self._output_settings(name)}
+                        for stage in later for name in [s.plugin for s in self.plans[stage]]},
+            "views": self.views,
+            "out": str(Path(out).absolute()),
+        }
+        return hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()
+
     def _output_settings(self, plugin: str) -> dict[str, Any]:
         """The plugin's settings that may change its rows (see `Setting.affects_output`)."""
         declared = self.declared.get(plugin, {})

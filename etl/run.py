@@ -65,12 +65,14 @@ class RunSummary:
     timings: dict[str, float] = field(default_factory=dict)
     #: Plugins that failed on more than half of the documents this run processed: a broken plugin.
     broken_plugins: list[dict[str, Any]] = field(default_factory=list)
+    #: The version readers see after this run: its own, or (status "unchanged") the one it left published.
+    published: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {"run_id": self.run_id, "out": self.out, "status": self.status, "documents": self.documents,
                 "rows": self.rows, "errors": self.errors, "seconds": round(self.seconds, 3),
                 "warnings": self.warnings, "broken_plugins": self.broken_plugins,
-                "peak_rss_mb": self.peak_rss_mb, "timings": self.timings}
+                "peak_rss_mb": self.peak_rss_mb, "timings": self.timings, "published": self.published}
 
 
 def new_run_id(now: datetime) -> str:
@@ -123,6 +125,17 @@ def run(paths: Sequence[str | Path], config: Config, *, pm: PluginManager | None
                 manifest.prune([key for key in manifest.known_sources()
                                 if key not in seen and not still_there(key)])
             _extract_pending(store, extract)
+            output_fingerprint = pipeline.output_fingerprint(store.out)
+            unchanged_since = _published_unchanged(store, output_fingerprint, rebuild)
+            if unchanged_since is not None:
+                # Nothing the published tables depend on changed: enrich and publish would redo the same
+                # version. The run is recorded (in the manifest) and the version stays.
+                manifest.finish_run(run_id, "unchanged", tally.counts, time.perf_counter() - started)
+                return RunSummary(
+                    run_id=run_id, out=str(Path(config.out).absolute()), status="unchanged",
+                    documents=tally.counts, rows=store.versions.row_counts(pipeline.tables), seconds=time.perf_counter() - started,
+                    warnings=warnings + alias_warnings(found.aliases), published=unchanged_since,
+                    timings={"extract": round(time.perf_counter() - started, 3)})
             record_tables = {t: s for t, s in pipeline.tables.items() if t != "runs"}
             for attempt in (1, 2):
                 try:
@@ -132,6 +145,7 @@ def run(paths: Sequence[str | Path], config: Config, *, pm: PluginManager | None
                     # Still "running" in the manifest until published (a kill in enrich or load leaves it
                     # interrupted); the published runs table already shows it completed.
                     manifest.finish_run(run_id, "running", tally.counts, time.perf_counter() - started)
+                    generation = manifest.generation()
                     rows, enrich_failures, cleanup = _enrich_and_publish(pipeline, store, run_id, progress, timings)
                     break
                 except DamagedParts as exc:
@@ -157,6 +171,7 @@ def run(paths: Sequence[str | Path], config: Config, *, pm: PluginManager | None
         # Published: from here on nothing may turn the run into a failure, only into warnings.
         try:
             manifest.set_run_status(run_id, "completed")
+            manifest.record_published(generation, output_fingerprint, run_id)
         except sqlite3.Error as exc:
             cleanup.append(f"the manifest could not record the run as completed ({exc}); the next run does")
     if repaired:
@@ -172,7 +187,18 @@ def run(paths: Sequence[str | Path], config: Config, *, pm: PluginManager | None
     return RunSummary(run_id=run_id, out=str(Path(config.out).absolute()), status="completed",
                       documents=tally.counts, rows=rows, errors=rows.get("errors", 0),
                       seconds=time.perf_counter() - started, warnings=warnings, timings=timings,
-                      broken_plugins=broken)
+                      broken_plugins=broken, published=run_id)
+
+
+def _published_unchanged(store: Store, output_fingerprint: str, rebuild: bool) -> str | None:
+    """The published version, if it is what this run would publish: no live document was added, changed,
+    dropped or taken out of the layer since, and no plugin, setting, view or model differs."""
+    current = store.current_version()
+    if rebuild or current is None:
+        return None
+    if store.manifest.published_state() != (store.manifest.generation(), output_fingerprint, current.name):
+        return None
+    return current.name
 
 
 def _extract_pending(store: Store, extract: Callable[[Sequence[str | Path]], Discovery]) -> None:
@@ -206,8 +232,8 @@ class Tally:
 
     def add(self, outcome: SourceOutcome) -> int:
         """Count one source's outcome; returns how many documents it had."""
-        self.counts["unchanged"] += len(outcome.unchanged)
-        for doc in outcome.docs:
+        self.counts["unchanged"] += outcome.unchanged_count
+        for doc in outcome.all_docs():
             if doc.status == FAILED:
                 self.counts["failed"] += 1
             elif doc.existed:
@@ -220,7 +246,7 @@ class Tally:
                 self.counts["partial"] += 1
             for key in doc.plugin_failures:
                 self.plugin_failures[key] = self.plugin_failures.get(key, 0) + 1
-        return len(outcome.docs) + len(outcome.unchanged)
+        return outcome.doc_count + outcome.unchanged_count
 
     def broken_plugins(self) -> list[dict[str, Any]]:
         return [{"stage": stage, "plugin": plugin, "documents": failed, "of": self.processed}
@@ -282,6 +308,8 @@ def _extract(paths: Sequence[str | Path], *, pipeline: Pipeline, store: Store, r
     for outcomes in executor.map(tasks()):
         manifest.commit(outcomes, fingerprint, run_id)
         progress.advance(len(outcomes), sum(tally.add(outcome) for outcome in outcomes))
+        for outcome in outcomes:
+            outcome.discard_spool()
     counts["seen"] = counts["new"] + counts["changed"] + counts["unchanged"] + counts["failed"]
     return found
 

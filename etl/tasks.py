@@ -6,7 +6,10 @@ nothing of those modules, so the dependencies point one way.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+import pickle
+import uuid
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,9 +52,21 @@ class DocOutcome:
     part_files: dict[str, list[int]] | None = None
 
 
+#: A source's outcome keeps at most this many documents in memory; the rest wait in its spool file.
+SPOOL_AT = 10_000
+
+
 @dataclass
 class SourceOutcome:
-    """What happened to one file: its new state and the documents it produced or kept."""
+    """What happened to one file: its new state and the documents it produced or kept.
+
+    A container of a million records would hold a million `DocOutcome`s until the file is done, in the
+    worker and again in the main process that commits it. So once `SPOOL_AT` documents are settled
+    (written in a part), they move to a spool file beside the parts (`spill`), and readers go through
+    `all_docs` and `all_unchanged`, which read the spool back in chunks. The main process removes the
+    spool once the outcome is committed (`discard_spool`); one left by a killed run is swept with the
+    part folders nobody names.
+    """
 
     path: str
     size: int
@@ -62,6 +77,52 @@ class SourceOutcome:
     whole_file_unchanged: bool = False
     #: Documents parsed but left alone because the task named `only` others (status "held").
     held: list[DocOutcome] = field(default_factory=list)
+    spool: str | None = None
+    spooled_docs: int = 0
+    spooled_unchanged: int = 0
+
+    @property
+    def doc_count(self) -> int:
+        return self.spooled_docs + len(self.docs)
+
+    @property
+    def unchanged_count(self) -> int:
+        return self.spooled_unchanged + len(self.unchanged)
+
+    def spill(self, folder: str) -> None:
+        """Move the documents and unchanged ids held in memory to the spool file (created in `folder`)."""
+        if self.spool is None:
+            self.spool = str(Path(folder) / f"spool-{uuid.uuid4().hex}")
+        with open(self.spool, "ab") as handle:
+            pickle.dump((self.docs, self.unchanged), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        self.spooled_docs += len(self.docs)
+        self.spooled_unchanged += len(self.unchanged)
+        self.docs, self.unchanged = [], []
+
+    def _chunks(self) -> Iterator[tuple[list[DocOutcome], list[str]]]:
+        if self.spool is not None:
+            with open(self.spool, "rb") as handle:
+                while True:
+                    try:
+                        yield pickle.load(handle)
+                    except EOFError:
+                        break
+        yield self.docs, self.unchanged
+
+    def all_docs(self) -> Iterator[DocOutcome]:
+        for docs, _ in self._chunks():
+            yield from docs
+
+    def all_unchanged(self) -> Iterator[str]:
+        for _, unchanged in self._chunks():
+            yield from unchanged
+
+    def discard_spool(self) -> None:
+        if self.spool is not None:
+            try:
+                os.unlink(self.spool)
+            except FileNotFoundError:
+                pass
 
 
 @dataclass

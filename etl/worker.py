@@ -27,6 +27,7 @@ from .tasks import (
     HELD,
     OK,
     PARTIAL,
+    SPOOL_AT,
     DocOutcome,
     Failure,
     KnownDoc,
@@ -70,8 +71,13 @@ class BatchWriter:
         if len(self.failures) >= FAILURES_PER_PART:
             self.flush()
 
+    @property
+    def settled(self) -> bool:
+        """Every document handed over so far is written (its outcome names its part)."""
+        return not self.pending and not self.failures
+
     def flush(self) -> None:
-        if not self.pending and not self.failures:
+        if self.settled:
             return
         outcomes = {id(doc): outcome for doc, outcome in self.pending}
         batch = [doc for doc, _ in self.pending]
@@ -204,12 +210,15 @@ def _process_source(pipeline: Pipeline, ctx: WorkContext, writer: BatchWriter, i
         for doc in timed_documents(documents, plugin, writer.clock):
             known = item.known_docs.get(doc.doc_id)
             if item.only is not None and doc.doc_id not in item.only:
+                writer.clock.forget(doc)
                 outcome.held.append(DocOutcome(doc.doc_id, doc.source_uri, doc.content_sha256, HELD,
                                                existed=known is not None))
             elif known is not None and _skippable(known, doc.content_sha256, ctx):
                 # Unchanged, whether it loaded or failed last time: its rows stay where they are.
+                writer.clock.forget(doc)
                 outcome.unchanged.append(doc.doc_id)
             elif doc.error is not None:
+                writer.clock.forget(doc)
                 out = DocOutcome(doc.doc_id, doc.source_uri, doc.content_sha256, FAILED, existed=known is not None)
                 outcome.docs.append(out)
                 writer.fail(failure_of(doc.doc_id, doc.source_uri, "parse", plugin, doc.error), out)
@@ -217,12 +226,14 @@ def _process_source(pipeline: Pipeline, ctx: WorkContext, writer: BatchWriter, i
                 out = DocOutcome(doc.doc_id, doc.source_uri, doc.content_sha256, OK, existed=known is not None)
                 outcome.docs.append(out)
                 writer.add(doc, out)
-        if not (outcome.docs or outcome.unchanged or outcome.held):
+            if len(outcome.docs) + len(outcome.unchanged) >= SPOOL_AT and writer.settled:
+                outcome.spill(ctx.parts_dir)
+        if not (outcome.doc_count or outcome.unchanged_count or outcome.held):
             # Every file is an article or an error: a container whose records were all skipped is one.
             raise NoDocuments(f"parser {plugin!r} found no document to load in {path.name!r} "
                               f"(a container with no record it takes)")
     except Exception as exc:  # noqa: BLE001 - whatever a parser raises costs this file only
-        produced = len(outcome.docs) + len(outcome.unchanged) + len(outcome.held)
+        produced = outcome.doc_count + outcome.unchanged_count + len(outcome.held)
         cause = exc.cause if isinstance(exc, PluginFailed) else exc
         if isinstance(cause, DocumentTimeout):
             cause = DocumentTimeout(timeout_message(writer.clock.limit))

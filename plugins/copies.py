@@ -26,7 +26,6 @@ from bisect import bisect_left
 from functools import lru_cache
 
 import pyarrow as pa
-from datasketch import MinHash
 from rapidfuzz.distance import LCSseq
 
 from etl import Contract, Setting, hookimpl
@@ -74,6 +73,10 @@ def etl_tables():
 
 @hookimpl
 def etl_extract(documents, config):
+    # Imported here: datasketch imports scipy, a second of start-up that a run extracting nothing
+    # (an unchanged run) should not pay.
+    from datasketch import MinHash
+
     for doc in documents:
         stems = content_stems(doc.text)
         if not stems:

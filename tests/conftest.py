@@ -32,13 +32,13 @@ def _no_installed_plugins(monkeypatch):
     monkeypatch.setenv("ETL_DISABLE_PLUGIN_AUTOLOAD", "1")
 
 
-def run_pipeline(paths, out, pm=None, retry_errors=False, prune=False, **options):
+def run_pipeline(paths, out, pm=None, retry_errors=False, prune=False, rebuild=False, **options):
     """One in-process run (one worker, so spaCy stays loaded) with config `options`."""
     options.setdefault("workers", 1)
     config = Config(out=Path(out), **options)
     paths = paths if isinstance(paths, (list, tuple)) else [paths]
     return run([str(p) for p in paths], config, pm=pm, load_entrypoints=False,
-               retry_errors=retry_errors, prune=prune)
+               retry_errors=retry_errors, prune=prune, rebuild=rebuild)
 
 
 def read_table(out, name):

@@ -293,3 +293,58 @@ def test_jsonl_records_are_bounded_too(tmp_path):
     assert sorted(a["text"] for a in rows(out, "articles")) == ["Also good.", "Good."]
     (error,) = rows(out, "errors")
     assert "line 2 (record #1) is" in error["message"] and error["error_type"] == "DocumentTooLarge"
+
+
+# --- a container of many records: what waits for the file to be done is bounded ------------------------
+
+
+def test_a_large_container_keeps_a_bounded_number_of_outcomes_in_memory(tmp_path, monkeypatch):
+    """Settled documents move to a spool beside the parts; the committed manifest still has every one."""
+    import etl.worker
+    from etl.config import Config
+    from etl.pipeline import Pipeline
+    from etl.tasks import SourceTask, WorkContext
+
+    monkeypatch.setattr(etl.worker, "SPOOL_AT", 10)
+    monkeypatch.setattr(etl.worker, "FAILURES_PER_PART", 7)
+    path = tmp_path / "feed.jsonl"
+    lines = [json.dumps({"text": f"Record {i}."}) if i % 3 else "{cut short" for i in range(60)]
+    path.write_text("\n".join(lines) + "\n")
+    pipeline = Pipeline(get_plugin_manager(load_entrypoints=False),
+                        Config(out=tmp_path / "out", batch_size=5, stages={"extract": ()}))
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    ctx = WorkContext(run_id="r1", out=str(tmp_path / "out"), parts_dir=str(parts), fingerprint="f")
+    from etl.sources import source_uri
+
+    (outcome,) = etl.worker.process_task(pipeline, ctx, [SourceTask(source_uri(path))])
+    assert len(outcome.docs) < 10 and outcome.spooled_docs >= 50
+    docs = list(outcome.all_docs())
+    assert len(docs) == outcome.doc_count == 60 and len({d.doc_id for d in docs}) == 60
+    assert sum(d.status == "failed" for d in docs) == 20 and all(d.part for d in docs)
+    outcome.discard_spool()
+    assert not [p for p in parts.iterdir() if p.is_file()]
+
+
+def test_a_spooled_container_commits_every_record_and_drops_the_ones_it_lost(tmp_path, monkeypatch):
+    import etl.worker
+
+    monkeypatch.setattr(etl.worker, "SPOOL_AT", 10)
+    monkeypatch.setattr(etl.worker, "FAILURES_PER_PART", 7)
+    path = tmp_path / "feed.jsonl"
+    lines = [json.dumps({"text": f"Record {i}."}) if i % 3 else "{cut short" for i in range(60)]
+    path.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "out"
+    summary = run(path, out, batch_size=5)
+    assert summary.documents["new"] == 40 and summary.documents["failed"] == 20
+    assert len(rows(out, "articles")) == 40 and len(rows(out, "errors")) == 20
+    # The file loses its last 30 records and one record changes: the lost ones leave, the rest stay.
+    lines = lines[:30]
+    lines[1] = json.dumps({"text": "Record 1, corrected."})
+    path.write_text("\n".join(lines) + "\n")
+    summary = run(path, out, batch_size=5)
+    assert summary.documents["changed"] == 1 and summary.documents["unchanged"] == 29
+    texts = sorted(a["text"] for a in rows(out, "articles"))
+    assert len(texts) == 20 and "Record 1, corrected." in texts and "Record 31." not in texts
+    assert len(rows(out, "errors")) == 10
+    assert not [p for p in (out / ".etl" / "parts").iterdir() if p.is_file()]

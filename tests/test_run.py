@@ -99,16 +99,42 @@ def _tree(folder: Path) -> dict[str, int]:
     return {str(p.relative_to(folder)): p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
 
 
-def test_second_run_skips_everything_and_rewrites_no_part(seeds_copy, tmp_path):
+def test_an_unchanged_run_extracts_enriches_and_publishes_nothing(seeds_copy, tmp_path):
     out = tmp_path / "out"
     first = run_pipeline(seeds_copy, out)
-    assert first.documents["new"] == 5
+    assert first.documents["new"] == 5 and first.published == first.run_id
     parts_before = _tree(out / ".etl" / "parts")
+    version = (out / "tables").resolve()
     second = run_pipeline(seeds_copy, out)
     assert second.documents == {"seen": 5, "new": 0, "changed": 0, "unchanged": 5, "failed": 0, "partial": 0}
+    assert second.status == "unchanged" and second.published == first.run_id
+    assert "enrich" not in second.timings and second.rows["articles"] == 5 and second.rows["entities"] > 0
     assert _tree(out / ".etl" / "parts") == parts_before
-    assert read_table(out, "articles").num_rows == 5
-    assert [r["status"] for r in rows(out, "runs")] == ["completed", "completed"]
+    assert (out / "tables").resolve() == version, "the published version stays"
+    (seeds_copy / "000_7e4e04cfcd5cffd0.txt").touch()  # touched, not changed: still nothing to publish
+    assert run_pipeline(seeds_copy, out).status == "unchanged"
+    changed = seeds_copy / "000_7e4e04cfcd5cffd0.txt"
+    changed.write_text(changed.read_text() + "\nKramatorsk was shelled again on Friday.\n")
+    third = run_pipeline(seeds_copy, out)
+    assert third.status == "completed" and (out / "tables").resolve() != version
+    assert [r["status"] for r in rows(out, "runs")] == ["completed", "unchanged", "unchanged", "completed"]
+    version = (out / "tables").resolve()
+    assert run_pipeline(seeds_copy, out, rebuild=True).status == "completed" and (out / "tables").resolve() != version
+
+
+def test_an_enrich_setting_a_view_or_a_prune_publishes_again(seeds_copy, tmp_path):
+    out = tmp_path / "out"
+    run_pipeline(seeds_copy, out, stages={"extract": ()})
+    assert run_pipeline(seeds_copy, out, stages={"extract": ()}).status == "unchanged"
+    changed = run_pipeline(seeds_copy, out, stages={"extract": ()}, plugins={"copies": {"copy_containment": 0.9}})
+    assert changed.status == "completed", "an enrich plugin's setting decides the published tables"
+    (seeds_copy / "new.txt").write_text("Volodymyr Zelensky visited Kharkiv on Monday.\n")
+    run_pipeline(seeds_copy, out, stages={"extract": ()}, plugins={"copies": {"copy_containment": 0.9}})
+    (seeds_copy / "new.txt").unlink()
+    kept = run_pipeline(seeds_copy, out, stages={"extract": ()}, plugins={"copies": {"copy_containment": 0.9}})
+    assert kept.status == "unchanged" and read_table(out, "articles").num_rows == 6
+    pruned = run_pipeline(seeds_copy, out, prune=True, stages={"extract": ()}, plugins={"copies": {"copy_containment": 0.9}})
+    assert pruned.status == "completed" and read_table(out, "articles").num_rows == 5
 
 
 def test_changed_added_and_removed_files(seeds_copy, tmp_path):

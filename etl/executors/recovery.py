@@ -58,8 +58,11 @@ class Recovery:
             return self._killed_while_parsing(item)
         if listing.whole_file_unchanged or not listing.held:
             return listing
+        # Recovery holds the documents of one source in memory: only a source that kills its worker
+        # comes here, and each of its re-runs is charged one document at a time.
         merged = SourceOutcome(listing.path, listing.size, listing.mtime_ns, listing.sha256)
-        docs: dict[str, DocOutcome] = {d.doc_id: d for d in listing.docs}
+        docs: dict[str, DocOutcome] = {d.doc_id: d for d in listing.all_docs()}
+        listing.discard_spool()
         unchanged: dict[str, None] = {}
         killers: list[DocOutcome] = []
         self._bisect(item, listing.held, docs, unchanged, killers)
@@ -88,8 +91,9 @@ class Recovery:
             self._bisect(item, held[:middle], docs, unchanged, killers)
             self._bisect(item, held[middle:], docs, unchanged, killers)
             return
-        docs.update((d.doc_id, d) for d in outcome.docs)
-        unchanged.update(dict.fromkeys(outcome.unchanged))
+        docs.update((d.doc_id, d) for d in outcome.all_docs())
+        unchanged.update(dict.fromkeys(outcome.all_unchanged()))
+        outcome.discard_spool()
 
     def _alone(self, item: SourceTask) -> SourceOutcome:
         (outcome,) = self.run_alone([item])

@@ -35,6 +35,7 @@ CREATE TABLE IF NOT EXISTS documents (
 CREATE INDEX IF NOT EXISTS documents_by_source ON documents(source_path);
 CREATE INDEX IF NOT EXISTS documents_by_part ON documents(part);
 CREATE TABLE IF NOT EXISTS parts (part TEXT PRIMARY KEY, run_id TEXT, docs INTEGER, files TEXT);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY, started_at TEXT, finished_at TEXT, status TEXT, plugins TEXT,
     config_sha256 TEXT, docs_seen INTEGER, docs_new INTEGER, docs_changed INTEGER,
@@ -83,6 +84,28 @@ class Manifest:
     def close(self) -> None:
         self.db.close()
 
+    # --- generations: has anything the published tables depend on changed? ---------------------
+
+    def generation(self) -> int:
+        """A counter of changes to the live documents: it grows whenever one is added, replaced, dropped
+        or taken out of the layer. Equal to the published version's, nothing was extracted since."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        return int(row[0]) if row else 0
+
+    @staticmethod
+    def _changed(db: sqlite3.Connection) -> None:
+        db.execute("INSERT INTO meta VALUES ('generation', '1') "
+                   "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+
+    def published_state(self) -> tuple[int, str, str] | None:
+        """(generation, output fingerprint, version) of the last version published, or None."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'published'").fetchone()
+        return tuple(json.loads(row[0])) if row else None  # type: ignore[return-value]
+
+    def record_published(self, generation: int, output_fingerprint: str, version: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('published', ?)",
+                        (json.dumps([generation, output_fingerprint, version]),))
+
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         self.db.execute("BEGIN IMMEDIATE")
@@ -117,15 +140,19 @@ class Manifest:
         with self.transaction() as db:
             parts: dict[str, int] = {}
             files: dict[str, PartFiles | None] = {}
+            changed = 0
             for outcome in outcomes:
                 db.execute(
                     "INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?)",
                     (outcome.path, outcome.size, outcome.mtime_ns, outcome.sha256, fingerprint, run_id))
-                keep = set(outcome.unchanged) | {d.doc_id for d in outcome.docs}
-                stale = [row[0] for row in db.execute(
-                    "SELECT doc_id FROM documents WHERE source_path = ?", (outcome.path,)) if row[0] not in keep]
-                db.executemany("DELETE FROM documents WHERE doc_id = ?", [(d,) for d in stale])
-                for doc in outcome.docs:
+                # The documents the source still has, streamed from the outcome's spool into a temporary
+                # table: a container of a million records is never a million ids in memory at once.
+                db.execute("CREATE TEMP TABLE IF NOT EXISTS keep (doc_id TEXT PRIMARY KEY)")
+                db.execute("DELETE FROM keep")
+                db.executemany("INSERT OR IGNORE INTO keep VALUES (?)", ((d,) for d in outcome.all_unchanged()))
+                for doc in outcome.all_docs():
+                    changed += 1
+                    db.execute("INSERT OR IGNORE INTO keep VALUES (?)", (doc.doc_id,))
                     db.execute(
                         "INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                         (doc.doc_id, outcome.path, doc.source_uri, doc.content_sha256, fingerprint,
@@ -133,10 +160,14 @@ class Manifest:
                     if doc.part:
                         parts[doc.part] = parts.get(doc.part, 0) + 1
                         files[doc.part] = files.get(doc.part) or doc.part_files
+                changed += db.execute("DELETE FROM documents WHERE source_path = ? AND doc_id NOT IN "
+                                      "(SELECT doc_id FROM keep)", (outcome.path,)).rowcount
             for part, count in parts.items():
                 recorded = json.dumps(files[part]) if files[part] is not None else None
                 db.execute("INSERT INTO parts VALUES (?, ?, ?, ?) ON CONFLICT(part) DO UPDATE SET docs = docs + ?",
                            (part, run_id, count, recorded, count))
+            if changed:
+                self._changed(db)
 
     def prune(self, gone: Iterable[str]) -> int:
         """Forget the sources `gone` and their documents; returns how many documents were dropped.
@@ -148,6 +179,8 @@ class Manifest:
             for key in gone:
                 dropped += db.execute("DELETE FROM documents WHERE source_path = ?", (key,)).rowcount
                 db.execute("DELETE FROM sources WHERE path = ?", (key,))
+            if dropped:
+                self._changed(db)
         return dropped
 
     def rekey_sources(self, key_of: Callable[[str], str]) -> tuple[int, int]:
@@ -180,6 +213,8 @@ class Manifest:
                     db.execute("DELETE FROM documents WHERE source_path = ?", (path,))
                     db.execute("DELETE FROM sources WHERE path = ?", (path,))
                 forgotten += 1
+            if forgotten:
+                self._changed(db)
         return rekeyed, forgotten
 
     # --- parts ------------------------------------------------------------------------------------
@@ -236,6 +271,8 @@ class Manifest:
             moved = db.execute(f"UPDATE documents SET part = NULL, fingerprint = NULL WHERE part IN ({marks})",
                                parts).rowcount
             db.execute(f"DELETE FROM parts WHERE part IN ({marks})", parts)
+            if moved:
+                self._changed(db)
         return moved
 
     def pending(self) -> dict[str, int]:

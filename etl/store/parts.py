@@ -52,8 +52,12 @@ class Parts:
         """Remove part folders no committed outcome names (a killed run's, or a merge's leftovers)."""
         live = set(self.manifest.part_sizes())
         for entry in self.folder.iterdir():
-            if entry.name not in live:
+            if entry.name in live:
+                continue
+            if entry.is_dir() and not entry.is_symlink():
                 shutil.rmtree(entry, ignore_errors=True)
+            else:  # an outcome's spool (`SourceOutcome.spill`) left by a killed run
+                entry.unlink(missing_ok=True)
 
     def verify(self) -> dict[str, str]:
         """Check every live part's recorded files; returns {part: what is wrong} for the damaged ones.
