@@ -133,8 +133,9 @@ def run(paths: Sequence[str | Path], config: Config, *, pm: PluginManager | None
                 manifest.finish_run(run_id, "unchanged", tally.counts, time.perf_counter() - started)
                 return RunSummary(
                     run_id=run_id, out=str(Path(config.out).absolute()), status="unchanged",
-                    documents=tally.counts, rows=store.versions.row_counts(pipeline.tables), seconds=time.perf_counter() - started,
-                    warnings=warnings + alias_warnings(found.aliases), published=unchanged_since,
+                    documents=tally.counts, rows=store.versions.row_counts(pipeline.tables),
+                    seconds=time.perf_counter() - started, warnings=warnings + alias_warnings(found.aliases),
+                    published=unchanged_since,
                     timings={"extract": round(time.perf_counter() - started, 3)})
             record_tables = {t: s for t, s in pipeline.tables.items() if t != "runs"}
             for attempt in (1, 2):

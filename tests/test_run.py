@@ -133,7 +133,8 @@ def test_an_enrich_setting_a_view_or_a_prune_publishes_again(seeds_copy, tmp_pat
     (seeds_copy / "new.txt").unlink()
     kept = run_pipeline(seeds_copy, out, stages={"extract": ()}, plugins={"copies": {"copy_containment": 0.9}})
     assert kept.status == "unchanged" and read_table(out, "articles").num_rows == 6
-    pruned = run_pipeline(seeds_copy, out, prune=True, stages={"extract": ()}, plugins={"copies": {"copy_containment": 0.9}})
+    pruned = run_pipeline(seeds_copy, out, prune=True, stages={"extract": ()},
+                          plugins={"copies": {"copy_containment": 0.9}})
     assert pruned.status == "completed" and read_table(out, "articles").num_rows == 5
 
 
