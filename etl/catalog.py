@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 
 from .errors import EtlError, StoreError
+from .published import table_glob
 
 STORAGE_VERSION = "v1.0.0"
 #: The catalog's file name, in every published version and as the link at the top of the output folder.
@@ -27,9 +28,10 @@ def _quote_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def table_view_sql(table: str, parquet: Path) -> str:
+def table_view_sql(table: str, files: str) -> str:
+    """The view of a published table over its files (`files`: a glob, see `etl.published`)."""
     return (f"-- The {table} table as published (see the README for its columns).\n"
-            f"SELECT * FROM read_parquet({_quote_literal(str(parquet))})")
+            f"SELECT * FROM read_parquet({_quote_literal(files)})")
 
 
 def write_catalog(path: Path, parquet_dir: Path, tables: list[str], views: Mapping[str, str]) -> list[str]:
@@ -41,7 +43,7 @@ def write_catalog(path: Path, parquet_dir: Path, tables: list[str], views: Mappi
     tmp = path.with_name(path.name + ".tmp")
     for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
         leftover.unlink(missing_ok=True)
-    definitions = {t: table_view_sql(t, (parquet_dir / f"{t}.parquet").absolute()) for t in tables}
+    definitions = {t: table_view_sql(t, table_glob(parquet_dir, t)) for t in tables}
     definitions.update(views)
     failed: dict[str, str] = {}
     with closing(duckdb.connect()) as con:
@@ -108,8 +110,12 @@ def open_catalog(out: str | os.PathLike[str]) -> Iterator[duckdb.DuckDBPyConnect
             views = [row[0] for row in con.execute(
                 "SELECT sql FROM duckdb_views() WHERE database_name = 'etl' AND NOT internal").fetchall()]
             readable = sorted({match.replace("''", "'") for sql in views for match in _PARQUET_PATH.findall(sql)})
-            if readable:
-                con.execute(f"SET allowed_paths = [{', '.join(_quote_literal(p) for p in readable)}]")
+            files = [p for p in readable if "*" not in p]
+            folders = sorted({str(Path(p).parent) + os.sep for p in readable if "*" in p})
+            if files:
+                con.execute(f"SET allowed_paths = [{', '.join(_quote_literal(p) for p in files)}]")
+            if folders:
+                con.execute(f"SET allowed_directories = [{', '.join(_quote_literal(p) for p in folders)}]")
             for setting, value in (("temp_directory", _quote_literal(spill)), ("enable_external_access", "false"),
                                    ("autoinstall_known_extensions", "false"), ("autoload_known_extensions", "false"),
                                    ("allow_community_extensions", "false"), ("lock_configuration", "true")):
@@ -146,8 +152,8 @@ def explain_error(exc: duckdb.Error, out: str | os.PathLike[str], views_read: Co
     if denied:
         # A view's file that is gone is denied, not "not found": DuckDB then looks for it as a folder
         # (`.../articles.parquet/**/*.parquet`), which is outside the allowed paths.
-        gone = next((path for path in views_read if denied.group(1).startswith(path)), gone)
-    if gone and not Path(gone).exists():
+        gone = next((path for path in views_read if denied.group(1).startswith(path.split("*")[0])), gone)
+    if gone and not Path(gone.split("*")[0]).exists():
         return QueryError(f"the catalog's views read {gone}, which does not exist: the output folder "
                           f"was moved, or the catalog belongs to an older run; run `etl views --out {out}` to point "
                           f"the views at the published tables")

@@ -301,6 +301,7 @@ def plugins(out: str | None, config_file: str | None, plugins_dir: tuple[str, ..
 def views(out: str | None, config_file: str | None, plugins_dir: tuple[str, ...]) -> None:
     """Rewrite the catalog's views for the published tables (after moving the output folder)."""
     from .catalog import write_catalog
+    from .published import tables_in
     from .store import Store
 
     with domain_errors():
@@ -309,7 +310,7 @@ def views(out: str | None, config_file: str | None, plugins_dir: tuple[str, ...]
         version = Store(Path(config.out)).current_version()
         if version is None:
             raise StoreError(f"nothing is published in {config.out}; run `etl run PATH --out {config.out}` first")
-        tables = sorted(p.stem for p in version.glob("*.parquet"))
+        tables = tables_in(version)
         problems = write_catalog(version / CATALOG, version, tables, pipeline.views)
     click.echo(f"wrote {len(tables)} table views and {len(pipeline.views)} views to {version / CATALOG}")
     for problem in problems:

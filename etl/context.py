@@ -25,6 +25,9 @@ class RunContext:
     views: Mapping[str, str] = field(default_factory=dict)
     #: The folder loaders write the new version into; None outside the load stage.
     staging_dir: Path | None = None
+    #: The version published before this run (in load only; None for the first): a loader may share its
+    #: unchanged files with the new version (see `etl.published`).
+    previous_version: Path | None = None
     #: True in a process that exists only to run parse, clean and extract for the run (a pool or Ray
     #: worker), so a plugin may keep per-process state there that a caller's own process would not want.
     worker_process: bool = False
@@ -47,8 +50,8 @@ class RunContext:
             return False
         return True
 
-    def loading_into(self, staging_dir: Path) -> RunContext:
-        return replace(self, staging_dir=staging_dir)
+    def loading_into(self, staging_dir: Path, previous_version: Path | None = None) -> RunContext:
+        return replace(self, staging_dir=staging_dir, previous_version=previous_version)
 
 
 def services_lookup(offers: Mapping[str, str], build: Callable[[str], Mapping[str, Any]]) -> Callable[[str], Any]:

@@ -24,6 +24,7 @@ from .manager import PluginManager, get_plugin_manager
 from .model import doc_id_for
 from .pipeline import Pipeline
 from .progress import SilentProgress
+from .published import DOC_ORDER_TABLE
 from .sources import Discovery, Found, discover, printable, source_path, source_uri, still_there
 from .stages import run_enrich, run_load
 from .store import DamagedParts, Store, failure
@@ -425,8 +426,12 @@ def _enrich_and_load(pipeline: Pipeline, store: Store, run_id: str, progress: Pr
         progress.stage("publishing")
         publish_started = time.perf_counter()
         version_dir = store.versions.new(run_id)
+        # The order documents came in, by which loaders cut tables into files (`etl.published`).
+        db.register("_doc_order", store.manifest.doc_order())
+        db.execute(f"CREATE OR REPLACE TABLE {DOC_ORDER_TABLE} AS SELECT * FROM _doc_order")
+        db.unregister("_doc_order")
         try:
-            run_load(pipeline, run.loading_into(version_dir), db)
+            run_load(pipeline, run.loading_into(version_dir, store.current_version()), db)
         except PluginFailed as exc:
             shutil.rmtree(version_dir, ignore_errors=True)
             if failure(exc.cause, store.out) is not None:

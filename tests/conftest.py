@@ -10,10 +10,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pyarrow.parquet as pq
 import pytest
 
-from etl import hookimpl
+from etl import hookimpl, published
 from etl.config import Config
 from etl.run import run
 
@@ -42,7 +41,7 @@ def run_pipeline(paths, out, pm=None, retry_errors=False, prune=False, rebuild=F
 
 
 def read_table(out, name):
-    return pq.read_table(Path(out) / "tables" / f"{name}.parquet")
+    return published.read_table(Path(out) / "tables", name)
 
 
 def rows(out, name):

@@ -67,7 +67,7 @@ def test_copy_detection_compares_candidates_only(tmp_path):
     out = tmp_path / "out"
     run_pipeline(corpus, out, disable=("claims", "dates", "figures"))
     db = duckdb.connect()
-    db.execute(f"CREATE TABLE copy_signatures AS SELECT * FROM read_parquet('{out}/tables/copy_signatures.parquet')")
+    db.execute(f"CREATE TABLE copy_signatures AS SELECT * FROM read_parquet('{out}/tables/copy_signatures/*.parquet')")
     pairs = copies.candidate_pairs(db)
     ids = {a["doc_id"]: Path(a["source_uri"]).name for a in rows(out, "articles")}
     assert {tuple(sorted((ids[a], ids[b]))) for a, b in pairs} <= {("2.txt", "4.txt"), ("0.txt", "1.txt")}

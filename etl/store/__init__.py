@@ -29,8 +29,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
-
+from .. import published
 from ..catalog import CATALOG_NAME
 from ..errors import StoreError
 from .manifest import KnownSource, Manifest, ManifestDamaged
@@ -134,7 +133,7 @@ class Store:
         """Seed the fresh manifest's runs with the published `runs` table, so the history survives."""
         current = self.versions.current()
         try:
-            table = pq.read_table(current / "runs.parquet") if current else None
+            table = published.read_table(current, "runs") if current else None
         except Exception:  # noqa: BLE001 - a history that cannot be read is not worth failing the rebuild
             table = None
         if table is not None:

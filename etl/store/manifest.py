@@ -31,7 +31,7 @@ CREATE TABLE IF NOT EXISTS sources (
     path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, sha256 TEXT, fingerprint TEXT, run_id TEXT);
 CREATE TABLE IF NOT EXISTS documents (
     doc_id TEXT PRIMARY KEY, source_path TEXT NOT NULL, source_uri TEXT, content_sha256 TEXT,
-    fingerprint TEXT, status TEXT, part TEXT, run_id TEXT);
+    fingerprint TEXT, status TEXT, part TEXT, run_id TEXT, ordinal INTEGER);
 CREATE INDEX IF NOT EXISTS documents_by_source ON documents(source_path);
 CREATE INDEX IF NOT EXISTS documents_by_part ON documents(part);
 CREATE TABLE IF NOT EXISTS parts (part TEXT PRIMARY KEY, run_id TEXT, docs INTEGER, files TEXT);
@@ -77,6 +77,13 @@ class Manifest:
             if "files" not in {row[1] for row in self.db.execute("PRAGMA table_info(parts)")}:
                 # Manifests written before parts recorded their files: `Parts.verify` fills it in.
                 self.db.execute("ALTER TABLE parts ADD COLUMN files TEXT")
+            if "ordinal" not in {row[1] for row in self.db.execute("PRAGMA table_info(documents)")}:
+                # Manifests written before documents had an order: they get one, in the order they came.
+                self.db.execute("ALTER TABLE documents ADD COLUMN ordinal INTEGER")
+                self.db.execute("UPDATE documents SET ordinal = rowid")
+                self.db.execute("INSERT OR REPLACE INTO meta VALUES ('ordinal', "
+                                "(SELECT coalesce(max(ordinal), 0) FROM documents))")
+            self.db.execute("CREATE INDEX IF NOT EXISTS documents_by_ordinal ON documents(ordinal)")
         except BaseException:
             self.db.close()
             raise
@@ -96,6 +103,24 @@ class Manifest:
     def _changed(db: sqlite3.Connection) -> None:
         db.execute("INSERT INTO meta VALUES ('generation', '1') "
                    "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+
+    @staticmethod
+    def _number_new_documents(db: sqlite3.Connection) -> None:
+        """Give each document without an ordinal the next ones, in doc_id order within one commit."""
+        last = db.execute("SELECT value FROM meta WHERE key = 'ordinal'").fetchone()
+        start = int(last[0]) if last else 0
+        new = [row[0] for row in db.execute("SELECT doc_id FROM documents WHERE ordinal IS NULL ORDER BY doc_id")]
+        if not new:
+            return
+        db.executemany("UPDATE documents SET ordinal = ? WHERE doc_id = ?",
+                       [(start + i + 1, doc_id) for i, doc_id in enumerate(new)])
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('ordinal', ?)", (str(start + len(new)),))
+
+    def doc_order(self) -> pa.Table:
+        """(doc_id, ordinal) of every live document: the order documents first entered this folder."""
+        rows = self.db.execute("SELECT doc_id, ordinal FROM documents WHERE part IS NOT NULL").fetchall()
+        return pa.table({"doc_id": pa.array([r[0] for r in rows], pa.string()),
+                         "ordinal": pa.array([r[1] for r in rows], pa.int64())})
 
     def published_state(self) -> tuple[int, str, str] | None:
         """(generation, output fingerprint, version) of the last version published, or None."""
@@ -153,8 +178,13 @@ class Manifest:
                 for doc in outcome.all_docs():
                     changed += 1
                     db.execute("INSERT OR IGNORE INTO keep VALUES (?)", (doc.doc_id,))
+                    # A document keeps its ordinal (the order it first came in) when it changes: the
+                    # published files are cut by ordinal, so a change rewrites only its own file.
                     db.execute(
-                        "INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL) ON CONFLICT(doc_id) DO UPDATE "
+                        "SET source_path = excluded.source_path, source_uri = excluded.source_uri, "
+                        "content_sha256 = excluded.content_sha256, fingerprint = excluded.fingerprint, "
+                        "status = excluded.status, part = excluded.part, run_id = excluded.run_id",
                         (doc.doc_id, outcome.path, doc.source_uri, doc.content_sha256, fingerprint,
                          doc.status, doc.part, run_id))
                     if doc.part:
@@ -168,6 +198,7 @@ class Manifest:
                            (part, run_id, count, recorded, count))
             if changed:
                 self._changed(db)
+                self._number_new_documents(db)
 
     def prune(self, gone: Iterable[str]) -> int:
         """Forget the sources `gone` and their documents; returns how many documents were dropped.

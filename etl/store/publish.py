@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ..catalog import CATALOG_NAME
+from ..published import row_count
 
 VERSIONS_DIR = ".versions"
 TABLES_LINK = "tables"
@@ -50,16 +51,10 @@ class Versions:
 
     def row_counts(self, tables: Iterable[str]) -> dict[str, int]:
         """Rows of each of `tables` in the current version, from the Parquet footers (no row is read)."""
-        import pyarrow.parquet as pq
-
         current = self.current()
         if current is None:
             return {}
-        counts: dict[str, int] = {}
-        for path in sorted(current.glob("*.parquet")) + sorted(current.glob("*/*.parquet")):
-            table = path.stem if path.parent == current else path.parent.name
-            counts[table] = counts.get(table, 0) + pq.read_metadata(path).num_rows
-        return {table: counts.get(table, 0) for table in tables}
+        return {table: row_count(current, table) for table in tables}
 
     def new(self, run_id: str) -> Path:
         path = self.folder / run_id
