@@ -116,7 +116,7 @@ def parse_without_nlp(text: str, rules: RuleSet = ENGLISH) -> Parse:
     words, the tense is read from the words of the line."""
     if rules.future is None:
         return Parse()
-    return Parse(tense_of=lambda start, end: tense_by_words(rules, line_around(text, start)))
+    return Parse(tense_of=lambda start, end: tense_by_words(rules, sentence_around(text, start)))
 
 
 def spacy_parse(doc, rules: RuleSet = ENGLISH) -> Parse:
@@ -167,6 +167,17 @@ def spacy_parse(doc, rules: RuleSet = ENGLISH) -> Parse:
         return sents[sentence_of(pos)].text if sents else ""
 
     return Parse(sentence_of, tense_of, label_of, sentence_text)
+
+
+SENTENCE_END = re.compile(r"[.!?;](?=\s)|\n")
+
+
+def sentence_around(text: str, pos: int) -> str:
+    """The sentence holding `pos`, cut at full stops, question and exclamation marks, semicolons and
+    line ends: enough to read the tense from a caption or a text without a parse."""
+    starts = [m.end() for m in SENTENCE_END.finditer(text, 0, pos)]
+    end = SENTENCE_END.search(text, pos)
+    return text[starts[-1] if starts else 0:end.start() if end else len(text)]
 
 
 def line_around(text: str, pos: int) -> str:

@@ -51,7 +51,10 @@ class RuleSet:
     future: re.Pattern | None = None  # words of the future tense, when the spaCy parse cannot tell
 
 
-ENGLISH = RuleSet("en", tuple(ENGLISH_RULES), ENGLISH_REQUIRED)
+# The English future words are read only without a spaCy parse (a caption); with one, the tags tell.
+ENGLISH_FUTURE = re.compile(r"(?<!\w)(?:will|shall|going\s+to|(?:is|are)\s+(?:set|scheduled|due|expected)|plans?\s+to)"
+                            r"(?!\w)|'ll(?!\w)", re.I)
+ENGLISH = RuleSet("en", tuple(ENGLISH_RULES), ENGLISH_REQUIRED, ENGLISH_FUTURE)
 NEUTRAL_RULES = tuple(r for r in ENGLISH_RULES if r[0] in LANGUAGE_NEUTRAL)
 NEUTRAL = RuleSet("und", NEUTRAL_RULES, {name: ENGLISH_REQUIRED[name] for name, _, _ in NEUTRAL_RULES})
 
