@@ -5,6 +5,7 @@ granularities as in English. Every expected value is worked out by hand from the
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date, datetime, timezone
 
 import pytest
@@ -150,3 +151,29 @@ def test_a_jsonl_record_in_german_gets_german_dates(tmp_path):
     found = {r["text"]: r for r in rows(out, "dates")}
     assert (found["vergangenen Monat"]["value"], found["vergangenen Monat"]["anchor"]) == ("2025-11", "publication")
     assert found["11. Dezember 2025"]["value"] == "2025-12-11"
+
+
+class FakeEntryPoint:
+    def __init__(self, name, load):
+        self.name, self.value, self.dist, self._load = name, f"third_party:{name}", None, load
+
+    def load(self):
+        return self._load()
+
+
+def test_a_third_party_table_adds_a_language_and_a_broken_one_is_skipped_with_a_warning(monkeypatch):
+    import etl_plugins.dates.languages as languages
+
+    italian = replace(LANGUAGES["es"], code="it", months={"dicembre": 12, **{f"m{i}": i for i in range(1, 12)}},
+                      month_abbreviations={}, day_month_link="", month_year_link="")
+
+    def broken():
+        raise ImportError("no module named third_party")
+
+    points = [FakeEntryPoint("it", lambda: italian), FakeEntryPoint("xx", broken)]
+    monkeypatch.delenv("ETL_DISABLE_PLUGIN_AUTOLOAD", raising=False)
+    monkeypatch.setattr(languages, "entry_points", lambda group: points if group == languages.ENTRY_POINT_GROUP else [])
+    with pytest.warns(UserWarning, match="'xx'.*could not be loaded"):
+        found = languages._discover()
+    assert found["it"].source == "third_party:it" and found["it"].months["dicembre"] == 12
+    assert "xx" not in found and found["de"].source == "built-in"

@@ -36,6 +36,7 @@ import pyarrow as pa
 from etl import Contract, hookimpl
 
 from . import timex
+from .languages import fingerprint as languages_fingerprint
 from .languages import guess_language, primary_code
 from .timex_languages import ENGLISH, rules_for
 
@@ -58,6 +59,11 @@ def etl_contract():
 #: The segments besides the body whose dates are rows of `dates`: the article's own statements and the
 #: date line. Credits, author biographies, related headlines and navigation speak of other things.
 SEGMENT_LABELS_READ = ("headline", "standfirst", "caption", "byline", "other")
+
+
+@hookimpl
+def etl_fingerprint(config):
+    return "languages=" + languages_fingerprint()
 
 
 @hookimpl

@@ -14,11 +14,14 @@ To add a language, add a module here, or, from another package, declare an entry
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
-from dataclasses import dataclass, field
+import warnings
+from dataclasses import dataclass, field, replace
 from importlib.metadata import entry_points
 
 ENTRY_POINT_GROUP = "newsetl.date_languages"
+DISABLE_AUTOLOAD_ENV = "ETL_DISABLE_PLUGIN_AUTOLOAD"  # the host's switch for installed plugins, honoured here too
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,7 @@ class Language:
     period_words: dict[str, tuple[str, int]] = field(default_factory=dict)  # "торік" -> ("year", -1)
     future: str = ""  # regex of words that put a sentence in the future tense
     script: str = "Latn"  # "Cyrl" for languages written in Cyrillic
+    source: str = "built-in"  # where the table comes from, for the pipeline fingerprint (a distribution)
 
 
 def _discover() -> dict[str, Language]:
@@ -60,11 +64,26 @@ def _discover() -> dict[str, Language]:
         language = getattr(importlib.import_module(f"{__name__}.{module.name}"), "LANGUAGE", None)
         if isinstance(language, Language):
             found[language.code] = language
+    if os.environ.get(DISABLE_AUTOLOAD_ENV):
+        return found
     for point in entry_points(group=ENTRY_POINT_GROUP):
-        language = point.load()
-        if isinstance(language, Language):
-            found.setdefault(language.code, language)  # a built-in table is not replaced silently
+        try:
+            language = point.load()
+        except Exception as exc:  # a broken third-party table costs its language, not the dates plugin
+            warnings.warn(f"date language {point.name!r} ({point.value}) could not be loaded: {exc}", stacklevel=2)
+            continue
+        if not isinstance(language, Language):
+            warnings.warn(f"date language {point.name!r} ({point.value}) is not a Language table", stacklevel=2)
+        elif language.code in found:
+            warnings.warn(f"date language {point.name!r}: {language.code!r} has a table already", stacklevel=2)
+        else:
+            found[language.code] = replace(language, source=f"{point.dist.name if point.dist else point.value}")
     return found
+
+
+def fingerprint() -> str:
+    """Which tables the rules are built from: a third-party table added or removed changes the output."""
+    return ",".join(f"{code}:{language.source}" for code, language in sorted(LANGUAGES.items()))
 
 
 LANGUAGES: dict[str, Language] = _discover()
