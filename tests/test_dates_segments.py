@@ -97,3 +97,17 @@ def test_an_undated_article_takes_its_date_from_its_headline(tmp_path):
     assert (found["Monday"]["value"], found["Monday"]["segment"]) == ("2025-02-17", None)
     (articles,) = rows(out, "articles")
     assert (articles["published_at"].date(), articles["published_at_source"]) == (date(2025, 2, 20), "latest_date")
+
+
+def test_a_claim_is_not_dated_by_a_caption_row_that_shares_its_offsets():
+    """Segment rows' offsets are into their own text: the claims plugin must not read them as body offsets."""
+    from etl_plugins.claims.attribution import Claim
+    from etl_plugins.claims.plugin import claim_date
+
+    doc = article(("body", "The minister said the talks would go on."),
+                  ("caption", "On Feb. 20, 2025, the talks resumed."),
+                  published=datetime(2025, 12, 12, tzinfo=timezone.utc))
+    found = extracted(doc)
+    assert [r["text"] for r in found] == ["Feb. 20, 2025"] and found[0]["start"] < len(doc.text)
+    claim = Claim(cue="said", cue_start=13, cue_end=17, start=18, end=39)
+    assert claim_date(claim, (0, len(doc.text)), found, date(2025, 12, 12)) == (date(2025, 12, 12), "day")
