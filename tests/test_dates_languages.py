@@ -91,6 +91,34 @@ def test_inflected_months_and_abbreviations():
     assert tagged("Am 11. September 2022 begann es.", "de")["11. September 2022"]["value"] == "2022-09-11"
 
 
+def test_months_without_a_year_and_parts_of_months():
+    # a month named without its year, after a preposition: the one nearest the anchor in a past sentence
+    for language, sentence, expression in [("de", "Die Preise stiegen im Dezember.", "Dezember"),
+                                           ("ru", "Цены выросли в декабре.", "декабре"),
+                                           ("uk", "Ціни зросли у грудні.", "грудні")]:
+        row = tagged(sentence, language)[expression]
+        assert (row["value"], row["granularity"], row["anchor"]) == ("2025-12", "month", "publication")
+        assert (row["range_start"], row["range_end"]) == (date(2025, 12, 1), date(2025, 12, 31))
+    assert "Mai" not in tagged("Mai Thi sagte es.", "de")  # without a preposition a month name may be a name
+    end = tagged("Ende Dezember fiel Schnee.", "de")["Ende Dezember"]
+    # the last third: 30 days from the 1st to the 31st, a third is 10, so the 21st to the 31st
+    assert (end["value"], end["mod"], end["range_start"], end["range_end"]) == ("2025-12", "END", date(2025, 12, 21),
+                                                                                date(2025, 12, 31))
+    assert tagged("Les prix ont baissé mi-mars 2024.", "fr")["mi-mars 2024"]["mod"] == "MID"
+    assert tagged("Цены упали в конце мая 2024 года.", "ru")["в конце мая 2024 года"]["mod"] == "END"
+
+
+def test_last_and_next_on_either_side_of_the_unit():
+    assert tagged("La reunión será la próxima semana.", "es")["próxima semana"]["value"] == "2025-W51"
+    assert tagged("La reunión fue la semana pasada.", "es")["la semana pasada"]["value"] == "2025-W49"
+    assert tagged("Il viendra la semaine prochaine.", "fr")["la semaine prochaine"]["value"] == "2025-W51"
+    assert tagged("Il est venu l'an dernier.", "fr")["l'an dernier"]["value"] == "2024"
+    # "la dernière semaine" (the last seven days of something) is left alone
+    assert tagged("Pendant la dernière semaine du procès, il a parlé.", "fr") == {}
+    assert tagged("Il est parti vendredi dernier.", "fr")["vendredi dernier"]["value"] == "2025-12-05"
+    assert tagged("Він поїхав минулої п’ятниці.", "uk")["минулої п’ятниці"]["value"] == "2025-12-05"
+
+
 def test_words_that_are_no_date_are_left_alone():
     assert "hier" not in tagged("Die Lage hier ist ruhig.", "de")  # German "here", French "yesterday"
     assert "mañana" not in tagged("Salió por la mañana.", "es")  # the morning, not tomorrow

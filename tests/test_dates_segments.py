@@ -111,3 +111,10 @@ def test_a_claim_is_not_dated_by_a_caption_row_that_shares_its_offsets():
     assert [r["text"] for r in found] == ["Feb. 20, 2025"] and found[0]["start"] < len(doc.text)
     claim = Claim(cue="said", cue_start=13, cue_end=17, start=18, end=39)
     assert claim_date(claim, (0, len(doc.text)), found, date(2025, 12, 12)) == (date(2025, 12, 12), "day")
+
+
+def test_a_caption_reads_its_tense_from_its_words():
+    """No spaCy parse for captions: "is set for Monday" is the next Monday, "met on Monday" the last one."""
+    doc = article(("body", "Talks were held."), ("caption", "Delegates met on Monday. The vote is set for Monday."),
+                  published=datetime(2025, 12, 12, tzinfo=timezone.utc))
+    assert [r["value"] for r in extracted(doc)] == ["2025-12-08", "2025-12-15"]

@@ -96,7 +96,7 @@ def build_rules(lang: Language) -> list[Rule]:
     month_of = {**lang.months, **lang.month_abbreviations}
     weekday_names = alternatives(lang.weekdays)
     mods = "|".join(f"(?:{m})" for m in lang.mods)
-    mod_prefix = rf"(?:(?P<mod>{mods})\s+)?" if mods else ""
+    mod_prefix = rf"(?:(?P<mod>{mods})(?:\s+|(?<=-)))?" if mods else ""  # "Ende Dezember", "mi-mars"
     day_suffix = rf"(?:{lang.day_suffix})?" if lang.day_suffix else ""
     day_link = rf"(?:{lang.day_month_link})\s+" if lang.day_month_link else ""
     year_link = rf"(?:(?:{lang.month_year_link})\s+)?" if lang.month_year_link else ""
@@ -135,24 +135,31 @@ def build_rules(lang: Language) -> list[Rule]:
                 return None  # "Mai" alone may be a name: a month only after a preposition
             return month_of_year(month_number(m["mon"]), mod=mod_of(m))
 
-    step_of = [(lang.previous, -1, "last"), (lang.next, 1, "next"), (lang.this, 0, "this")]
+    before = [(pattern, step, name) for pattern, step, name in
+              [(lang.previous, -1, "last"), (lang.next, 1, "next"), (lang.this, 0, "this")] if pattern]
+    after = [(pattern, step, name) for pattern, step, name in
+             [(lang.previous_after, -1, "last"), (lang.next_after, 1, "next")] if pattern]
 
-    def relation(word: str | None) -> tuple[int, str]:
-        for pattern, step, name in step_of:
+    def relation(word: str | None, written: list[tuple[str, int, str]]) -> tuple[int, str]:
+        for pattern, step, name in written:
             if word and re.fullmatch(pattern, word, re.I):
                 return step, name
         return 0, ""
 
-    relations = "|".join(f"(?:{pattern})" for pattern, _, _ in step_of)
-    after = "|".join(f"(?:{pattern})" for pattern, _, _ in step_of[:2])
-    weekday_after = rf"(?:\s+(?P<rel2>{after})(?!\w))?" if lang.relative_after else ""
+    def either(written) -> str:
+        return "|".join(f"(?:{pattern})" for pattern, _, _ in written)
 
-    @rule("weekday", rf"(?:(?P<rel>{relations})\s+)?(?P<wd>{weekday_names})(?!\w){weekday_after}")
+    relations_before = rf"(?:(?P<rel>{either(before)})\s+)?" if before else ""
+    relations_after = rf"(?:\s+(?P<rel2>{either(after)})(?!\w))?" if after else ""
+
+    @rule("weekday", rf"{relations_before}(?P<wd>{weekday_names})(?!\w){relations_after}")
     def weekday(m, text):
+        rel_before = m["rel"] if before else None
+        rel_after = m["rel2"] if after else None
         guard = lang.weekday_guards.get(m["wd"].lower())
-        if guard and not m["rel"] and not re.search(guard, text[max(0, m.start() - 20):m.start()], re.I):
+        if guard and not rel_before and not re.search(guard, text[max(0, m.start() - 20):m.start()], re.I):
             return None
-        _, rel = relation(m["rel"] or (m["rel2"] if lang.relative_after else None))
+        _, rel = relation(rel_before, before) if rel_before else relation(rel_after, after)
         return day_of_week(lang.weekdays[m["wd"].lower()], rel)
 
     days = alternatives(lang.days)
@@ -171,19 +178,17 @@ def build_rules(lang: Language) -> list[Rule]:
     def unit_of(word: str) -> str:
         return next(unit for pattern, unit in unit_of_form if re.fullmatch(pattern, word, re.I))
 
-    @rule("period", rf"(?P<rel>{relations})\s+(?P<unit>{units})(?!\w)(?:-ci)?")
-    def period_before(m, text):
-        step, _ = relation(m["rel"])
-        if lang.relative_after and step:
-            return None  # "la dernière semaine" is the last seven days more often than last week
-        return calendar_unit(unit_of(m["unit"]), step)
+    if before:
+        @rule("period", rf"(?P<rel>{either(before)})\s+(?P<unit>{units})(?!\w)(?:-ci)?")
+        def period_before(m, text):
+            return calendar_unit(unit_of(m["unit"]), relation(m["rel"], before)[0])
 
-    if lang.relative_after:
+    if after:
         articles = rf"(?:(?:{lang.articles})\s*)?" if lang.articles else ""
 
-        @rule("period_after", rf"{articles}(?P<unit>{units})\s+(?P<rel>{after})(?!\w)")
+        @rule("period_after", rf"{articles}(?P<unit>{units})\s+(?P<rel>{either(after)})(?!\w)")
         def period_after(m, text):
-            return calendar_unit(unit_of(m["unit"]), relation(m["rel"])[0])
+            return calendar_unit(unit_of(m["unit"]), relation(m["rel"], after)[0])
 
     if lang.period_words:
         @rule("period_word", rf"(?P<w>{alternatives(lang.period_words)})(?!\w)")

@@ -35,11 +35,12 @@ class Language:
     weekdays: dict[str, int]  # every written form -> 0 (Monday) .. 6
     days: dict[str, int]  # "gestern" -> -1, "heute" -> 0: days counted from the anchor
     units: dict[str, str]  # regex of a unit's forms -> "week", "month", "year" or "weekend"
-    previous: str  # regex: "last" / "past", as an adjective of a unit or a weekday
-    this: str  # regex: "this"
-    next: str  # regex: "next" / "coming"
-    relative_after: bool = False  # "le mois dernier", "el mes pasado": last/next follow the unit
-    articles: str = ""  # regex of articles written before a unit in that order ("le|la|l'")
+    previous: str  # regex: "last" / "past" written before a unit or a weekday ("" when never)
+    this: str  # regex: "this" written before a unit
+    next: str  # regex: "next" / "coming" written before a unit or a weekday
+    previous_after: str = ""  # regex: "last" written after the unit ("le mois dernier", "el mes pasado")
+    next_after: str = ""  # regex: "next" written after the unit ("la semaine prochaine")
+    articles: str = ""  # regex of articles written before a unit followed by last/next ("le|la|l'")
     day_suffix: str = ""  # regex after a day number: "\." (German "11."), "er" (French "1er")
     day_month_link: str = ""  # regex between day and month: "de" ("11 de diciembre")
     month_year_link: str = ""  # regex between month and year: "de|del" ("diciembre de 2025")

@@ -32,7 +32,7 @@ LANGUAGE = Language(
     period_words={"торік": ("year", -1)},
     day_suffix=r"-?го",
     year_suffix=r"року|рік|році|р\.",
-    month_prepositions=r"у|в|з|із|до|по|від|на\s+початку|в\s+середині|у\s+середині|наприкінці",
+    month_prepositions=r"у|в|з|із|до|по|від",
     mods={r"на\s+початку|початку": "START", r"в\s+середині|у\s+середині": "MID",
           r"наприкінці|в\s+кінці|у\s+кінці": "END"},
     ago=r"{n}\s+{unit}\s+(?:тому|назад)",
