@@ -12,7 +12,8 @@ LANGUAGE = Language(
               "sonnabend": 5, "sonntag": 6},
     days={"vorgestern": -2, "gestern": -1, "heute": 0, "morgen": 1, "übermorgen": 2},
     # "am Morgen", "heute Morgen": the morning, not tomorrow
-    day_guards={"morgen": r"(?:\bam|\bheute|\bgestern|\bjeden|\bden|\bguten|\bdiesen|\bfrühen|\bnächsten)\s+$"},
+    day_guards={"morgen": r"(?:\bam|\bheute|\bgestern|\bjeden|\bden|\bder|\bdes|\bdem|\bein|\beinen|\beinem|"
+                          r"\bguten|\bdiesen|\bfrühen|\bnächsten)\s+$"},
     units={r"woche": "week", r"monats?": "month", r"jahr(?:es|s)?": "year", r"wochenendes?": "weekend"},
     previous=r"letzte[nmrs]?|vergangene[nmrs]?|vorige[nmrs]?",
     this=r"diese[nmrs]?",
