@@ -2,12 +2,15 @@
 
     python bench/tempeval.py                                   # the development set (TBAQ) and platinum
     python bench/tempeval.py ../shared/evaldata/timebank_aquaint_tbaq [--errors 40]
-    python bench/tempeval.py ../shared/evaldata/tempeval3_platinum
+    python bench/tempeval.py ../shared/evaldata/tempeval3_platinum [--workers 2] [--keep /tmp/te3]
 
 A corpus folder holds TimeML files (`*.tml`, searched recursively; for platinum the `gold/` folder).
-Each document's `<TEXT>`, tags stripped, goes through the plugin's own tagger (`dates.tag_document`)
-with a spaCy parse made by the spacy plugin's model loader (`nlp.pipe` over the corpus, parser off),
-and with the DCT (the `CREATION_TIME` TIMEX3) as publication date: the whole pipeline is not run.
+Each document's `<TEXT>`, tags stripped, is one record of a JSONL file exactly as a user would write
+it (`{"text": ..., "published_at": DCT}`, the DCT being the `CREATION_TIME` TIMEX3), and the file goes
+through `etl run` (parse, clean, the spacy and dates plugins; the extract plugins whose tables are not
+scored are disabled). The `dates` rows, body rows and segment rows (a first line the clean stage
+takes for a headline), are mapped back to the TimeML text through their segment: the clean stage
+changes white space only, so visible characters are matched one to one.
 
 Scoring follows the task paper (UzZaman et al. 2013, section 4.1): strict match = identical extent,
 relaxed match = any overlap (one-to-one); value F1 = relaxed F1 x value accuracy on the relaxed matches,
@@ -21,8 +24,11 @@ from __future__ import annotations
 
 import argparse
 import html
+import json
 import re
+import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -116,19 +122,15 @@ def prf(correct: int, n_system: int, n_gold: int) -> tuple[float, float, float]:
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
-def evaluate(folder: Path, show_errors: int = 0) -> dict:
-    import etl_plugins.dates.plugin as dates
-    from etl_plugins.spacy.plugin import DEFAULT_MODEL, load_model
-
+def evaluate(folder: Path, show_errors: int = 0, workers: int = 1, keep: Path | None = None) -> dict:
     files = sorted(p for p in folder.rglob("*.tml") if "input" not in p.parts)
     docs = [read_timeml(p) for p in files]
-    nlp = load_model(DEFAULT_MODEL, ("parser",))
     started = time.perf_counter()
+    predicted = run_pipeline(docs, workers, keep)
+    seconds = time.perf_counter() - started
     n_gold = n_system = strict = relaxed = value_ok = 0
     errors = []
-    for doc, parsed in zip(docs, nlp.pipe((d.text for d in docs), batch_size=32)):
-        rows = dates.tag_document(doc.text, parsed, published=doc.dct)
-        system = system_spans(rows)
+    for doc, system in zip(docs, predicted):
         n_gold += len(doc.gold)
         n_system += len(system)
         strict += len({(g.start, g.end) for g in doc.gold} & {(s.start, s.end) for s in system})
@@ -144,7 +146,6 @@ def evaluate(folder: Path, show_errors: int = 0) -> dict:
                        if id(g) not in hit_g]
             errors += [(doc.name, "spurious", "", "", s.text, s.value, str(doc.dct)) for s in system
                        if id(s) not in hit_s]
-    seconds = time.perf_counter() - started
     sp, sr, sf = prf(strict, n_system, n_gold)
     rp, rr, rf = prf(relaxed, n_system, n_gold)
     accuracy = value_ok / relaxed if relaxed else 0.0
@@ -152,7 +153,7 @@ def evaluate(folder: Path, show_errors: int = 0) -> dict:
               "strict": (sp, sr, sf), "relaxed": (rp, rr, rf), "value_accuracy": accuracy,
               "value_f1": rf * accuracy, "seconds": seconds}
     print(f"\n{folder.name}: {len(docs)} documents, {n_gold} gold TIMEX3, {n_system} found "
-          f"(plugin functions on nlp.pipe parses, DCT as publication date; {seconds:.1f} s)")
+          f"(etl run over one JSONL record per document, DCT as published_at; {seconds:.1f} s)")
     print(f"  strict  extent  P {100 * sp:6.2f}  R {100 * sr:6.2f}  F1 {100 * sf:6.2f}")
     print(f"  relaxed extent  P {100 * rp:6.2f}  R {100 * rr:6.2f}  F1 {100 * rf:6.2f}")
     print(f"  value accuracy on relaxed matches {100 * accuracy:6.2f}   value F1 {100 * rf * accuracy:6.2f}"
@@ -166,10 +167,97 @@ def evaluate(folder: Path, show_errors: int = 0) -> dict:
     return report
 
 
+# Plugins whose tables the score does not read: disabled to save time, they do not change `dates`.
+UNSCORED_PLUGINS = ("entities", "claims", "events", "figures", "copies")
+
+
+def run_pipeline(docs: list[Document], workers: int, keep: Path | None) -> list[list[Span]]:
+    """Each document as a user's JSONL record through `etl run`; its `dates` rows as spans of its text.
+
+    The pipeline cleans the text (white space, paragraphs, a headline taken out of the body), so rows
+    are mapped back to the TimeML text through their segment: body rows by the body segment holding
+    them, segment rows by `dates.segment`.
+    """
+    import duckdb
+
+    with tempfile.TemporaryDirectory(prefix="tempeval-") as scratch:
+        work = keep or Path(scratch)
+        inputs = work / "in"
+        inputs.mkdir(parents=True, exist_ok=True)
+        with open(inputs / "corpus.jsonl", "w", encoding="utf-8") as out:
+            for doc in docs:
+                out.write(json.dumps({"text": doc.text, "published_at": doc.dct.isoformat()}) + "\n")
+        command = [sys.executable, "-m", "etl", "run", str(inputs), "--out", str(work / "out"),
+                   "--workers", str(workers), *[a for name in UNSCORED_PLUGINS for a in ("--disable", name)]]
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+        tables = work / "out" / "tables"
+        db = duckdb.connect()
+        record_of = {doc_id: int(uri.rsplit("#", 1)[1]) for doc_id, uri in db.sql(
+            f"SELECT doc_id, source_uri FROM '{tables / 'articles.parquet'}'").fetchall()}
+        segments: dict[str, list[tuple]] = {}
+        for doc_id, seq, text, start, end in db.sql(
+                f"SELECT doc_id, seq, text, start, \"end\" FROM '{tables / 'segments.parquet'}' ORDER BY doc_id, seq"
+        ).fetchall():
+            segments.setdefault(doc_id, []).append((seq, text, start, end))
+        rows: dict[int, list[dict]] = {}
+        for row in db.sql(f"SELECT * FROM '{tables / 'dates.parquet'}'").to_arrow_table().to_pylist():
+            rows.setdefault(record_of[row["doc_id"]], []).append(row)
+        by_record = {record_of[doc_id]: segs for doc_id, segs in segments.items()}
+    predicted = []
+    for index, doc in enumerate(docs):  # `#n` of a JSONL source counts lines from 0
+        where = locate_segments(doc.text, by_record.get(index, []))
+        spans = []
+        for row in rows.get(index, []):
+            mapped = map_row(row, where)
+            if mapped is not None:
+                spans.append(mapped)
+        predicted.append(system_spans(spans))
+    return predicted
+
+
+def locate_segments(original: str, segments: list[tuple]) -> dict[int, tuple]:
+    """Per segment seq: (its text, its first visible character's rank among the original's visible
+    characters, the original index of each visible character, its body start, its body end)."""
+    visible = [i for i, c in enumerate(original) if not c.isspace()]
+    compact = "".join(original[i] for i in visible)
+    found, cursor = {}, 0
+    for seq, text, start, end in segments:
+        squeezed = "".join(text.split())
+        at = compact.find(squeezed, cursor)
+        if at < 0:
+            at = compact.find(squeezed)
+        if at < 0:
+            continue  # the pipeline changed characters, not only white space: its rows are not scored
+        found[seq] = (text, at, visible, start, end)
+        cursor = at + len(squeezed)
+    return found
+
+
+def map_row(row: dict, where: dict) -> dict | None:
+    """The row with `start`/`end` as offsets into the TimeML text, or None when it cannot be placed."""
+    if row["segment"] is not None:
+        seq, start = row["segment"], row["start"]
+    else:
+        body = [(seq, s) for seq, (_, _, _, s, e) in where.items() if s is not None and s <= row["start"] < e]
+        if not body:
+            return None
+        seq, start = body[0][0], row["start"] - body[0][1]
+    if seq not in where:
+        return None
+    text, at, visible, _, _ = where[seq]
+    first = at + sum(1 for c in text[:start] if not c.isspace())
+    last = first + len("".join(row["text"].split())) - 1
+    if last >= len(visible):
+        return None
+    return dict(row, start=visible[first], end=visible[last] + 1)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("corpora", nargs="*", type=Path, help="TimeML folders (default: TBAQ and platinum)")
     parser.add_argument("--errors", type=int, default=0, help="print this many errors (development only)")
+    parser.add_argument("--workers", type=int, default=1, help="etl run --workers (default 1)")
+    parser.add_argument("--keep", type=Path, help="write the JSONL input and the etl output here, and keep them")
     args = parser.parse_args(argv)
     corpora = args.corpora or DEFAULT_CORPORA
     if not args.corpora and not EVALDATA.is_dir():
@@ -179,7 +267,7 @@ def main(argv=None) -> int:
         if not folder.is_dir():
             print(f"skip: {folder} is absent")
             continue
-        evaluate(folder, args.errors)
+        evaluate(folder, args.errors, args.workers, args.keep and args.keep / folder.name)
     return 0
 
 

@@ -375,6 +375,8 @@ def test_every_sentence_index_leads_to_the_sentence_that_holds_the_row(seeds_out
         found = rows(seeds_out, table)
         assert found, table
         for row in found:
+            if row.get("segment") is not None:
+                continue  # a caption's or headline's row: offsets into its segment, no sentence of the body
             start, end = spans[(row["doc_id"], row["sentence"])]
             assert start <= row["start"] and row["end"] <= end, (table, row["text"])
     texts = {a["doc_id"]: a["text"] for a in rows(seeds_out, "articles")}

@@ -274,7 +274,8 @@ def claim_date(claim: attr.Claim, sentence: tuple[int, int], dates: list[dict],
     day of the period it names; else the publication day. A date inside the content is when the
     reported event happened, not the statement ("X said Russia captured it on Dec. 11")."""
     inside = [d for d in dates
-              if d.get("granularity") in STATEMENT_GRANULARITIES and d.get("kind", "date") in ("date", "time")
+              if d.get("segment") is None  # a caption's or headline's row has offsets into its own text
+              and d.get("granularity") in STATEMENT_GRANULARITIES and d.get("kind", "date") in ("date", "time")
               and isinstance(d.get("range_start"), date)
               and sentence[0] <= d["start"] and d["end"] <= sentence[1]
               and not (claim.start <= d["start"] < claim.end)]

@@ -36,6 +36,9 @@ import pyarrow as pa
 from etl import Contract, hookimpl
 
 from . import timex
+from .languages import fingerprint as languages_fingerprint
+from .languages import guess_language, primary_code
+from .timex_languages import ENGLISH, rules_for
 
 NAME = "dates"
 
@@ -53,23 +56,52 @@ def etl_contract():
     }
 
 
+#: The segments besides the body whose dates are rows of `dates`: the article's own statements and the
+#: date line. Credits, author biographies, related headlines and navigation speak of other things.
+SEGMENT_LABELS_READ = ("headline", "standfirst", "caption", "byline", "other")
+
+
+@hookimpl
+def etl_fingerprint(config):
+    return "languages=" + languages_fingerprint()
+
+
 @hookimpl
 def etl_extract(documents, config):
     for doc in documents:
         # Body segments are the text itself; the others (captions, bylines) are extra evidence.
         evidence = [segment.text for segment in doc.segments if segment.label != "body"]
-        for row in tag_document(doc.text, doc.nlp, published=doc.published_at, evidence=evidence):
+        segments = [(s.seq, s.text) for s in doc.segments if s.label in SEGMENT_LABELS_READ]
+        for row in tag_document(doc.text, doc.nlp, published=doc.published_at, evidence=evidence,
+                                segments=segments, language=doc.language):
             doc.add("dates", plugin=NAME, **row)
 
 
 def tag_document(text: str, nlp_doc=None, published: date | datetime | None = None,
-                 evidence: list[str] = ()) -> list[dict]:
-    """The `dates` rows of one text (without `plugin`), given its spaCy Doc and publication date."""
-    parse = timex.spacy_parse(nlp_doc)
-    found = timex.candidates(text, parse)
-    anchor, anchor_kind = choose_anchor(text, published, evidence, found)
+                 evidence: list[str] = (), segments: list[tuple[int, str]] = (),
+                 language: str | None = None) -> list[dict]:
+    """The `dates` rows of one article (without `plugin`), given its spaCy Doc and publication date.
+
+    Body rows have offsets into `text` and `segment` None; each of `segments` (seq, text) adds rows
+    with offsets into its own text and `segment` its seq. `language` (`articles.language`) chooses
+    the rules; unknown, the text's script does (Cyrillic: Russian or Ukrainian, else English).
+    """
+    rules = rules_for(language_code(language, text or " ".join(t for _, t in segments)))
+    parse = timex.spacy_parse(nlp_doc, rules) if nlp_doc is not None else timex.parse_without_nlp(text, rules)
+    found = timex.candidates(text, parse, rules)
+    anchor, anchor_kind = choose_anchor(text, published, evidence, found, rules)
+    rows = [dict(row, sentence=parse.sentence_of(row["start"]), segment=None)
+            for row in resolve(text, anchor, anchor_kind, parse, found, rules)]
+    for seq, segment_text in segments:
+        bare = timex.parse_without_nlp(segment_text, rules)
+        rows += [dict(row, sentence=None, segment=seq)
+                 for row in resolve(segment_text, anchor, anchor_kind, bare, None, rules)]
+    return rows
+
+
+def resolve(text: str, anchor: date | None, anchor_kind: str | None, parse, found, rules) -> list[dict]:
     rows = []
-    for t in timex.tag(text, anchor, parse, found):
+    for t in timex.tag(text, anchor, parse, found, rules):
         if not t.relative:
             how, anchor_date = "absolute", None
         elif t.base is not None:
@@ -82,18 +114,22 @@ def tag_document(text: str, nlp_doc=None, published: date | datetime | None = No
             "start": t.start, "end": t.end, "text": t.text, "value": t.value, "kind": t.kind,
             "mod": t.mod, "granularity": t.granularity, "range_start": t.range_start,
             "range_end": t.range_end, "anchor": how, "anchor_date": anchor_date,
-            "sentence": parse.sentence_of(t.start),
         })
     return rows
 
 
-def choose_anchor(text: str, published, evidence, found=None) -> tuple[date | None, str | None]:
+def language_code(language: str | None, text: str) -> str:
+    """The code whose rules read this text: `articles.language`'s primary subtag, else a guess by script."""
+    return primary_code(language) or guess_language(text)
+
+
+def choose_anchor(text: str, published, evidence, found=None, rules=ENGLISH) -> tuple[date | None, str | None]:
     """The publication date, else the latest full date of the text or its segments, else none."""
     if published is not None:
         return (published.date() if isinstance(published, datetime) else published), "publication"
-    dates = timex.explicit_dates(text, found) + [d for block in evidence for d in timex.explicit_dates(block)]
+    dates = timex.explicit_dates(text, found, rules) + [
+        d for block in evidence for d in timex.explicit_dates(block, rules=rules)]
     return (max(dates), "text_date") if dates else (None, None)
-
 
 
 @hookimpl
@@ -101,27 +137,40 @@ def etl_enrich(db, config):
     inferred = infer_publication_dates(db)
     if not inferred:
         return
-    texts = dict(db.sql("SELECT doc_id, text FROM articles SEMI JOIN _inferred USING (doc_id)").fetchall())
-    segments: dict[str, list[str]] = {}
-    for doc_id, text in db.sql("SELECT doc_id, text FROM segments SEMI JOIN _inferred USING (doc_id)").fetchall():
-        segments.setdefault(doc_id, []).append(text)
+    articles = {doc_id: (text, language) for doc_id, text, language in db.sql(
+        "SELECT doc_id, text, language FROM articles SEMI JOIN _inferred USING (doc_id)").fetchall()}
+    evidence: dict[str, list[str]] = {}
+    segments: dict[str, list[tuple[int, str]]] = {}
+    for doc_id, seq, label, text in db.sql(
+            "SELECT doc_id, seq, label, text FROM segments SEMI JOIN _inferred USING (doc_id) ORDER BY doc_id, seq"
+    ).fetchall():
+        if label != "body":
+            evidence.setdefault(doc_id, []).append(text)
+        if label in SEGMENT_LABELS_READ:
+            segments.setdefault(doc_id, []).append((seq, text))
     updates = []
     for doc_id, (published, how) in inferred.items():
         if how == "latest_date":
             continue  # extraction already anchored its relative dates on that same latest full date
-        for row in tag_document(texts[doc_id], None, published=published, evidence=segments.get(doc_id, [])):
+        text, language = articles[doc_id]
+        for row in tag_document(text, None, published=published, evidence=evidence.get(doc_id, []),
+                                segments=segments.get(doc_id, []), language=language):
             if row["anchor"] in ("publication", "text_date"):
                 updates.append(dict(row, doc_id=doc_id))
     if updates:
         columns = ("doc_id", "start", "end", "value", "kind", "mod", "granularity", "range_start", "range_end",
                    "anchor", "anchor_date")
-        db.register("_reanchored", pa.Table.from_pylist([{c: u[c] for c in columns} for u in updates]))
+        table = pa.Table.from_pylist([{c: u[c] for c in columns} for u in updates])
+        # typed, so that an all-body batch's segment column (all NULL) still compares with dates.segment
+        table = table.append_column("segment", pa.array([u["segment"] for u in updates], pa.int32()))
+        db.register("_reanchored", table)
         # Only expressions found at the same place as in extraction are revised; their sentence stays.
         db.execute("""UPDATE dates SET value = r.value, kind = r.kind, mod = r.mod, granularity = r.granularity,
                           range_start = r.range_start, range_end = r.range_end, anchor = r.anchor,
                           anchor_date = r.anchor_date
                       FROM _reanchored r
-                      WHERE dates.doc_id = r.doc_id AND dates.start = r.start AND dates."end" = r."end"
+                      WHERE dates.doc_id = r.doc_id AND dates.segment IS NOT DISTINCT FROM r.segment
+                        AND dates.start = r.start AND dates."end" = r."end"
                         AND dates.anchor <> 'absolute'""")
         db.unregister("_reanchored")
     db.execute("""UPDATE claims SET claim_date = CAST(i.published_at AS DATE), claim_date_granularity = 'day'

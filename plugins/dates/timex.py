@@ -22,7 +22,7 @@ from typing import Callable
 
 from .literals import could_match, fold
 from .timex_calendar import Context, Timex, Unanchored
-from .timex_rules import REQUIRED, RULES
+from .timex_languages import ENGLISH, RuleSet, tense_by_words
 
 # --- the tagger ------------------------------------------------------------------------------------
 
@@ -40,12 +40,12 @@ class Parse:
     sentence_text: Callable[[int], str] | None = None
 
 
-def candidates(text: str, parse: Parse) -> list[tuple[int, int, Callable]]:
+def candidates(text: str, parse: Parse, rules: RuleSet = ENGLISH) -> list[tuple[int, int, Callable]]:
     """Every rule's matches, overlaps settled longest first (then by rule order)."""
     found = []
     folded = fold(text)
-    for order, (name, pattern, handler) in enumerate(RULES):
-        if not could_match(REQUIRED[name], folded):
+    for order, (name, pattern, handler) in enumerate(rules.rules):
+        if not could_match(rules.required[name], folded):
             continue  # most texts never mention a quarter or a century: skip those rules unread
         for m in pattern.finditer(text):
             start, end = m.span("x") if "x" in pattern.groupindex and m.group("x") else m.span()
@@ -66,17 +66,17 @@ def candidates(text: str, parse: Parse) -> list[tuple[int, int, Callable]]:
 
 
 def tag(text: str, anchor: date | None = None, parse: Parse | None = None,
-        found: list[tuple[int, int, Callable]] | None = None) -> list[Timex]:
+        found: list[tuple[int, int, Callable]] | None = None, rules: RuleSet = ENGLISH) -> list[Timex]:
     """The temporal expressions of `text`, resolved against `anchor` (None: relative ones unresolved).
 
     `found` is `candidates(text, parse)` when the caller already has it: matching the rules is the
     costly part and does not depend on the anchor.
     """
-    parse = parse or Parse()
+    parse = parse or parse_without_nlp(text, rules)
     ctx = Context(anchor)
     last_sentence = None
     out = []
-    for start, end, resolver in (candidates(text, parse) if found is None else found):
+    for start, end, resolver in (candidates(text, parse, rules) if found is None else found):
         sentence = parse.sentence_of(start)
         ctx.tense = parse.tense_of(start, end)
         ctx.sentence = parse.sentence_text(start) if parse.sentence_text else line_around(text, start)
@@ -99,19 +99,32 @@ def tag(text: str, anchor: date | None = None, parse: Parse | None = None,
     return out
 
 
-def explicit_dates(text: str, found: list[tuple[int, int, Callable]] | None = None) -> list[date]:
+def explicit_dates(text: str, found: list[tuple[int, int, Callable]] | None = None,
+                   rules: RuleSet = ENGLISH) -> list[date]:
     """Full dates written out (day, month and year): the evidence for a text's own date."""
     if found is None and not AMBIGUOUS_YEAR.search(text):
         return []  # no four digits, no year, no full date
-    return [t.range_start for t in tag(text, found=found) if t.granularity == "day" and not t.relative
+    return [t.range_start for t in tag(text, found=found, rules=rules) if t.granularity == "day" and not t.relative
             and t.range_start is not None and t.mod is None]
 
 
 FUTURE_MARKERS = {"will", "'ll", "shall", "wo", "gonna"}
 
 
-def spacy_parse(doc) -> Parse:
-    """Sentences, tense and entity labels from a spaCy Doc (tagger and NER; the parser may be off)."""
+def parse_without_nlp(text: str, rules: RuleSet = ENGLISH) -> Parse:
+    """No spaCy parse (a caption, a headline): no sentences; in a language with a table of future
+    words, the tense is read from the words of the line."""
+    if rules.future is None:
+        return Parse()
+    return Parse(tense_of=lambda start, end: tense_by_words(rules, sentence_around(text, start)))
+
+
+def spacy_parse(doc, rules: RuleSet = ENGLISH) -> Parse:
+    """Sentences, tense and entity labels from a spaCy Doc (tagger and NER; the parser may be off).
+
+    The tags and entity labels are English ones: for another language only the sentences are read,
+    and the tense comes from the language's future words.
+    """
     if doc is None:
         return Parse()
     from bisect import bisect_right
@@ -122,6 +135,12 @@ def spacy_parse(doc) -> Parse:
 
     def sentence_of(pos):
         return max(bisect_right(starts, pos) - 1, 0) if starts else None
+
+    if rules.language != "en":
+        def sentence_text(pos):
+            return sents[sentence_of(pos)].text if sents else ""
+        return Parse(sentence_of, lambda start, end: tense_by_words(rules, sentence_text(start)),
+                     sentence_text=sentence_text)
 
     def tense_of(start, end):
         if not sents:
@@ -148,6 +167,17 @@ def spacy_parse(doc) -> Parse:
         return sents[sentence_of(pos)].text if sents else ""
 
     return Parse(sentence_of, tense_of, label_of, sentence_text)
+
+
+SENTENCE_END = re.compile(r"[.!?;](?=\s)|\n")
+
+
+def sentence_around(text: str, pos: int) -> str:
+    """The sentence holding `pos`, cut at full stops, question and exclamation marks, semicolons and
+    line ends: enough to read the tense from a caption or a text without a parse."""
+    starts = [m.end() for m in SENTENCE_END.finditer(text, 0, pos)]
+    end = SENTENCE_END.search(text, pos)
+    return text[starts[-1] if starts else 0:end.start() if end else len(text)]
 
 
 def line_around(text: str, pos: int) -> str:

@@ -116,9 +116,13 @@ def day_month(m, text):
 
 def _day_of_month(m):
     month, day = month_number(m["mon"]), int(re.match(r"\d+", m["d"]).group())
-    mod = mod_of(m["mod"])
-    if m["y"]:
-        d = dated(int(m["y"]), month, day)
+    return day_of_month(month, day, int(m["y"]) if m["y"] else None, mod_of(m["mod"]))
+
+
+def day_of_month(month: int, day: int, year: int | None, mod: str | None = None) -> Resolver | None:
+    """A day of a month, of a given year or (relative) of the year nearest the anchor by tense."""
+    if year is not None:
+        d = dated(year, month, day)
         return d and (lambda ctx: result(p_day(d), mod=mod))
 
     def resolve(ctx):
@@ -163,16 +167,18 @@ def bare_month(m, text):
             text[max(0, m.start() - 15):m.start()], re.I):
         return None
 
+    return month_of_year(month, rel, bool(m["rel2"]), mod)
+
+
+def month_of_year(month: int, rel: str = "", rel_is_year: bool = False, mod: str | None = None) -> Resolver:
+    """A month without its year: last/next/this one ("last December", "December next year"), else
+    the one nearest the anchor by tense."""
     def resolve(ctx):
         anchor = ctx.need(f"XXXX-{month:02d}", "month")
         if rel in ("last", "previous"):
-            y = anchor.year - 1 if month >= anchor.month else anchor.year
-            if m["rel2"]:
-                y = anchor.year - 1
+            y = anchor.year - 1 if month >= anchor.month or rel_is_year else anchor.year
         elif rel in ("next", "following"):
-            y = anchor.year + 1 if month <= anchor.month else anchor.year
-            if m["rel2"]:
-                y = anchor.year + 1
+            y = anchor.year + 1 if month <= anchor.month or rel_is_year else anchor.year
         elif rel == "this":
             y = anchor.year
         elif ctx.tense == "future":
@@ -303,7 +309,14 @@ def relative_period(m, text):
     step = {"this": 0, "current": 0, "last": -1, "next": 1, "previous": -1, "following": 1, "same": 0,
             "that": 0, "the": 0, "latest": 0}[rel]
     anaphoric = rel in ("previous", "following", "same", "that")
+    edge = m["mod"].lower() if m["mod"] and m["mod"].lower() in ("earlier", "later") else None
+    return calendar_unit(unit, step, mod, anaphoric=anaphoric, rel=rel, edge=edge)
 
+
+def calendar_unit(unit: str, step: int, mod: str | None = None, anaphoric: bool = False, rel: str = "",
+                  edge: str | None = None) -> Resolver:
+    """The week, month, year... `step` units from the anchor ("last month": -1), or from the last day
+    met when `anaphoric` ("the following week"); `edge` "earlier" / "later" cuts "this month" at the anchor."""
     def resolve(ctx):
         base = (ctx.previous() if anaphoric and ctx.last
                 else ctx.need(unknown_value(unit if unit != "weekend" else "week"),
@@ -317,9 +330,9 @@ def relative_period(m, text):
             return result(point_at(base - relativedelta(months=3), "quarter"), mod=mod, relative=True)
         d = shift(base, unit, step)
         point = point_at(d, unit)
-        if m["mod"] and m["mod"].lower() in ("earlier", "later") and step == 0 and not anaphoric:
+        if edge and step == 0 and not anaphoric:
             v, gran, start, end = point
-            start, end = (start, base) if m["mod"].lower() == "earlier" else (base, end)
+            start, end = (start, base) if edge == "earlier" else (base, end)
             return {"value": v, "kind": "date", "mod": mod, "granularity": gran, "range_start": start,
                     "range_end": end, "relative": True}
         return result(point, mod=mod, relative=True)
@@ -342,11 +355,14 @@ def deictic_day(m, text):
     w, mod = m["w"].lower(), mod_of(m["mod"])
     offset = {"today": 0, "tonight": 0, "yesterday": -1, "tomorrow": 1}[w]
     part = PARTS_OF_DAY.get((m["part"] or ("tonight" if w == "tonight" else "")).lower())
+    return day_from_anchor(offset, part, mod)
 
+
+def day_from_anchor(offset: int, part: str | None = None, mod: str | None = None) -> Resolver:
+    """The day `offset` days from the anchor ("yesterday": -1), or a part of it."""
     def resolve(ctx):
         anchor = ctx.need("XXXX-XX-XX", "day")
-        d = anchor + timedelta(days=offset)
-        return day_or_part(d, part, mod)
+        return day_or_part(anchor + timedelta(days=offset), part, mod)
     return resolve
 
 
@@ -376,6 +392,12 @@ def weekday(m, text):
         return lambda ctx: {"value": value, "kind": "set", "mod": None, "granularity": "day",
                             "range_start": None, "range_end": None, "relative": False}
 
+    return day_of_week(wd, rel, part, mod)
+
+
+def day_of_week(wd: int, rel: str = "", part: str | None = None, mod: str | None = None) -> Resolver:
+    """Weekday `wd` (0 Monday) near the anchor: the last one in a past-tense sentence, the next one in a
+    future one; `rel` last/next/this/previous/following as written."""
     def resolve(ctx):
         if rel in ("previous", "following") and ctx.last:
             base = ctx.previous()
@@ -468,7 +490,7 @@ def duration(m, text):
     if tail in ("before", "after", "since", "back"):
         tail = ""  # "two days after the vote": the duration is the expression, "after" a signal
     if tail:
-        return _offset(m, unit, amount, tail, qmod)
+        return offset_from_anchor(unit, amount, tail, qmod)
     value = duration_value(amount, unit)
     return lambda ctx: {"value": value, "kind": "duration", "mod": qmod, "granularity": None,
                         "range_start": None, "range_end": None, "relative": False}
@@ -477,7 +499,7 @@ def duration(m, text):
 QUARTERLY = re.compile(r"quarter|\bperiod\b", re.I)
 
 
-def _offset(m, unit, amount, tail, qmod):
+def offset_from_anchor(unit: str, amount: float | None, tail: str, qmod: str | None = None) -> Resolver:
     """'three years ago', 'two days later': a date at the unit's granularity, counted from an anchor."""
     sign = 1 if tail in ("later", "from now", "hence") else -1
     anaphoric = tail in ("later", "earlier")
