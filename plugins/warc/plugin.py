@@ -123,6 +123,11 @@ def is_warc(source) -> bool:
     return archive_kind(source) is not None
 
 
+def warc_documents(source) -> Iterator:
+    """The documents of an archive file, read as the format its content shows (a WARC when it shows none)."""
+    return ArchiveReader(source, *(archive_kind(source) or ("warc", None))).documents()
+
+
 class ArchiveReader:
     """One pass over the records, yielding documents; a second pass only for revisits of pages."""
 
