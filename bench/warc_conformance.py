@@ -10,7 +10,18 @@ the file with `lz4.frame` (when installed) and counts what warcio reads from the
 Prints one row per file (expected pages, articles made, errors rows by type) and the totals. There is
 nothing to tune here, so no development/held-out split: every file is reported.
 
-    python bench/warc_conformance.py [--keep OUT]
+    python bench/warc_conformance.py [--keep OUT] [--messages]
+
+Results (warcio 1.8.1, trafilatura 2.3.1; all 45 files, no split):
+
+    code                pages warcio reads   articles (capped per file)   lz4 pages   errors rows
+    before (0.2.0)      102                  64                           0 of 16     52
+    after               102                  100 (+2 rows: no text)       15 of 16    22
+
+Before: ARC read as text or refused as binary, WET "no documents", the Internet Archive WARC and its
+revisit companion "damaged", ClueWeb09 bodies declared gzip but stored decoded refused, a last page
+cut short or with a wrong block digest lost, `.warc.lz4` refused as binary. After, beyond warcio's
+count: 7 revisits resolved to their original in the same file, 4 pages from two files gzipped whole.
 """
 
 from __future__ import annotations
