@@ -12,6 +12,7 @@ import gzip
 import hashlib
 import io
 import json
+import sys
 from datetime import datetime, timezone
 
 import pytest
@@ -229,6 +230,18 @@ def test_warc_lz4_is_read_one_frame_per_record_or_one_for_the_file(tmp_path):
     texts = {a["source_uri"].rsplit("/", 1)[1]: a["text"] for a in rows(out, "articles")}
     assert texts == {"records.warc.lz4#0": "The bridge reopened.", "records.warc.lz4#1": "Ferries run twice a day.",
                      "whole.warc.lz4#0": "The bridge reopened.", "whole.warc.lz4#1": "Ferries run twice a day."}
+
+
+def test_without_the_lz4_package_a_warc_lz4_is_an_error_naming_the_install_command(tmp_path, monkeypatch):
+    path = tmp_path / "crawl.warc.lz4"
+    path.write_bytes(lz4_frame.compress(warc_bytes(response("https://news.example/a", page("A", "Text.")))))
+    monkeypatch.setitem(sys.modules, "lz4", None)
+    monkeypatch.setitem(sys.modules, "lz4.frame", None)
+    out = tmp_path / "out"
+    run(path, out)
+    (error,) = rows(out, "errors")
+    assert error["source_uri"] == path.resolve().as_uri() and error["error_type"] == "UnreadableInput"
+    assert "lz4-compressed archive" in error["message"] and "pip install 'lz4>=4'" in error["message"]
 
 
 # --- bounded decompression --------------------------------------------------------------------------------

@@ -119,10 +119,6 @@ def archive_kind(source) -> tuple[str, str | None] | None:
     return found or "warc", compressed
 
 
-def is_warc(source) -> bool:
-    return archive_kind(source) is not None
-
-
 def warc_documents(source) -> Iterator:
     """The documents of an archive file, read as the format its content shows (a WARC when it shows none)."""
     return ArchiveReader(source, *(archive_kind(source) or ("warc", None))).documents()
@@ -200,7 +196,9 @@ class ArchiveReader:
             read_block(record, 0)
             return []
         page = read_page(self.source, index, record)
-        self.cut, self.digest_problems = page.cut, self.digest_problems + ([page.digest] if page.digest else [])
+        self.cut = page.cut
+        if page.digest:
+            self.digest_problems.append(page.digest)
         if page.failed is not None:
             return [page.failed]
         if page.body is None:
