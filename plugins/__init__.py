@@ -6,7 +6,7 @@ config. Within a stage the default order is this order.
 """
 
 DEFAULT_PLUGINS = (
-    ("warc", "etl_plugins.warc"),
+    ("warc", "etl_plugins.warc.plugin"),
     ("jsonl", "etl_plugins.jsonl"),
     ("html", "etl_plugins.html"),
     ("markdown", "etl_plugins.markdown"),

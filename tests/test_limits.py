@@ -22,7 +22,8 @@ from conftest import StandInHtml, rows, run_pipeline
 from etl import DocumentTooLarge, UnreadableInput
 from etl.manager import get_plugin_manager
 from etl.sources import Source
-from etl_plugins import jsonl, warc
+from etl_plugins import jsonl
+from etl_plugins.warc import plugin as warc
 
 NO_EXTRACT = {"stages": {"extract": ()}}
 LIMIT = 200_000
