@@ -8,7 +8,7 @@ What it does:
    it into a temporary folder as `<hash>.txt`: all topics mixed in one corpus, and neither the file names nor the
    texts tell the product which topic a document belongs to.
 2. Runs `python -m etl run FOLDER --out OUT --json` (this interpreter; installed third-party plugins off), timed.
-3. Reads OUT/tables/articles.parquet (`source_uri` -> which file) and OUT/tables/events.parquet. Offsets in
+3. Reads the published articles (`source_uri` -> which file) and events tables. Offsets in
    `events` are into `articles.text`; when that text differs from the file (the clean stage joins body blocks with
    blank lines, strips white space, repairs characters) they are mapped back onto the rebuilt text by aligning
    the two strings.
@@ -212,10 +212,10 @@ def read_events(out: Path, by_file: dict[str, ecbplus.Document]):
     none of whose characters is in articles.text (the clean stage moved their block out of the body, e.g. a
     headline to `title`): no events row can pair with them.
     """
-    import pyarrow.parquet as pq
+    from etl import read_published
 
     tables = out / "tables"
-    articles = pq.read_table(tables / "articles.parquet", columns=["doc_id", "source_uri", "text"]).to_pylist()
+    articles = read_published(out, "articles", columns=["doc_id", "source_uri", "text"]).to_pylist()
     notes = []
     document_of, mapping_of = {}, {}
     changed = 0
@@ -237,10 +237,9 @@ def read_events(out: Path, by_file: dict[str, ecbplus.Document]):
     info = {"mappings": mappings, "unreachable": unreachable}
     notes.append(f"{unreachable} gold mentions are outside articles.text (their block left the body, e.g. a "
                  "headline moved to title): no events row can pair with them")
-    events_path = tables / "events.parquet"
-    if not events_path.exists():
+    if not (tables / "events").is_dir():
         return None, notes, info
-    events = pq.read_table(events_path).to_pylist()
+    events = read_published(out, "events").to_pylist()
     rows: dict[str, list[EventRow]] = {d.name: [] for d in by_file.values()}
     unmapped = 0
     for event in events:

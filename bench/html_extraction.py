@@ -115,8 +115,7 @@ def parse_option(text: str) -> tuple[str, object]:
 def run_pipeline(folder: Path, pages: dict[str, Path], out: Path, workers: int,
                  options: dict[str, object],
                  extra_disable: tuple[str, ...] = ()) -> tuple[dict[str, str], float, list[dict]]:
-    import pyarrow.parquet as pq
-
+    from etl import read_published
     from etl.config import Config
     from etl.manager import get_plugin_manager
     from etl.run import run
@@ -137,8 +136,8 @@ def run_pipeline(folder: Path, pages: dict[str, Path], out: Path, workers: int,
     run([str(folder)], config, pm=pm, load_entrypoints=False)
     seconds = time.perf_counter() - started
     by_uri = {path.resolve().as_uri(): page for page, path in pages.items()}
-    articles = pq.read_table(out / "tables" / "articles.parquet", columns=["source_uri", "text"]).to_pylist()
-    errors = pq.read_table(out / "tables" / "errors.parquet").to_pylist()
+    articles = read_published(out, "articles", columns=["source_uri", "text"]).to_pylist()
+    errors = read_published(out, "errors").to_pylist()
     return {by_uri[row["source_uri"]]: row["text"] for row in articles}, seconds, errors
 
 

@@ -30,6 +30,7 @@ from etl.catalog import write_catalog
 from etl.config import Config
 from etl.manager import get_plugin_manager
 from etl.pipeline import Pipeline
+from etl.published import table_glob, tables_in
 from etl_plugins.report import write_report
 
 SHIFT_DAYS = 61
@@ -38,13 +39,14 @@ DATES = {"published_at", "range_start", "range_end", "anchor_date", "claim_date"
 
 
 def scale(source: Path, target: Path, articles: int) -> int:
-    tables = sorted(p.stem for p in (source / "tables").glob("*.parquet"))
+    tables = tables_in(source / "tables")
     con = duckdb.connect()
-    have = con.execute(f"SELECT count(*) FROM '{source / 'tables' / 'articles.parquet'}'").fetchone()[0]
+    have = con.execute(f"SELECT count(*) FROM '{table_glob(source / 'tables', 'articles')}'").fetchone()[0]
     copies = math.ceil(articles / have)
     (target / "tables").mkdir(parents=True)
     for table in tables:
-        path = source / "tables" / f"{table}.parquet"
+        path = table_glob(source / "tables", table)
+        (target / "tables" / table).mkdir()
         columns = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM '{path}'").fetchall()]
         select = []
         for column in columns:
@@ -64,12 +66,12 @@ def scale(source: Path, target: Path, articles: int) -> int:
             source_rows, keep = f"'{path}'", "k = 0"
         con.execute(f"""
             COPY (SELECT {', '.join(select)} FROM {source_rows} src, range({copies}) r(k) WHERE {keep})
-            TO '{target / 'tables' / f'{table}.parquet'}' (FORMAT parquet, COMPRESSION zstd)""")
+            TO '{target / 'tables' / table / '00000000.parquet'}' (FORMAT parquet, COMPRESSION zstd)""")
     pipeline = Pipeline(get_plugin_manager(load_entrypoints=False), Config(out=target))
     problems = write_catalog(target / "etl.duckdb", target / "tables", tables, pipeline.views)
     if problems:
         print("views left out:", problems, file=sys.stderr)
-    return con.execute(f"SELECT count(*) FROM '{target / 'tables' / 'articles.parquet'}'").fetchone()[0]
+    return con.execute(f"SELECT count(*) FROM '{table_glob(target / 'tables', 'articles')}'").fetchone()[0]
 
 
 def open_in_chromium(page_path: Path) -> tuple[float, int, list[str]]:

@@ -193,14 +193,15 @@ def run_pipeline(docs: list[Document], workers: int, keep: Path | None) -> list[
         tables = work / "out" / "tables"
         db = duckdb.connect()
         record_of = {doc_id: int(uri.rsplit("#", 1)[1]) for doc_id, uri in db.sql(
-            f"SELECT doc_id, source_uri FROM '{tables / 'articles.parquet'}'").fetchall()}
+            f"SELECT doc_id, source_uri FROM '{tables / 'articles' / '*.parquet'}'").fetchall()}
         segments: dict[str, list[tuple]] = {}
         for doc_id, seq, text, start, end in db.sql(
-                f"SELECT doc_id, seq, text, start, \"end\" FROM '{tables / 'segments.parquet'}' ORDER BY doc_id, seq"
+                f"SELECT doc_id, seq, text, start, \"end\" FROM '{tables / 'segments' / '*.parquet'}' "
+                "ORDER BY doc_id, seq"
         ).fetchall():
             segments.setdefault(doc_id, []).append((seq, text, start, end))
         rows: dict[int, list[dict]] = {}
-        for row in db.sql(f"SELECT * FROM '{tables / 'dates.parquet'}'").to_arrow_table().to_pylist():
+        for row in db.sql(f"SELECT * FROM '{tables / 'dates' / '*.parquet'}'").to_arrow_table().to_pylist():
             rows.setdefault(record_of[row["doc_id"]], []).append(row)
         by_record = {record_of[doc_id]: segs for doc_id, segs in segments.items()}
     predicted = []

@@ -80,16 +80,16 @@ def run_etl(folder: Path, out: Path) -> dict:
 
 
 def outcomes(out: Path) -> tuple[Counter, dict[str, Counter], dict[str, list[str]]]:
-    import pyarrow.parquet as pq
+    from etl import read_published
 
     def file_of(uri: str) -> str:
         return uri.split("#", 1)[0].rsplit("/", 1)[-1]
 
-    articles = Counter(file_of(uri) for uri in pq.read_table(out / "tables" / "articles.parquet",
+    articles = Counter(file_of(uri) for uri in read_published(out, "articles",
                                                               columns=["source_uri"]).column(0).to_pylist())
     errors: dict[str, Counter] = {}
     messages: dict[str, list[str]] = {}
-    for row in pq.read_table(out / "tables" / "errors.parquet").to_pylist():
+    for row in read_published(out, "errors").to_pylist():
         name = file_of(row["source_uri"])
         errors.setdefault(name, Counter())[row["error_type"]] += 1
         messages.setdefault(name, []).append(row["message"])
