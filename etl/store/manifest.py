@@ -118,9 +118,8 @@ class Manifest:
 
     def doc_order(self) -> pa.Table:
         """(doc_id, ordinal) of every live document: the order documents first entered this folder."""
-        rows = self.db.execute("SELECT doc_id, ordinal FROM documents WHERE part IS NOT NULL").fetchall()
-        return pa.table({"doc_id": pa.array([r[0] for r in rows], pa.string()),
-                         "ordinal": pa.array([r[1] for r in rows], pa.int64())})
+        cursor = self.db.execute("SELECT doc_id, ordinal FROM documents WHERE part IS NOT NULL")
+        return _arrow(cursor, {"doc_id": pa.string(), "ordinal": pa.int64()})
 
     def published_state(self) -> tuple[int, str, str] | None:
         """(generation, output fingerprint, version) of the last version published, or None."""
@@ -259,12 +258,15 @@ class Manifest:
         """Each part the manifest knows, with how many documents it was written with (dead ones too)."""
         return dict(self.db.execute("SELECT part, docs FROM parts").fetchall())
 
-    def live_docs(self, parts: list[str] | None = None) -> list[tuple[str, str]]:
-        """(doc_id, part) of every live document, or of those in `parts`."""
+    def live_docs(self, parts: list[str] | None = None) -> pa.Table:
+        """(doc_id, part) of every live document, or of those in `parts`, as Arrow (a million documents
+        are two compact string columns, not a million Python tuples)."""
         if parts is None:
-            return self.db.execute("SELECT doc_id, part FROM documents WHERE part IS NOT NULL").fetchall()
-        marks = ",".join("?" * len(parts))
-        return self.db.execute(f"SELECT doc_id, part FROM documents WHERE part IN ({marks})", parts).fetchall()
+            cursor = self.db.execute("SELECT doc_id, part FROM documents WHERE part IS NOT NULL")
+        else:
+            marks = ",".join("?" * len(parts))
+            cursor = self.db.execute(f"SELECT doc_id, part FROM documents WHERE part IN ({marks})", parts)
+        return _arrow(cursor, {"doc_id": pa.string(), "part": pa.string()})
 
     def forget_parts(self, parts: list[str]) -> None:
         with self.transaction() as db:
@@ -365,3 +367,12 @@ class Manifest:
 
 def _timestamp(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
+
+
+def _arrow(cursor: sqlite3.Cursor, columns: dict[str, pa.DataType], chunk: int = 50_000) -> pa.Table:
+    """A query's rows as an Arrow table, converted a chunk at a time."""
+    batches = []
+    while rows := cursor.fetchmany(chunk):
+        batches.append(pa.record_batch([pa.array([row[i] for row in rows], kind)
+                                        for i, kind in enumerate(columns.values())], names=list(columns)))
+    return pa.Table.from_batches(batches, schema=pa.schema(columns))

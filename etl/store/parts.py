@@ -21,6 +21,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ..errors import StoreError
@@ -193,11 +194,13 @@ class Parts:
             raise DamagedParts(damaged) from exc
 
     def live_docs_arrow(self, parts: list[str] | None = None) -> pa.Table:
-        rows = self.manifest.live_docs(parts)
-        return pa.table({
-            "doc_id": pa.array([r[0] for r in rows], pa.string()),
-            "dir": pa.array([str(self.folder / r[1]) for r in rows], pa.string()),
-        })
+        """(doc_id, dir) of the live documents (of `parts`): `dir` is the part folder the rows are in."""
+        live = self.manifest.live_docs(parts)
+        folders = {part: str(self.folder / part) for part in live.column("part").unique().to_pylist()}
+        keys = pa.array(list(folders), pa.string())
+        dirs = pa.array(list(folders.values()), pa.string())
+        return pa.table({"doc_id": live.column("doc_id"),
+                         "dir": dirs.take(pc.index_in(live.column("part"), value_set=keys))})
 
     def load_tables(self, con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Schema]) -> None:
         """Create every table in `con` with the current rows of the extraction layer."""
