@@ -10,7 +10,7 @@ import pytest
 import etl_plugins.entities.links as entity_links
 from conftest import SEEDS, rows
 from etl import Config
-from etl.model import ARTICLES, CLAIMS, ENTITIES, mention_id_for
+from etl.model import ARTICLES, CLAIMS, ENTITIES, SEGMENTS, mention_id_for
 
 PLACES = ("Siversk", "Kramatorsk", "Sloviansk", "Kyiv", "Pokrovsk")
 
@@ -98,12 +98,12 @@ def test_entity_index_view(linked_seeds):
 # --- small made-up corpora -------------------------------------------------------------------------
 
 
-def corpus_db(documents: dict[str, tuple[str, list[tuple[str, str]]]]) -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection shaped like the one enrich gets: `documents` maps doc_id to its text and
-    its (mention text, label) pairs, found in the text in order."""
+def corpus_db(documents: dict[str, tuple]) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection shaped like the one enrich gets: `documents` maps doc_id to its text, its
+    (mention text, label) pairs, found in the text in order, and optionally its language."""
     articles, entities = [], []
-    for doc_id, (text, mentions) in documents.items():
-        articles.append({"doc_id": doc_id, "text": text})
+    for doc_id, (text, mentions, *language) in documents.items():
+        articles.append({"doc_id": doc_id, "text": text, "language": language[0] if language else None})
         at = 0
         for surface, label in mentions:
             start = text.index(surface, at)
@@ -111,8 +111,8 @@ def corpus_db(documents: dict[str, tuple[str, list[tuple[str, str]]]]) -> duckdb
             entities.append({"doc_id": doc_id, "mention_id": mention_id_for(doc_id, start, at), "start": start,
                              "end": at, "text": surface, "label": label, "sentence": 0, "plugin": "entities"})
     db = duckdb.connect()
-    for name, schema, data in (("articles", ARTICLES, articles), ("entities", ENTITIES, entities),
-                               ("claims", CLAIMS, [])):
+    for name, schema, data in (("articles", ARTICLES, articles), ("segments", SEGMENTS, []),
+                               ("entities", ENTITIES, entities), ("claims", CLAIMS, [])):
         db.register("_data", pa.Table.from_pylist(data, schema=schema))
         db.execute(f"CREATE TABLE {name} AS SELECT * FROM _data")
         db.unregister("_data")

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from typing import Iterable
 
 import pyarrow as pa
@@ -51,9 +52,17 @@ from rapidfuzz import fuzz
 from etl import Contract, Setting, hookimpl
 
 from .names import LEGAL_FORMS, ORGANISATION_NOUNS, TITLES, alternation
+from .romanize import is_latin, name_words, romanized, skeleton, surname_gender
 
 NAME = "entity_links"
 SIMILARITY = 90
+SCRIPT_SIMILARITY = 80
+#: Languages whose names take case endings ("Сіверська", "Siwersku"): two of their mentions are compared
+#: without endings even within one language. Cyrillic text of unknown language counts as one of them.
+#: A language tag's primary subtag, lower-cased ("pt-BR" -> "pt"), NULL when absent: what a mention's language
+#: and the corpus's majority language are compared by.
+LANGUAGE_SQL = "nullif(lower(regexp_extract(coalesce({column}, ''), '^[A-Za-z]+')), '')"
+INFLECTING_LANGUAGES = frozenset({"ru", "uk", "be", "pl", "cs", "sk", "sl", "hr", "sr", "bs", "lt", "lv"})
 MAX_BLOCK, WINDOW = 300, 20
 CLASS_OF = {"PERSON": "PER", "GPE": "LOC", "LOC": "LOC", "FAC": "LOC", "ORG": "ORG", "NORP": "NORP"}
 KIND_LABEL = {"PER": "PERSON", "ORG": "ORG"}  # LOC takes the name's own most used place label
@@ -91,13 +100,20 @@ def etl_contract():
 
 @hookimpl
 def etl_settings():
-    return {"similarity": Setting(SIMILARITY, int,
-                                  "rapidfuzz ratio (0-100) above which two spellings of a word are one name")}
+    return {
+        "similarity": Setting(SIMILARITY, int,
+                              "rapidfuzz ratio (0-100) above which two spellings of a word are one name"),
+        "script_similarity": Setting(SCRIPT_SIMILARITY, int,
+                                     "rapidfuzz ratio (0-100) above which two romanized words written in different "
+                                     "scripts, languages or case endings are one name"),
+    }
 
 
 @hookimpl
 def etl_enrich(db, config):
-    similarity = config.settings(NAME).get("similarity", SIMILARITY)
+    settings = config.settings(NAME)
+    similarity = settings.get("similarity", SIMILARITY)
+    script_similarity = settings.get("script_similarity", SCRIPT_SIMILARITY)
     prepare_mentions(db)
     columns = ("key", "label", "mentions", "place", "person", "org")
     stats = [dict(zip(columns, row)) for row in db.execute(
@@ -111,9 +127,11 @@ def etl_enrich(db, config):
     db.execute("""UPDATE _el_mentions SET class = CASE
         WHEN label = 'PERSON' THEN 'PER' WHEN label IN ('GPE', 'LOC', 'FAC') THEN 'LOC'
         WHEN label IN ('ORG', 'NORP') THEN label ELSE 'OTHER' END""")
-    names = db.execute("SELECT class, key, surface, count(*) FROM _el_mentions WHERE key IS NOT NULL "
+    names = db.execute("SELECT class, key, surface, language, count(*) FROM _el_mentions WHERE key IS NOT NULL "
                        "GROUP BY ALL").fetchall()
-    entities, ambiguous = cluster_names(names, similarity)
+    majority = db.execute(f"""SELECT {LANGUAGE_SQL.format(column="language")} AS lang FROM articles
+                              WHERE lang IS NOT NULL GROUP BY lang ORDER BY count(*) DESC, lang LIMIT 1""").fetchall()
+    entities, ambiguous = cluster_names(names, similarity, script_similarity, majority[0][0] if majority else None)
     _register(db, "_el_names", [{"class": c, "key": k, "entity_id": e, "canonical_name": n}
                                 for (c, k), (e, n) in entities.items()],
               ["class", "key", "entity_id", "canonical_name"])
@@ -156,18 +174,21 @@ def prepare_mentions(db) -> None:
     db.execute(rf"""
         CREATE OR REPLACE TEMP TABLE _el_mentions AS
         WITH m AS (
-            SELECT e.rowid AS row, e.doc_id, e.label,
+            SELECT e.rowid AS row, e.doc_id, e.label, {LANGUAGE_SQL.format(column="a.language")} AS language,
                 regexp_replace(regexp_replace(trim(e.text), '^(?i:the|a|an)\s+', ''), '(?:''s|’s|''|’)$', '')
                     AS bare,
-                substr(a.text, greatest(e.start - 40, 0) + 1, e.start - greatest(e.start - 40, 0)) AS before,
-                substr(a.text, e."end" + 1, 60) AS after
+                substr(t.text, greatest(e.start - 40, 0) + 1, e.start - greatest(e.start - 40, 0)) AS before,
+                substr(t.text, e."end" + 1, 60) AS after
             FROM entities e LEFT JOIN articles a USING (doc_id)
+            -- a mention in a headline or caption has offsets into its segment, not into the body
+            LEFT JOIN segments s ON e.segment IS NOT NULL AND s.doc_id = e.doc_id AND s.seq = e.segment
+            CROSS JOIN LATERAL (SELECT CASE WHEN e.segment IS NULL THEN a.text ELSE s.text END AS text) t
         ), n AS (
             SELECT *, CASE WHEN label = 'PERSON' AND regexp_matches(bare, '{TITLE_PREFIX}\S')
                 THEN regexp_replace(bare, '{TITLE_PREFIX}', '') ELSE bare END AS surface
             FROM m
         )
-        SELECT row, doc_id, label, surface, NULL::VARCHAR AS class,
+        SELECT row, doc_id, label, surface, language, NULL::VARCHAR AS class,
             nullif(trim(regexp_replace(regexp_replace(lower(strip_accents(surface)), '[.''’]', '', 'g'),
                                        '[^\pL\pN]+', ' ', 'g')), '') AS key,
             coalesce(({any_match(PLACE_CONTEXT[:1])}) AND NOT regexp_matches(after, '^[''’]s\b')
@@ -213,15 +234,20 @@ def corpus_labels(stats: Iterable[dict]) -> dict[tuple[str, str], str]:
     return changes
 
 
-def cluster_names(names: Iterable[tuple[str, str, str, int]], similarity: int = SIMILARITY):
-    """Cluster (class, key, surface, mentions) rows into entities.
+def cluster_names(names: Iterable[tuple[str, str, str, str | None, int]], similarity: int = SIMILARITY,
+                  script_similarity: int = SCRIPT_SIMILARITY, majority_language: str | None = None):
+    """Cluster (class, key, surface, language, mentions) rows into entities: a pure function of the rows.
 
-    Returns {(class, key): (entity_id, canonical_name)} and, for short names that the corpus leaves
-    ambiguous, {(class, key): set of the entity_ids they may belong to}."""
-    surfaces: dict[tuple[str, str], Counter] = defaultdict(Counter)
-    for cls, key, surface, count in names:
-        surfaces[cls, key][surface] += count
-    nodes = sorted(surfaces)
+    `language` is that of the mentions' articles (None when unknown); `majority_language` the corpus's
+    most used one, whose forms `canonical_name` prefers. Returns {(class, key): (entity_id,
+    canonical_name)} and, for short names that the corpus leaves ambiguous, {(class, key): set of the
+    entity_ids they may belong to}."""
+    usage: dict[tuple[str, str], Counter] = defaultdict(Counter)  # node -> (surface, language) -> mentions
+    for cls, key, surface, language, count in names:
+        usage[cls, key][surface, language] += count
+    surfaces = {node: Counter({surface: n for (surface, _), n in used.items()}) for node, used in usage.items()}
+    forms = {node: name_forms(node, used) for node, used in usage.items()}
+    nodes = sorted(usage)
     parent = {node: node for node in nodes}
 
     def find(node):
@@ -237,10 +263,12 @@ def cluster_names(names: Iterable[tuple[str, str, str, int]], similarity: int = 
 
     for a, b in spelling_variants(nodes, similarity):
         union(a, b)
+    for a, b in script_variants(forms, script_similarity):
+        union(a, b)
     by_stem = {}
     for node in nodes:  # "General Motors Corporation" is "General Motors"
         union(node, by_stem.setdefault((node[0], stem(*node)), node))
-    ambiguous_roots = join_short_names(nodes, surfaces, find, union)
+    ambiguous_roots = join_short_names(nodes, surfaces, find, union, forms, script_similarity)
 
     members: dict[tuple[str, str], list] = defaultdict(list)
     for node in nodes:
@@ -250,14 +278,90 @@ def cluster_names(names: Iterable[tuple[str, str, str, int]], similarity: int = 
         most_words = max(len(key.split()) for _, key in group)
         anchor = min(key for _, key in group if len(key.split()) == most_words)
         entity_id = hashlib.sha256(f"{root[0]}\x1f{anchor}".encode()).hexdigest()[:32]
-        forms = sum((surfaces[node] for node in group), Counter())
-        canonical = min(forms, key=lambda form: (-len(form.split()), -forms[form], form))
+        canonical = canonical_form(sum((usage[node] for node in group), Counter()), majority_language)
         ids[root] = entity_id
         for node in group:
             entities[node] = (entity_id, canonical)
     ambiguous = {node: {ids[find(r)] for r in roots} for node, roots in ambiguous_roots.items()
                  if len({find(r) for r in roots}) > 1}
     return entities, ambiguous
+
+
+def canonical_form(used: Counter, majority_language: str | None) -> str:
+    """The name to show for a cluster, from its (surface, language) -> mentions: a form its corpus's
+    majority language uses if there is one, then the most words, then the most mentions."""
+    mentions, in_majority = Counter(), Counter()
+    for (surface, language), n in used.items():
+        mentions[surface] += n
+        if majority_language is None or language == majority_language:
+            in_majority[surface] += n
+    return min(mentions, key=lambda form: (not in_majority[form], -len(form.split()), -in_majority[form],
+                                           -mentions[form], form))
+
+
+@dataclass(frozen=True)
+class NameForm:
+    """A name as written in one language, ready to be compared across scripts (see `romanize`)."""
+
+    words: tuple[str, ...]  # romanized, conventions folded
+    stems: tuple[str, ...]  # the same without case endings
+    language: str | None
+    latin: bool
+    inflecting: bool  # its language declines names: compare it by stems
+    gender: str | None  # of a Slavic adjectival surname: "m", "f", or None when its ending does not tell
+
+
+def name_forms(node: tuple[str, str], used: Counter) -> set[NameForm]:
+    """The distinct cross-script forms of a name, one per (surface, language) it is written in."""
+    found = set()
+    for surface, language in used:
+        latin = is_latin(surface)
+        words = tuple(romanized(surface, language).split())
+        if not words:
+            continue
+        found.add(NameForm(words, name_words(surface, language), language, latin,
+                           language in INFLECTING_LANGUAGES or (language is None and not latin),
+                           surname_gender(surface, language) if node[0] == "PER" else None))
+    return found
+
+
+def comparable(a: NameForm, b: NameForm) -> bool:
+    """Whether two forms are for the cross-script rules: written in two scripts or two languages (an
+    unknown language is none in particular), or declined. Two English (or two French) spellings are
+    left to `spelling_variants`, so a corpus in one Latin language links as it always did."""
+    other_language = a.language is not None and b.language is not None and a.language != b.language
+    return a.latin != b.latin or other_language or a.inflecting or b.inflecting
+
+
+def words_match(a: tuple[str, ...], b: tuple[str, ...], similarity: int) -> bool:
+    return len(a) == len(b) and all(x == y or fuzz.ratio(x, y) >= similarity for x, y in zip(a, b))
+
+
+def same_name_across_scripts(a: NameForm, b: NameForm, similarity: int) -> bool:
+    if not comparable(a, b) or (a.gender and b.gender and a.gender != b.gender):
+        return False
+    declined = a.inflecting or b.inflecting
+    return words_match(a.stems if declined else a.words, b.stems if declined else b.words, similarity)
+
+
+def script_variants(forms: dict[tuple[str, str], set[NameForm]], similarity: int = SCRIPT_SIMILARITY):
+    """Pairs of names that are one name in two scripts, romanizations or cases ("Сіверськ", "Siwersk",
+    "Северске"). Only forms of one block are compared: same class, word count and consonant skeleton
+    of every stem; in a block over MAX_BLOCK forms only WINDOW neighbours in sorted order."""
+    blocks = defaultdict(list)
+    for node, node_forms in forms.items():
+        for form in node_forms:
+            blocks[node[0], len(form.stems), tuple(skeleton(w) for w in form.stems)].append((form.stems, node, form))
+    for block in blocks.values():
+        if len({node for _, node, _ in block}) < 2 or all(f.latin and not f.inflecting for _, _, f in block) and \
+                len({f.language for _, _, f in block} - {None}) < 2:
+            continue  # one name, or spellings of one Latin language: nothing for the cross-script rules
+        block.sort(key=lambda entry: (entry[0], entry[1], entry[2].words, str(entry[2].language)))
+        window = len(block) if len(block) <= MAX_BLOCK else WINDOW
+        for i, (_, node_a, a) in enumerate(block):
+            for _, node_b, b in block[i + 1:i + 1 + window]:
+                if node_a != node_b and same_name_across_scripts(a, b, similarity):
+                    yield node_a, node_b
 
 
 def spelling_variants(nodes, similarity: int):
@@ -301,13 +405,15 @@ def is_acronym(surfaces: Counter) -> bool:
     return any(2 <= len(x) <= 6 and x.isupper() and " " not in s for x, s in zip(letters, surfaces))
 
 
-def join_short_names(nodes, surfaces, find, union) -> dict:
+def join_short_names(nodes, surfaces, find, union, forms=None, script_similarity: int = SCRIPT_SIMILARITY) -> dict:
     """Join each short form to the one longer name it stands for; return the short forms that fit
     several, with the roots of the names they may stand for.
 
     A short form is: a person name inside a longer one that ends with the same word ("Putin" in
-    "Vladimir Putin"); the first words of an organisation's name ("Northrop" of "Northrop Grumman");
-    an acronym of a name of its class ("GAO", "Government Accountability Office")."""
+    "Vladimir Putin"), also in another script or case ("Шевченка" in "Andriy Shevchenko", through
+    `forms`); the first words of an organisation's name ("Northrop" of "Northrop Grumman"); an acronym
+    of a name of its class ("GAO", "Government Accountability Office")."""
+    forms = forms or {}
     longer = defaultdict(list)  # (class, lookup) -> names a short form with that lookup may stand for
     for node in nodes:
         cls, key = node
@@ -316,6 +422,8 @@ def join_short_names(nodes, surfaces, find, union) -> dict:
             continue
         if cls == "PER":
             longer[cls, "last", words[-1]].append(node)
+            for form in forms.get(node, ()):
+                longer[cls, "last_skeleton", skeleton(form.stems[-1])].append((node, form))
         elif cls == "ORG":
             for n in range(1, len(words)):
                 longer[cls, "prefix", " ".join(words[:n])].append(node)
@@ -332,6 +440,10 @@ def join_short_names(nodes, surfaces, find, union) -> dict:
         if cls == "PER":
             found = [other for other in longer[cls, "last", words[-1]]  # middle names may be left out
                      if len(other[1].split()) > len(words) and is_subsequence(words, other[1].split())]
+            found += [other for form in forms.get(node, ())
+                      for other, longer_form in longer[cls, "last_skeleton", skeleton(form.stems[-1])]
+                      if len(longer_form.stems) > len(form.stems)
+                      and part_of_name_across_scripts(form, longer_form, script_similarity)]
         else:
             found = list(prefix_of)
             if len(words) == 1 and is_acronym(surfaces[node]):
@@ -349,6 +461,19 @@ def join_short_names(nodes, surfaces, find, union) -> dict:
 def is_subsequence(part: list[str], words: list[str]) -> bool:
     it = iter(words)
     return all(word in it for word in part)
+
+
+def part_of_name_across_scripts(part: NameForm, name: NameForm, similarity: int) -> bool:
+    """Whether `part` is `name` with words left out, ending with the same word, across scripts or
+    cases ("Зеленського" of "Volodymyr Zelensky"; not "Zelenska", whose ending says she is a woman)."""
+    if not comparable(part, name) or (part.gender and name.gender and part.gender != name.gender):
+        return False
+    declined = part.inflecting or name.inflecting
+    short, full = (part.stems, name.stems) if declined else (part.words, name.words)
+    if not words_match(short[-1:], full[-1:], similarity):
+        return False
+    rest = iter(full[:-1])
+    return all(any(words_match((word,), (other,), similarity) for other in rest) for word in short[:-1])
 
 
 def resolve_in_documents(ambiguous: dict, rows: Iterable[tuple[str, str, str, str]]):
