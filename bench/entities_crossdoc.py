@@ -127,7 +127,8 @@ def main() -> int:
                 for p in sorted(args.corpus.glob(f"intra_cross-doc_annotation/{corpus}/*.xml"))]
     items = list(align(articles, predict(articles)))
     gold_names = sum(len(a.gold) for a in articles)
-    print(f"MEANTIME English ({args.part}: {', '.join(PARTS[args.part])}): {len(articles)} articles; gold names {gold_names}, found by the pipeline "
+    print(f"MEANTIME English ({args.part}: {', '.join(PARTS[args.part])}): {len(articles)} articles; "
+          f"gold names {gold_names}, found by the pipeline "
           f"{len(items)} ({len(items) / gold_names:.1%}), gold entities among them "
           f"{len({i for i, _, _ in items})}\n")
     print("B-cubed over the found gold names        precision  recall   F1")

@@ -236,3 +236,28 @@ def test_fuzzy_matching_is_blocked():
     finally:
         entity_links.same_name = original
     assert comparisons <= len(nodes) * entity_links.WINDOW  # never all pairs
+
+
+def test_an_acronym_stands_for_the_name_it_spells_out_not_for_names_beginning_with_it():
+    result = linked({
+        "a": ("Northfield Mills cut prices. NM said demand was weak.",
+              [("Northfield Mills", "ORG"), ("NM", "ORG")]),
+        "b": ("NM Europe opened a plant.", [("NM Europe", "ORG")]),
+        "c": ("NM posted a loss.", [("NM", "ORG")]),
+    })
+    mills = result["a", "Northfield Mills", 0][1]
+    assert result["a", "NM", 0][1] == result["c", "NM", 0][1] == mills
+    assert result["b", "NM Europe", 0][1] != mills
+
+
+def test_a_company_short_name_joins_its_full_name_with_words_of_its_trade():
+    result = linked({
+        "a": ("Orvald Motor Company raised prices.", [("Orvald Motor Company", "ORG")]),
+        "b": ("Orvald Australia closed a plant.", [("Orvald Australia", "ORG")]),
+        "c": ("Orvald sold more cars.", [("Orvald", "ORG")]),
+        "d": ("Tarsk Foods and Tarsk Records merged. Tarsk rose.",
+              [("Tarsk Foods", "ORG"), ("Tarsk Records", "ORG"), ("Tarsk", "ORG")]),
+    })
+    assert result["c", "Orvald", 0][1:] == result["a", "Orvald Motor Company", 0][1:]
+    assert result["b", "Orvald Australia", 0][1] != result["c", "Orvald", 0][1]
+    assert result["d", "Tarsk", 0][1] == result["d", "Tarsk Foods", 0][1]  # only "Foods" is a trade word

@@ -51,7 +51,7 @@ from rapidfuzz import fuzz
 
 from etl import Contract, Setting, hookimpl
 
-from .names import LEGAL_FORMS, ORGANISATION_NOUNS, TITLES, alternation
+from .names import LEGAL_FORMS, ORGANISATION_NOUNS, TITLES, TRADE_WORDS, alternation
 from .romanize import is_latin, name_words, romanized, skeleton, surname_gender
 
 NAME = "entity_links"
@@ -447,8 +447,18 @@ def join_short_names(nodes, surfaces, find, union, forms=None, script_similarity
         else:
             found = list(prefix_of)
             if len(words) == 1 and is_acronym(surfaces[node]):
-                found += longer.get((cls, "initials", words[0]), [])
-        roots = {find(other) for other in found} - {find(node)}
+                spelled_out = longer.get((cls, "initials", words[0]), [])
+                # the one name an acronym spells out is what it stands for, whatever else begins with
+                # it ("GM" is General Motors, and "GM Europe" another organisation)
+                found = spelled_out if len(other_roots(spelled_out, node, find)) == 1 else found + spelled_out
+            if cls == "ORG" and len(other_roots(found, node, find)) > 1:
+                # of the names an organisation's first words begin, the one that adds only words of
+                # its trade ("Ford" of "Ford Motor Company", not of "Ford Australia")
+                trade = [other for other in prefix_of
+                         if set(stem(*other).split()[len(words):]) <= TRADE_WORDS | LEGAL_FORMS]
+                if len(other_roots(trade, node, find)) == 1:
+                    found = trade
+        roots = other_roots(found, node, find)
         if len(roots) == 1:
             union(node, roots.pop())
         elif roots and not prefix_of:
@@ -456,6 +466,10 @@ def join_short_names(nodes, surfaces, find, union, forms=None, script_similarity
             # first words are left alone when they fit several names, even within a document.
             ambiguous[node] = roots
     return ambiguous
+
+
+def other_roots(names, node, find) -> set:
+    return {find(other) for other in names} - {find(node)}
 
 
 def is_subsequence(part: list[str], words: list[str]) -> bool:
