@@ -261,3 +261,14 @@ def test_a_company_short_name_joins_its_full_name_with_words_of_its_trade():
     assert result["c", "Orvald", 0][1:] == result["a", "Orvald Motor Company", 0][1:]
     assert result["b", "Orvald Australia", 0][1] != result["c", "Orvald", 0][1]
     assert result["d", "Tarsk", 0][1] == result["d", "Tarsk Foods", 0][1]  # only "Foods" is a trade word
+
+
+def test_british_spellings_legal_forms_and_country_abbreviations_do_not_split_an_organisation():
+    result = linked({
+        "a": ("The Northern Defence Agency Ltd signed. The US Coast Guard watched.",
+              [("Northern Defence Agency Ltd", "ORG"), ("US Coast Guard", "ORG")]),
+        "b": ("The Northern Defense Agency Company agreed. The United States Coast Guard left.",
+              [("Northern Defense Agency Company", "ORG"), ("United States Coast Guard", "ORG")]),
+    })
+    assert result["a", "Northern Defence Agency Ltd", 0][1] == result["b", "Northern Defense Agency Company", 0][1]
+    assert result["a", "US Coast Guard", 0][1] == result["b", "United States Coast Guard", 0][1]

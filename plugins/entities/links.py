@@ -42,6 +42,7 @@ per distinct name.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Iterable
@@ -51,7 +52,15 @@ from rapidfuzz import fuzz
 
 from etl import Contract, Setting, hookimpl
 
-from .names import LEGAL_FORMS, ORGANISATION_NOUNS, TITLES, TRADE_WORDS, alternation
+from .names import (
+    BRITISH_ENDINGS,
+    COUNTRY_ABBREVIATIONS,
+    LEGAL_FORMS,
+    ORGANISATION_NOUNS,
+    TITLES,
+    TRADE_WORDS,
+    alternation,
+)
 from .romanize import is_latin, name_words, romanized, skeleton, surname_gender
 
 NAME = "entity_links"
@@ -365,17 +374,19 @@ def script_variants(forms: dict[tuple[str, str], set[NameForm]], similarity: int
 
 
 def spelling_variants(nodes, similarity: int):
-    """Pairs of names that are spellings of one another, compared only within small blocks."""
+    """Pairs of names that are spellings of one another (without legal forms), compared only within
+    small blocks."""
     blocks = defaultdict(list)
     for node in nodes:
-        words = node[1].split()
-        blocks[node[0], len(words), tuple(w[:2] for w in words)].append(node)
+        name = stem(*node)
+        words = name.split()
+        blocks[node[0], len(words), tuple(w[:2] for w in words)].append((name, node))
     for block in blocks.values():
         block.sort()
         window = len(block) if len(block) <= MAX_BLOCK else WINDOW
-        for i, a in enumerate(block):
-            for b in block[i + 1:i + 1 + window]:
-                if same_name(a[1], b[1], similarity):
+        for i, (name_a, a) in enumerate(block):
+            for name_b, b in block[i + 1:i + 1 + window]:
+                if same_name(name_a, name_b, similarity):
                     yield a, b
 
 
@@ -385,14 +396,23 @@ def same_name(a: str, b: str, similarity: int) -> bool:
         return False
     x, y = differing[0]
     return (x.isalpha() and y.isalpha() and min(len(x), len(y)) >= 5
-            and fuzz.ratio(x, y) >= similarity)
+            and (fuzz.ratio(x, y) >= similarity or american_spelling(x) == american_spelling(y)))
+
+
+def american_spelling(word: str) -> str:
+    for pattern, replacement in BRITISH_ENDINGS:
+        word = re.sub(pattern, replacement, word)
+    return word
 
 
 def stem(cls: str, key: str) -> str:
-    """An organisation's name without its legal form ("Aer Lingus Group PLC" -> "aer lingus")."""
+    """An organisation's or a place's name without its legal form and with a country's abbreviation spelled
+    out ("Aer Lingus Group PLC" -> "aer lingus", "US Air Force" -> "united states air force")."""
     words = key.split()
     while cls == "ORG" and len(words) > 1 and words[-1] in LEGAL_FORMS:
         words.pop()
+    if cls in ("ORG", "LOC") and words and words[0] in COUNTRY_ABBREVIATIONS:
+        words[:1] = COUNTRY_ABBREVIATIONS[words[0]].split()
     return " ".join(words)
 
 
