@@ -137,3 +137,14 @@ def test_script_variants_are_blocked():
         entity_links.same_name_across_scripts = original
     assert pairs == [(("LOC", "siversk"), ("LOC", "сіверськ"))]
     assert comparisons < 10  # the 500 names share no block with another script
+
+
+def test_latin_spellings_of_two_languages_differ_only_by_their_conventions():
+    result = linked({
+        "a": ("Thomas Miller scored for the visitors.", [("Thomas Miller", "PERSON")], "en"),
+        "b": ("Thomas Müller traf zum Ausgleich.", [("Thomas Müller", "PERSON")], "de"),
+        "c": ("Volodymyr Zelensky spoke in London.", [("Volodymyr Zelensky", "PERSON")], "en"),
+        "d": ("Wolodymyr Selenskyj sprach in Berlin.", [("Wolodymyr Selenskyj", "PERSON")], "de"),
+    })
+    assert result["a", "Thomas Miller", 0][1] != result["b", "Thomas Müller", 0][1]  # a vowel apart: two men
+    assert result["c", "Volodymyr Zelensky", 0][1] == result["d", "Wolodymyr Selenskyj", 0][1]

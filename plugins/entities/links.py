@@ -61,11 +61,12 @@ from .names import (
     TRADE_WORDS,
     alternation,
 )
-from .romanize import is_latin, name_words, romanized, skeleton, surname_gender
+from .romanize import is_latin, romanized, skeleton, stem_word, surname_gender
 
 NAME = "entity_links"
 SIMILARITY = 90
 SCRIPT_SIMILARITY = 80
+LATIN_SIMILARITY = 90  # two Latin spellings of two languages: only the conventions may differ
 #: Languages whose names take case endings ("Сіверська", "Siwersku"): two of their mentions are compared
 #: without endings even within one language. Cyrillic text of unknown language counts as one of them.
 #: A language tag's primary subtag, lower-cased ("pt-BR" -> "pt"), NULL when absent: what a mention's language
@@ -255,7 +256,7 @@ def cluster_names(names: Iterable[tuple[str, str, str, str | None, int]], simila
     for cls, key, surface, language, count in names:
         usage[cls, key][surface, language] += count
     surfaces = {node: Counter({surface: n for (surface, _), n in used.items()}) for node, used in usage.items()}
-    forms = {node: name_forms(node, used) for node, used in usage.items()}
+    forms = {node: name_forms(node, used) for node, used in usage.items()} if several_scripts(usage) else {}
     nodes = sorted(usage)
     parent = {node: node for node in nodes}
 
@@ -308,6 +309,18 @@ def canonical_form(used: Counter, majority_language: str | None) -> str:
                                            -mentions[form], form))
 
 
+def several_scripts(usage: dict[tuple[str, str], Counter]) -> bool:
+    """Whether the cross-script rules have anything to compare: names in two scripts or two languages,
+    or in a language that declines them. A corpus in one Latin language skips them altogether."""
+    languages = set()
+    for used in usage.values():
+        for surface, language in used:
+            if language in INFLECTING_LANGUAGES or not is_latin(surface):
+                return True
+            languages.add(language)
+    return len(languages - {None}) > 1
+
+
 @dataclass(frozen=True)
 class NameForm:
     """A name as written in one language, ready to be compared across scripts (see `romanize`)."""
@@ -318,6 +331,7 @@ class NameForm:
     latin: bool
     inflecting: bool  # its language declines names: compare it by stems
     gender: str | None  # of a Slavic adjectival surname: "m", "f", or None when its ending does not tell
+    place: bool = False
 
 
 def name_forms(node: tuple[str, str], used: Counter) -> set[NameForm]:
@@ -328,9 +342,9 @@ def name_forms(node: tuple[str, str], used: Counter) -> set[NameForm]:
         words = tuple(romanized(surface, language).split())
         if not words:
             continue
-        found.add(NameForm(words, name_words(surface, language), language, latin,
+        found.add(NameForm(words, tuple(stem_word(word) for word in words), language, latin,
                            language in INFLECTING_LANGUAGES or (language is None and not latin),
-                           surname_gender(surface, language) if node[0] == "PER" else None))
+                           surname_gender(words[-1]) if node[0] == "PER" else None, node[0] == "LOC"))
     return found
 
 
@@ -346,11 +360,22 @@ def words_match(a: tuple[str, ...], b: tuple[str, ...], similarity: int) -> bool
     return len(a) == len(b) and all(x == y or fuzz.ratio(x, y) >= similarity for x, y in zip(a, b))
 
 
+def compared_words(a: NameForm, b: NameForm, similarity: int) -> tuple[tuple, tuple, int]:
+    """The words of two forms as they are compared, and how alike they must be: stems when either is
+    declined; two Latin spellings of a person or an organisation must be nearly equal once their
+    conventions are folded (and s is z, as German writes З: "Selenskyj"), for a vowel is all that tells
+    "Müller" from "Miller". Places keep `similarity`: languages adapt their vowels ("Charków", "Kijów")."""
+    declined = a.inflecting or b.inflecting
+    x, y = (a.stems, b.stems) if declined else (a.words, b.words)
+    if a.latin and b.latin and not a.place:
+        return tuple(w.replace("z", "s") for w in x), tuple(w.replace("z", "s") for w in y), LATIN_SIMILARITY
+    return x, y, similarity
+
+
 def same_name_across_scripts(a: NameForm, b: NameForm, similarity: int) -> bool:
     if not comparable(a, b) or (a.gender and b.gender and a.gender != b.gender):
         return False
-    declined = a.inflecting or b.inflecting
-    return words_match(a.stems if declined else a.words, b.stems if declined else b.words, similarity)
+    return words_match(*compared_words(a, b, similarity))
 
 
 def script_variants(forms: dict[tuple[str, str], set[NameForm]], similarity: int = SCRIPT_SIMILARITY):
@@ -396,13 +421,20 @@ def same_name(a: str, b: str, similarity: int) -> bool:
         return False
     x, y = differing[0]
     return (x.isalpha() and y.isalpha() and min(len(x), len(y)) >= 5
-            and (fuzz.ratio(x, y) >= similarity or american_spelling(x) == american_spelling(y)))
+            and (fuzz.ratio(x, y) >= similarity or british_and_american(x, y)))
 
 
-def american_spelling(word: str) -> str:
-    for pattern, replacement in BRITISH_ENDINGS:
-        word = re.sub(pattern, replacement, word)
-    return word
+_BRITISH_ENDINGS = [(re.compile(pattern), replacement) for pattern, replacement in BRITISH_ENDINGS]
+_VARIANT_ENDINGS = ("ence", "ense", "re", "er", "isation", "ization")  # what BRITISH_ENDINGS reads and writes
+
+
+def british_and_american(x: str, y: str) -> bool:
+    """Whether two words are one word in British and American spelling ("defence", "defense")."""
+    if not (x.endswith(_VARIANT_ENDINGS) and y.endswith(_VARIANT_ENDINGS)) or x[:-7] != y[:-7]:
+        return False
+    for pattern, replacement in _BRITISH_ENDINGS:
+        x, y = pattern.sub(replacement, x), pattern.sub(replacement, y)
+    return x == y
 
 
 def stem(cls: str, key: str) -> str:
@@ -502,8 +534,7 @@ def part_of_name_across_scripts(part: NameForm, name: NameForm, similarity: int)
     cases ("Зеленського" of "Volodymyr Zelensky"; not "Zelenska", whose ending says she is a woman)."""
     if not comparable(part, name) or (part.gender and name.gender and part.gender != name.gender):
         return False
-    declined = part.inflecting or name.inflecting
-    short, full = (part.stems, name.stems) if declined else (part.words, name.words)
+    short, full, similarity = compared_words(part, name, similarity)
     if not words_match(short[-1:], full[-1:], similarity):
         return False
     rest = iter(full[:-1])

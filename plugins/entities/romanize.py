@@ -52,12 +52,14 @@ _SKELETON = [("shch", "s"), ("sh", "s"), ("zh", "s"), ("z", "s"), ("ch", "c"), (
 _SKELETON_RE = re.compile("|".join(re.escape(a) for a, _ in _SKELETON))
 _SKELETON_MAP = dict(_SKELETON)
 _VOWELS = re.compile(r"[aeiou]+")
+_ADJECTIVAL_SURNAME = re.compile(r"(?:sk|ck|tsk)([a-z]*)$")
+_NOT_LETTERS = re.compile(r"[^a-z0-9\s]+")
 _DOUBLES = re.compile(r"(.)\1+")
 
 
 def is_latin(text: str) -> bool:
     """True when every letter of `text` is Latin (accents allowed)."""
-    return all(not ch.isalpha() or "LATIN" in unicodedata.name(ch, "") for ch in text)
+    return text.isascii() or all(not ch.isalpha() or "LATIN" in unicodedata.name(ch, "") for ch in text)
 
 
 def romanized(surface: str, language: str | None) -> str:
@@ -66,7 +68,7 @@ def romanized(surface: str, language: str | None) -> str:
     if is_latin(text) and language in _CONVENTION_RE:
         text = _CONVENTION_RE[language].sub(lambda m: CONVENTIONS[language][m.group()], text)
     text = anyascii(text).lower()
-    text = re.sub(r"[^a-z0-9\s]+", "", text)  # soft signs (') and punctuation carry no sound
+    text = _NOT_LETTERS.sub("", text)  # soft signs (') and punctuation carry no sound
     text = text.replace("x", "ks").replace("y", "i").replace("j", "i").replace("w", "v")
     return _DOUBLES.sub(r"\1", text)
 
@@ -84,12 +86,9 @@ def name_words(surface: str, language: str | None) -> tuple[str, ...]:
     return tuple(stem_word(word) for word in romanized(surface, language).split())
 
 
-def surname_gender(surface: str, language: str | None) -> str | None:
-    """"m" or "f" when the last word is a Slavic adjectival surname whose ending tells its gender."""
-    words = romanized(surface, language).split()
-    if not words:
-        return None
-    match = re.search(r"(?:sk|ck|tsk)([a-z]*)$", words[-1])
+def surname_gender(word: str) -> str | None:
+    """"m" or "f" when a romanized word is a Slavic adjectival surname whose ending tells its gender."""
+    match = _ADJECTIVAL_SURNAME.search(word)
     if not match:
         return None
     ending = match.group(1)
