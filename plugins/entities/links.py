@@ -25,18 +25,29 @@ so a person never merges with a place. Within a class:
 2. spelling variants merge: same number of words, all but one equal, that one alphabetic, five
    letters or more and at least `similarity` (rapidfuzz ratio) alike ("Donbas" / "Donbass"). Only
    names in one block are compared (same class, word count and first two letters of every word; in
-   a block over MAX_BLOCK names only WINDOW neighbours in sorted order), so cost stays linear;
-3. a short form joins the one longer name it stands for: a person name inside a longer one ending
-   with the same word ("Putin" / "Vladimir Putin"), an organisation's first words ("Northrop" /
-   "Northrop Grumman"), an acronym of a name of its class ("GAO"). When the corpus holds several
-   such names, a person name or acronym joins, in each document, the one that document names if
-   exactly one; otherwise (and always for an organisation's first words) it stays apart.
+   a block over MAX_BLOCK names only WINDOW neighbours in sorted order), so cost stays linear.
+   Legal forms are left out, British endings read as American ("Defence" / "Defense"), and a leading
+   country abbreviation spelled out ("US Air Force" / "United States Air Force");
+3. one name in several scripts, romanizations or cases merges ("Сіверськ", "Северск", "Siwersk",
+   "Сіверська"; see `romanize`): only across two scripts or languages, or within a language that
+   declines names, every word alike (`script_similarity`) after romanizing, compared within blocks of
+   the same consonant skeleton; two Latin spellings of a person or organisation in two languages only
+   when their conventions are all that differs; a surname's gender ending keeps Zelenska from Zelensky;
+4. a short form joins the one longer name it stands for: a person name inside a longer one ending
+   with the same word ("Putin" / "Vladimir Putin"; also across scripts: "Зеленського"), an
+   organisation's first words ("Northrop" / "Northrop Grumman"), an acronym of a name of its class
+   ("GAO"). An acronym stands for the one name it spells out even when others begin with it ("GM",
+   "GM Europe"); first words that begin several names stand for the one that adds only words of its
+   trade ("Ford" / "Ford Motor Company", not "Ford Australia"). When the corpus holds several such
+   names, a person name or acronym joins, in each document, the one that document names if exactly
+   one; otherwise (and always for an organisation's first words) it stays apart.
 
+`cluster_names` is a pure function from (class, key, surface, language, mentions) rows to clusters.
 `entity_id` is a digest of the class and the cluster's fullest key (most words, then alphabetical),
-so it depends only on the cluster, never on run or document order. `canonical_name` is the surface
-form of the cluster with the most words, then the most mentions. `claims.speaker_entity_id` follows
-`speaker_mention_id`. Everything heavy (context, keys, counts) runs in DuckDB; Python sees one row
-per distinct name.
+so it depends only on the cluster, never on run or document order. `canonical_name` is a form used
+in the corpus's majority language (`articles.language`), then the one with the most words, then the
+most mentions. `claims.speaker_entity_id` follows `speaker_mention_id`. Everything heavy (context,
+keys, counts) runs in DuckDB; Python sees one row per distinct name and language.
 """
 
 from __future__ import annotations
