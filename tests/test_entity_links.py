@@ -272,3 +272,20 @@ def test_british_spellings_legal_forms_and_country_abbreviations_do_not_split_an
     })
     assert result["a", "Northern Defence Agency Ltd", 0][1] == result["b", "Northern Defense Agency Company", 0][1]
     assert result["a", "US Coast Guard", 0][1] == result["b", "United States Coast Guard", 0][1]
+
+
+def test_a_headline_mention_is_read_in_its_headline():
+    """A mention in a non-body segment has offsets into that segment's text: its context is read there."""
+    db = corpus_db({
+        "a": ("President Bravik insists that the talks go on.", [("Bravik", "PERSON")]),
+        "b": ("Nothing else was reported overnight by anyone at all.", []),
+    })
+    headline = "Heavy fighting in Bravik"
+    start = headline.index("Bravik")
+    db.execute("INSERT INTO segments (doc_id, seq, label, text) VALUES ('b', 0, 'headline', ?)", [headline])
+    db.execute("INSERT INTO entities (doc_id, mention_id, start, \"end\", text, label, sentence, segment, plugin) "
+               "VALUES ('b', 'm-headline', ?, ?, 'Bravik', 'GPE', 0, 0, 'entities')", [start, start + 6])
+    entity_links.etl_enrich(db=db, config=Config())
+    labels = dict(db.execute("SELECT doc_id, label FROM entities").fetchall())
+    # "in Bravik" in the headline is place evidence against the title's person evidence: neither label changes
+    assert labels == {"a": "PERSON", "b": "GPE"}
