@@ -115,7 +115,7 @@ ORG_CONTEXT = [
 @hookimpl
 def etl_contract():
     return {"enrich": Contract(
-        reads=("entities", "claims.speaker_mention_id"),
+        reads=("entities", "claims.speaker_mention_id", "articles.language"),
         provides=("entities.label", "entities.entity_id", "entities.canonical_name", "claims.speaker_entity_id"))}
 
 
