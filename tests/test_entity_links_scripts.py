@@ -148,3 +148,14 @@ def test_latin_spellings_of_two_languages_differ_only_by_their_conventions():
     })
     assert result["a", "Thomas Miller", 0][1] != result["b", "Thomas Müller", 0][1]  # a vowel apart: two men
     assert result["c", "Volodymyr Zelensky", 0][1] == result["d", "Wolodymyr Selenskyj", 0][1]
+
+
+def test_a_name_mislabelled_in_another_script_takes_the_label_its_other_spellings_have_evidence_for():
+    """An English model reading Ukrainian calls "Сіверськ" an organisation; "in Siversk" says it is a place."""
+    result = linked({
+        "en": ("Fighting continued in Siversk overnight.", [("Siversk", "GPE")], "en"),
+        "uk": ("Сіверськ обстрілюють щодня.", [("Сіверськ", "ORG")], "uk"),
+        "de": ("Die Stadtverwaltung von Siwersk schweigt.", [("Siwersk", "PERSON")], "de"),
+    })
+    assert {result[key][0] for key in result} == {"GPE"}
+    assert len({result[key][1] for key in result}) == 1

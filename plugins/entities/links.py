@@ -140,7 +140,10 @@ def etl_enrich(db, config):
     stats = [dict(zip(columns, row)) for row in db.execute(
         "SELECT key, label, count(*), count(*) FILTER (place), count(*) FILTER (person), "
         "count(*) FILTER (org) FROM _el_mentions WHERE key IS NOT NULL GROUP BY key, label").fetchall()]
-    relabelled = [{"key": k, "label": old, "new_label": new} for (k, old), new in corpus_labels(stats).items()]
+    families = script_families(db.execute(
+        "SELECT DISTINCT key, surface, language FROM _el_mentions WHERE key IS NOT NULL").fetchall(), script_similarity)
+    relabelled = [{"key": k, "label": old, "new_label": new}
+                  for (k, old), new in corpus_labels(stats, families).items()]
     _register(db, "_el_relabel", relabelled, ["key", "label", "new_label"])
     db.execute("""
         UPDATE _el_mentions m SET label = r.new_label FROM _el_relabel r
@@ -219,40 +222,73 @@ def prepare_mentions(db) -> None:
         FROM n""")
 
 
-def corpus_labels(stats: Iterable[dict]) -> dict[tuple[str, str], str]:
+def corpus_labels(stats: Iterable[dict], family_of: dict[str, str] | None = None) -> dict[tuple[str, str], str]:
     """The new label of each (key, label) that the corpus evidence changes; see the module docstring.
 
-    `stats` rows: key, label, mentions, and how many of them have place / person / org context."""
-    by_key: dict[str, list[dict]] = defaultdict(list)
+    `stats` rows: key, label, mentions, and how many of them have place / person / org context.
+    `family_of` maps a key to the key its name is written with in other scripts or cases (see
+    `script_families`): their evidence is weighed together, so "Сіверськ", which an English model
+    labels ORG, takes the place label "in Siversk" gives it."""
+    family_of = family_of or {}
+    by_name: dict[str, list[dict]] = defaultdict(list)
     for row in stats:
-        by_key[row["key"]].append(row)
-    person_surnames = {key.rsplit(" ", 1)[1] for key, rows in by_key.items()
-                       if " " in key and any(r["label"] == "PERSON" for r in rows)}
+        by_name[family_of.get(row["key"], row["key"])].append(row)
+    person_surnames = {row["key"].rsplit(" ", 1)[1] for row in stats
+                       if " " in row["key"] and row["label"] == "PERSON"}
     changes = {}
-    for key, rows in by_key.items():
+    for rows in by_name.values():
         kinds = {CLASS_OF.get(r["label"], "OTHER") for r in rows} - {"NORP"}
         if len(kinds) < 2:
             continue
         evidence = Counter()
         for r in rows:
             evidence.update({"LOC": r["place"], "PER": r["person"], "ORG": r["org"]})
-        if key in person_surnames:
+        if any(r["key"] in person_surnames for r in rows):
             evidence["PER"] += 1
         supported = {kind for kind, n in evidence.items() if n > 0}
         if len(supported) == 1:
             winner = supported.pop()
         elif not supported and "LOC" in kinds and all(
-                r["label"] != "PERSON" or " " not in key for r in rows):
+                r["label"] != "PERSON" or " " not in r["key"] for r in rows):
             winner = "LOC"  # labelled a place somewhere, and elsewhere only by a guess of the model
         else:
             continue
-        places = Counter({r["label"]: r["mentions"] for r in rows if CLASS_OF.get(r["label"]) == "LOC"})
+        places = Counter()
+        for r in rows:
+            if CLASS_OF.get(r["label"]) == "LOC":
+                places[r["label"]] += r["mentions"]
         new = KIND_LABEL.get(winner) or (min(places, key=lambda lab: (-places[lab], lab)) if places else "GPE")
         for r in rows:
             kind = CLASS_OF.get(r["label"], "OTHER")
             if kind not in (winner, "NORP") and evidence[kind] == 0:
-                changes[key, r["label"]] = new
+                changes[r["key"], r["label"]] = new
     return changes
+
+
+def script_families(written: Iterable[tuple[str, str, str | None]], similarity: int = SCRIPT_SIMILARITY
+                    ) -> dict[str, str]:
+    """For names written in several scripts, romanizations or cases, whatever they are labelled, each
+    key -> the first key of its family. `written`: (key, surface, language) rows. Empty when the corpus
+    is in one Latin language."""
+    usage: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    for key, surface, language in written:
+        usage["ANY", key][surface, language] += 1
+    if not several_scripts(usage):
+        return {}
+    forms = {node: name_forms(node, used) for node, used in usage.items()}
+    parent: dict[str, str] = {}
+
+    def find(key):
+        while parent.get(key, key) != key:
+            parent[key] = parent.get(parent[key], parent[key])  # path halving
+            key = parent[key]
+        return key
+
+    for (_, a), (_, b) in script_variants(forms, similarity):
+        a, b = find(a), find(b)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    return {key: find(key) for key in list(parent)}
 
 
 def cluster_names(names: Iterable[tuple[str, str, str, str | None, int]], similarity: int = SIMILARITY,
