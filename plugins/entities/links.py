@@ -11,6 +11,8 @@ and the words around each of its mentions are read again as evidence of its kind
   with only lower-case words between, or the name being the last word of a longer person name;
 * organisation: "broadcaster/company ... X", "X's CEO/shareholders/...", "X, a company ...".
 
+A name's spellings in other scripts and cases ("Siversk", "Сіверськ", "Сіверська") are weighed as one
+name (`script_families`), so a model that mislabels one script is outvoted by the evidence of another.
 A label is changed only when the evidence is lopsided: if exactly one kind (person, place,
 organisation) has such evidence anywhere in the corpus, mentions labelled with another kind that has
 none take it. If no kind has any, a name some document labels as a place and that is otherwise
