@@ -80,11 +80,11 @@ NAME = "entity_links"
 SIMILARITY = 90
 SCRIPT_SIMILARITY = 80
 LATIN_SIMILARITY = 90  # two Latin spellings of two languages: only the conventions may differ
-#: Languages whose names take case endings ("Сіверська", "Siwersku"): two of their mentions are compared
-#: without endings even within one language. Cyrillic text of unknown language counts as one of them.
 #: A language tag's primary subtag, lower-cased ("pt-BR" -> "pt"), NULL when absent: what a mention's language
 #: and the corpus's majority language are compared by.
 LANGUAGE_SQL = "nullif(lower(regexp_extract(coalesce({column}, ''), '^[A-Za-z]+')), '')"
+#: Languages whose names take case endings ("Сіверська", "Siwersku"): two of their mentions are compared
+#: without endings even within one language. Cyrillic text of unknown language counts as one of them.
 INFLECTING_LANGUAGES = frozenset({"ru", "uk", "be", "pl", "cs", "sk", "sl", "hr", "sr", "bs", "lt", "lv"})
 MAX_BLOCK, WINDOW = 300, 20
 CLASS_OF = {"PERSON": "PER", "GPE": "LOC", "LOC": "LOC", "FAC": "LOC", "ORG": "ORG", "NORP": "NORP"}
