@@ -1,7 +1,10 @@
 """Cross-document entity identity on MEANTIME (English Wikinews): `entity_links` against same-text.
 
-    python bench/entities_crossdoc.py          # ../shared/evaldata/meantime_en
-    python bench/entities_crossdoc.py PATH
+    python bench/entities_crossdoc.py [--part dev|heldout|all]     # ../shared/evaldata/meantime_en
+    python bench/entities_crossdoc.py PATH [--part ...]
+
+Parts: the rules were tuned on `dev` (corpus_airbus, corpus_apple); `heldout` (corpus_gm, corpus_stock) is
+only reported. Each part is linked on its own (its 60 articles, topics mixed); `all` links the 120.
 
 Gold. MEANTIME links every entity mention (through REFERS_TO) to a document-level ENTITY whose
 `instance_id` is the same across the 120 articles (4 topics of 30). Items are the gold mentions marked
@@ -34,6 +37,8 @@ from meantime import read_tokens
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT = REPO.parent / "shared" / "evaldata" / "meantime_en"
 NAMES = ("NAM", "PRE.NAM")
+PARTS = {"dev": ("corpus_airbus", "corpus_apple"), "heldout": ("corpus_gm", "corpus_stock"),
+         "all": ("corpus_airbus", "corpus_apple", "corpus_gm", "corpus_stock")}
 
 
 @dataclass
@@ -110,16 +115,20 @@ def b_cubed(gold: list[str], system: list[str]) -> tuple[float, float, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT)
+    parser.add_argument("--part", choices=sorted(PARTS), default="all",
+                        help="dev: the sub-corpora the rules were tuned on; heldout: the others")
     args = parser.parse_args()
     if not args.corpus.is_dir():
         print(f"skipped: {args.corpus} is absent (MEANTIME lives in ../shared/evaldata/meantime_en)")
         return 0
     sys.path.insert(0, str(REPO))
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    articles = [read_article(p) for p in sorted(args.corpus.glob("intra_cross-doc_annotation/*/*.xml"))]
+    articles = [read_article(p) for corpus in PARTS[args.part]
+                for p in sorted(args.corpus.glob(f"intra_cross-doc_annotation/{corpus}/*.xml"))]
     items = list(align(articles, predict(articles)))
     gold_names = sum(len(a.gold) for a in articles)
-    print(f"MEANTIME English: {len(articles)} articles; gold names {gold_names}, found by the pipeline "
+    print(f"MEANTIME English ({args.part}: {', '.join(PARTS[args.part])}): {len(articles)} articles; "
+          f"gold names {gold_names}, found by the pipeline "
           f"{len(items)} ({len(items) / gold_names:.1%}), gold entities among them "
           f"{len({i for i, _, _ in items})}\n")
     print("B-cubed over the found gold names        precision  recall   F1")

@@ -10,7 +10,7 @@ import pytest
 import etl_plugins.entities.links as entity_links
 from conftest import SEEDS, rows
 from etl import Config
-from etl.model import ARTICLES, CLAIMS, ENTITIES, mention_id_for
+from etl.model import ARTICLES, CLAIMS, ENTITIES, SEGMENTS, mention_id_for
 
 PLACES = ("Siversk", "Kramatorsk", "Sloviansk", "Kyiv", "Pokrovsk")
 
@@ -98,12 +98,12 @@ def test_entity_index_view(linked_seeds):
 # --- small made-up corpora -------------------------------------------------------------------------
 
 
-def corpus_db(documents: dict[str, tuple[str, list[tuple[str, str]]]]) -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection shaped like the one enrich gets: `documents` maps doc_id to its text and
-    its (mention text, label) pairs, found in the text in order."""
+def corpus_db(documents: dict[str, tuple]) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection shaped like the one enrich gets: `documents` maps doc_id to its text, its
+    (mention text, label) pairs, found in the text in order, and optionally its language."""
     articles, entities = [], []
-    for doc_id, (text, mentions) in documents.items():
-        articles.append({"doc_id": doc_id, "text": text})
+    for doc_id, (text, mentions, *language) in documents.items():
+        articles.append({"doc_id": doc_id, "text": text, "language": language[0] if language else None})
         at = 0
         for surface, label in mentions:
             start = text.index(surface, at)
@@ -111,8 +111,8 @@ def corpus_db(documents: dict[str, tuple[str, list[tuple[str, str]]]]) -> duckdb
             entities.append({"doc_id": doc_id, "mention_id": mention_id_for(doc_id, start, at), "start": start,
                              "end": at, "text": surface, "label": label, "sentence": 0, "plugin": "entities"})
     db = duckdb.connect()
-    for name, schema, data in (("articles", ARTICLES, articles), ("entities", ENTITIES, entities),
-                               ("claims", CLAIMS, [])):
+    for name, schema, data in (("articles", ARTICLES, articles), ("segments", SEGMENTS, []),
+                               ("entities", ENTITIES, entities), ("claims", CLAIMS, [])):
         db.register("_data", pa.Table.from_pylist(data, schema=schema))
         db.execute(f"CREATE TABLE {name} AS SELECT * FROM _data")
         db.unregister("_data")
@@ -236,3 +236,56 @@ def test_fuzzy_matching_is_blocked():
     finally:
         entity_links.same_name = original
     assert comparisons <= len(nodes) * entity_links.WINDOW  # never all pairs
+
+
+def test_an_acronym_stands_for_the_name_it_spells_out_not_for_names_beginning_with_it():
+    result = linked({
+        "a": ("Northfield Mills cut prices. NM said demand was weak.",
+              [("Northfield Mills", "ORG"), ("NM", "ORG")]),
+        "b": ("NM Europe opened a plant.", [("NM Europe", "ORG")]),
+        "c": ("NM posted a loss.", [("NM", "ORG")]),
+    })
+    mills = result["a", "Northfield Mills", 0][1]
+    assert result["a", "NM", 0][1] == result["c", "NM", 0][1] == mills
+    assert result["b", "NM Europe", 0][1] != mills
+
+
+def test_a_company_short_name_joins_its_full_name_with_words_of_its_trade():
+    result = linked({
+        "a": ("Orvald Motor Company raised prices.", [("Orvald Motor Company", "ORG")]),
+        "b": ("Orvald Australia closed a plant.", [("Orvald Australia", "ORG")]),
+        "c": ("Orvald sold more cars.", [("Orvald", "ORG")]),
+        "d": ("Tarsk Foods and Tarsk Records merged. Tarsk rose.",
+              [("Tarsk Foods", "ORG"), ("Tarsk Records", "ORG"), ("Tarsk", "ORG")]),
+    })
+    assert result["c", "Orvald", 0][1:] == result["a", "Orvald Motor Company", 0][1:]
+    assert result["b", "Orvald Australia", 0][1] != result["c", "Orvald", 0][1]
+    assert result["d", "Tarsk", 0][1] == result["d", "Tarsk Foods", 0][1]  # only "Foods" is a trade word
+
+
+def test_british_spellings_legal_forms_and_country_abbreviations_do_not_split_an_organisation():
+    result = linked({
+        "a": ("The Northern Defence Agency Ltd signed. The US Coast Guard watched.",
+              [("Northern Defence Agency Ltd", "ORG"), ("US Coast Guard", "ORG")]),
+        "b": ("The Northern Defense Agency Company agreed. The United States Coast Guard left.",
+              [("Northern Defense Agency Company", "ORG"), ("United States Coast Guard", "ORG")]),
+    })
+    assert result["a", "Northern Defence Agency Ltd", 0][1] == result["b", "Northern Defense Agency Company", 0][1]
+    assert result["a", "US Coast Guard", 0][1] == result["b", "United States Coast Guard", 0][1]
+
+
+def test_a_headline_mention_is_read_in_its_headline():
+    """A mention in a non-body segment has offsets into that segment's text: its context is read there."""
+    db = corpus_db({
+        "a": ("President Bravik insists that the talks go on.", [("Bravik", "PERSON")]),
+        "b": ("Nothing else was reported overnight by anyone at all.", []),
+    })
+    headline = "Heavy fighting in Bravik"
+    start = headline.index("Bravik")
+    db.execute("INSERT INTO segments (doc_id, seq, label, text) VALUES ('b', 0, 'headline', ?)", [headline])
+    db.execute("INSERT INTO entities (doc_id, mention_id, start, \"end\", text, label, sentence, segment, plugin) "
+               "VALUES ('b', 'm-headline', ?, ?, 'Bravik', 'GPE', 0, 0, 'entities')", [start, start + 6])
+    entity_links.etl_enrich(db=db, config=Config())
+    labels = dict(db.execute("SELECT doc_id, label FROM entities").fetchall())
+    # "in Bravik" in the headline is place evidence against the title's person evidence: neither label changes
+    assert labels == {"a": "PERSON", "b": "GPE"}

@@ -11,6 +11,8 @@ and the words around each of its mentions are read again as evidence of its kind
   with only lower-case words between, or the name being the last word of a longer person name;
 * organisation: "broadcaster/company ... X", "X's CEO/shareholders/...", "X, a company ...".
 
+A name's spellings in other scripts and cases ("Siversk", "Сіверськ", "Сіверська") are weighed as one
+name (`script_families`), so a model that mislabels one script is outvoted by the evidence of another.
 A label is changed only when the evidence is lopsided: if exactly one kind (person, place,
 organisation) has such evidence anywhere in the corpus, mentions labelled with another kind that has
 none take it. If no kind has any, a name some document labels as a place and that is otherwise
@@ -25,24 +27,37 @@ so a person never merges with a place. Within a class:
 2. spelling variants merge: same number of words, all but one equal, that one alphabetic, five
    letters or more and at least `similarity` (rapidfuzz ratio) alike ("Donbas" / "Donbass"). Only
    names in one block are compared (same class, word count and first two letters of every word; in
-   a block over MAX_BLOCK names only WINDOW neighbours in sorted order), so cost stays linear;
-3. a short form joins the one longer name it stands for: a person name inside a longer one ending
-   with the same word ("Putin" / "Vladimir Putin"), an organisation's first words ("Northrop" /
-   "Northrop Grumman"), an acronym of a name of its class ("GAO"). When the corpus holds several
-   such names, a person name or acronym joins, in each document, the one that document names if
-   exactly one; otherwise (and always for an organisation's first words) it stays apart.
+   a block over MAX_BLOCK names only WINDOW neighbours in sorted order), so cost stays linear.
+   Legal forms are left out, British endings read as American ("Defence" / "Defense"), and a leading
+   country abbreviation spelled out ("US Air Force" / "United States Air Force");
+3. one name in several scripts, romanizations or cases merges ("Сіверськ", "Северск", "Siwersk",
+   "Сіверська"; see `romanize`): only across two scripts or languages, or within a language that
+   declines names, every word alike (`script_similarity`) after romanizing, compared within blocks of
+   the same consonant skeleton; two Latin spellings of a person or organisation in two languages only
+   when their conventions are all that differs; a surname's gender ending keeps Zelenska from Zelensky;
+4. a short form joins the one longer name it stands for: a person name inside a longer one ending
+   with the same word ("Putin" / "Vladimir Putin"; also across scripts: "Зеленського"), an
+   organisation's first words ("Northrop" / "Northrop Grumman"), an acronym of a name of its class
+   ("GAO"). An acronym stands for the one name it spells out even when others begin with it ("GM",
+   "GM Europe"); first words that begin several names stand for the one that adds only words of its
+   trade ("Ford" / "Ford Motor Company", not "Ford Australia"). When the corpus holds several such
+   names, a person name or acronym joins, in each document, the one that document names if exactly
+   one; otherwise (and always for an organisation's first words) it stays apart.
 
+`cluster_names` is a pure function from (class, key, surface, language, mentions) rows to clusters.
 `entity_id` is a digest of the class and the cluster's fullest key (most words, then alphabetical),
-so it depends only on the cluster, never on run or document order. `canonical_name` is the surface
-form of the cluster with the most words, then the most mentions. `claims.speaker_entity_id` follows
-`speaker_mention_id`. Everything heavy (context, keys, counts) runs in DuckDB; Python sees one row
-per distinct name.
+so it depends only on the cluster, never on run or document order. `canonical_name` is a form used
+in the corpus's majority language (`articles.language`), then the one with the most words, then the
+most mentions. `claims.speaker_entity_id` follows `speaker_mention_id`. Everything heavy (context,
+keys, counts) runs in DuckDB; Python sees one row per distinct name and language.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from typing import Iterable
 
 import pyarrow as pa
@@ -50,10 +65,27 @@ from rapidfuzz import fuzz
 
 from etl import Contract, Setting, hookimpl
 
-from .names import LEGAL_FORMS, ORGANISATION_NOUNS, TITLES, alternation
+from .names import (
+    BRITISH_ENDINGS,
+    COUNTRY_ABBREVIATIONS,
+    LEGAL_FORMS,
+    ORGANISATION_NOUNS,
+    TITLES,
+    TRADE_WORDS,
+    alternation,
+)
+from .romanize import is_latin, romanized, skeleton, stem_word, surname_gender
 
 NAME = "entity_links"
 SIMILARITY = 90
+SCRIPT_SIMILARITY = 80
+LATIN_SIMILARITY = 90  # two Latin spellings of two languages: only the conventions may differ
+#: A language tag's primary subtag, lower-cased ("pt-BR" -> "pt"), NULL when absent: what a mention's language
+#: and the corpus's majority language are compared by.
+LANGUAGE_SQL = "nullif(lower(regexp_extract(coalesce({column}, ''), '^[A-Za-z]+')), '')"
+#: Languages whose names take case endings ("Сіверська", "Siwersku"): two of their mentions are compared
+#: without endings even within one language. Cyrillic text of unknown language counts as one of them.
+INFLECTING_LANGUAGES = frozenset({"ru", "uk", "be", "pl", "cs", "sk", "sl", "hr", "sr", "bs", "lt", "lv"})
 MAX_BLOCK, WINDOW = 300, 20
 CLASS_OF = {"PERSON": "PER", "GPE": "LOC", "LOC": "LOC", "FAC": "LOC", "ORG": "ORG", "NORP": "NORP"}
 KIND_LABEL = {"PER": "PERSON", "ORG": "ORG"}  # LOC takes the name's own most used place label
@@ -85,25 +117,35 @@ ORG_CONTEXT = [
 @hookimpl
 def etl_contract():
     return {"enrich": Contract(
-        reads=("entities", "claims.speaker_mention_id"),
+        reads=("entities", "claims.speaker_mention_id", "articles.language"),
         provides=("entities.label", "entities.entity_id", "entities.canonical_name", "claims.speaker_entity_id"))}
 
 
 @hookimpl
 def etl_settings():
-    return {"similarity": Setting(SIMILARITY, int,
-                                  "rapidfuzz ratio (0-100) above which two spellings of a word are one name")}
+    return {
+        "similarity": Setting(SIMILARITY, int,
+                              "rapidfuzz ratio (0-100) above which two spellings of a word are one name"),
+        "script_similarity": Setting(SCRIPT_SIMILARITY, int,
+                                     "rapidfuzz ratio (0-100) above which two romanized words written in different "
+                                     "scripts, languages or case endings are one name"),
+    }
 
 
 @hookimpl
 def etl_enrich(db, config):
-    similarity = config.settings(NAME).get("similarity", SIMILARITY)
+    settings = config.settings(NAME)
+    similarity = settings.get("similarity", SIMILARITY)
+    script_similarity = settings.get("script_similarity", SCRIPT_SIMILARITY)
     prepare_mentions(db)
     columns = ("key", "label", "mentions", "place", "person", "org")
     stats = [dict(zip(columns, row)) for row in db.execute(
         "SELECT key, label, count(*), count(*) FILTER (place), count(*) FILTER (person), "
         "count(*) FILTER (org) FROM _el_mentions WHERE key IS NOT NULL GROUP BY key, label").fetchall()]
-    relabelled = [{"key": k, "label": old, "new_label": new} for (k, old), new in corpus_labels(stats).items()]
+    families = script_families(db.execute(
+        "SELECT DISTINCT key, surface, language FROM _el_mentions WHERE key IS NOT NULL").fetchall(), script_similarity)
+    relabelled = [{"key": k, "label": old, "new_label": new}
+                  for (k, old), new in corpus_labels(stats, families).items()]
     _register(db, "_el_relabel", relabelled, ["key", "label", "new_label"])
     db.execute("""
         UPDATE _el_mentions m SET label = r.new_label FROM _el_relabel r
@@ -111,9 +153,11 @@ def etl_enrich(db, config):
     db.execute("""UPDATE _el_mentions SET class = CASE
         WHEN label = 'PERSON' THEN 'PER' WHEN label IN ('GPE', 'LOC', 'FAC') THEN 'LOC'
         WHEN label IN ('ORG', 'NORP') THEN label ELSE 'OTHER' END""")
-    names = db.execute("SELECT class, key, surface, count(*) FROM _el_mentions WHERE key IS NOT NULL "
+    names = db.execute("SELECT class, key, surface, language, count(*) FROM _el_mentions WHERE key IS NOT NULL "
                        "GROUP BY ALL").fetchall()
-    entities, ambiguous = cluster_names(names, similarity)
+    majority = db.execute(f"""SELECT {LANGUAGE_SQL.format(column="language")} AS lang FROM articles
+                              WHERE lang IS NOT NULL GROUP BY lang ORDER BY count(*) DESC, lang LIMIT 1""").fetchall()
+    entities, ambiguous = cluster_names(names, similarity, script_similarity, majority[0][0] if majority else None)
     _register(db, "_el_names", [{"class": c, "key": k, "entity_id": e, "canonical_name": n}
                                 for (c, k), (e, n) in entities.items()],
               ["class", "key", "entity_id", "canonical_name"])
@@ -156,18 +200,21 @@ def prepare_mentions(db) -> None:
     db.execute(rf"""
         CREATE OR REPLACE TEMP TABLE _el_mentions AS
         WITH m AS (
-            SELECT e.rowid AS row, e.doc_id, e.label,
+            SELECT e.rowid AS row, e.doc_id, e.label, {LANGUAGE_SQL.format(column="a.language")} AS language,
                 regexp_replace(regexp_replace(trim(e.text), '^(?i:the|a|an)\s+', ''), '(?:''s|’s|''|’)$', '')
                     AS bare,
-                substr(a.text, greatest(e.start - 40, 0) + 1, e.start - greatest(e.start - 40, 0)) AS before,
-                substr(a.text, e."end" + 1, 60) AS after
+                substr(t.text, greatest(e.start - 40, 0) + 1, e.start - greatest(e.start - 40, 0)) AS before,
+                substr(t.text, e."end" + 1, 60) AS after
             FROM entities e LEFT JOIN articles a USING (doc_id)
+            -- a mention in a headline or caption has offsets into its segment, not into the body
+            LEFT JOIN segments s ON e.segment IS NOT NULL AND s.doc_id = e.doc_id AND s.seq = e.segment
+            CROSS JOIN LATERAL (SELECT CASE WHEN e.segment IS NULL THEN a.text ELSE s.text END AS text) t
         ), n AS (
             SELECT *, CASE WHEN label = 'PERSON' AND regexp_matches(bare, '{TITLE_PREFIX}\S')
                 THEN regexp_replace(bare, '{TITLE_PREFIX}', '') ELSE bare END AS surface
             FROM m
         )
-        SELECT row, doc_id, label, surface, NULL::VARCHAR AS class,
+        SELECT row, doc_id, label, surface, language, NULL::VARCHAR AS class,
             nullif(trim(regexp_replace(regexp_replace(lower(strip_accents(surface)), '[.''’]', '', 'g'),
                                        '[^\pL\pN]+', ' ', 'g')), '') AS key,
             coalesce(({any_match(PLACE_CONTEXT[:1])}) AND NOT regexp_matches(after, '^[''’]s\b')
@@ -177,51 +224,89 @@ def prepare_mentions(db) -> None:
         FROM n""")
 
 
-def corpus_labels(stats: Iterable[dict]) -> dict[tuple[str, str], str]:
+def corpus_labels(stats: Iterable[dict], family_of: dict[str, str] | None = None) -> dict[tuple[str, str], str]:
     """The new label of each (key, label) that the corpus evidence changes; see the module docstring.
 
-    `stats` rows: key, label, mentions, and how many of them have place / person / org context."""
-    by_key: dict[str, list[dict]] = defaultdict(list)
+    `stats` rows: key, label, mentions, and how many of them have place / person / org context.
+    `family_of` maps a key to the key its name is written with in other scripts or cases (see
+    `script_families`): their evidence is weighed together, so "Сіверськ", which an English model
+    labels ORG, takes the place label "in Siversk" gives it."""
+    family_of = family_of or {}
+    by_name: dict[str, list[dict]] = defaultdict(list)
     for row in stats:
-        by_key[row["key"]].append(row)
-    person_surnames = {key.rsplit(" ", 1)[1] for key, rows in by_key.items()
-                       if " " in key and any(r["label"] == "PERSON" for r in rows)}
+        by_name[family_of.get(row["key"], row["key"])].append(row)
+    person_surnames = {row["key"].rsplit(" ", 1)[1] for row in stats
+                       if " " in row["key"] and row["label"] == "PERSON"}
     changes = {}
-    for key, rows in by_key.items():
+    for rows in by_name.values():
         kinds = {CLASS_OF.get(r["label"], "OTHER") for r in rows} - {"NORP"}
         if len(kinds) < 2:
             continue
         evidence = Counter()
         for r in rows:
             evidence.update({"LOC": r["place"], "PER": r["person"], "ORG": r["org"]})
-        if key in person_surnames:
+        if any(r["key"] in person_surnames for r in rows):
             evidence["PER"] += 1
         supported = {kind for kind, n in evidence.items() if n > 0}
         if len(supported) == 1:
             winner = supported.pop()
         elif not supported and "LOC" in kinds and all(
-                r["label"] != "PERSON" or " " not in key for r in rows):
+                r["label"] != "PERSON" or " " not in r["key"] for r in rows):
             winner = "LOC"  # labelled a place somewhere, and elsewhere only by a guess of the model
         else:
             continue
-        places = Counter({r["label"]: r["mentions"] for r in rows if CLASS_OF.get(r["label"]) == "LOC"})
+        places = Counter()
+        for r in rows:
+            if CLASS_OF.get(r["label"]) == "LOC":
+                places[r["label"]] += r["mentions"]
         new = KIND_LABEL.get(winner) or (min(places, key=lambda lab: (-places[lab], lab)) if places else "GPE")
         for r in rows:
             kind = CLASS_OF.get(r["label"], "OTHER")
             if kind not in (winner, "NORP") and evidence[kind] == 0:
-                changes[key, r["label"]] = new
+                changes[r["key"], r["label"]] = new
     return changes
 
 
-def cluster_names(names: Iterable[tuple[str, str, str, int]], similarity: int = SIMILARITY):
-    """Cluster (class, key, surface, mentions) rows into entities.
+def script_families(written: Iterable[tuple[str, str, str | None]], similarity: int = SCRIPT_SIMILARITY
+                    ) -> dict[str, str]:
+    """For names written in several scripts, romanizations or cases, whatever they are labelled, each
+    key -> the first key of its family. `written`: (key, surface, language) rows. Empty when the corpus
+    is in one Latin language."""
+    usage: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    for key, surface, language in written:
+        usage["ANY", key][surface, language] += 1
+    if not several_scripts(usage):
+        return {}
+    forms = {node: name_forms(node, used) for node, used in usage.items()}
+    parent: dict[str, str] = {}
 
-    Returns {(class, key): (entity_id, canonical_name)} and, for short names that the corpus leaves
-    ambiguous, {(class, key): set of the entity_ids they may belong to}."""
-    surfaces: dict[tuple[str, str], Counter] = defaultdict(Counter)
-    for cls, key, surface, count in names:
-        surfaces[cls, key][surface] += count
-    nodes = sorted(surfaces)
+    def find(key):
+        while parent.get(key, key) != key:
+            parent[key] = parent.get(parent[key], parent[key])  # path halving
+            key = parent[key]
+        return key
+
+    for (_, a), (_, b) in script_variants(forms, similarity):
+        a, b = find(a), find(b)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    return {key: find(key) for key in list(parent)}
+
+
+def cluster_names(names: Iterable[tuple[str, str, str, str | None, int]], similarity: int = SIMILARITY,
+                  script_similarity: int = SCRIPT_SIMILARITY, majority_language: str | None = None):
+    """Cluster (class, key, surface, language, mentions) rows into entities: a pure function of the rows.
+
+    `language` is that of the mentions' articles (None when unknown); `majority_language` the corpus's
+    most used one, whose forms `canonical_name` prefers. Returns {(class, key): (entity_id,
+    canonical_name)} and, for short names that the corpus leaves ambiguous, {(class, key): set of the
+    entity_ids they may belong to}."""
+    usage: dict[tuple[str, str], Counter] = defaultdict(Counter)  # node -> (surface, language) -> mentions
+    for cls, key, surface, language, count in names:
+        usage[cls, key][surface, language] += count
+    surfaces = {node: Counter({surface: n for (surface, _), n in used.items()}) for node, used in usage.items()}
+    forms = {node: name_forms(node, used) for node, used in usage.items()} if several_scripts(usage) else {}
+    nodes = sorted(usage)
     parent = {node: node for node in nodes}
 
     def find(node):
@@ -237,10 +322,12 @@ def cluster_names(names: Iterable[tuple[str, str, str, int]], similarity: int = 
 
     for a, b in spelling_variants(nodes, similarity):
         union(a, b)
+    for a, b in script_variants(forms, script_similarity):
+        union(a, b)
     by_stem = {}
     for node in nodes:  # "General Motors Corporation" is "General Motors"
         union(node, by_stem.setdefault((node[0], stem(*node)), node))
-    ambiguous_roots = join_short_names(nodes, surfaces, find, union)
+    ambiguous_roots = join_short_names(nodes, surfaces, find, union, forms, script_similarity)
 
     members: dict[tuple[str, str], list] = defaultdict(list)
     for node in nodes:
@@ -250,8 +337,7 @@ def cluster_names(names: Iterable[tuple[str, str, str, int]], similarity: int = 
         most_words = max(len(key.split()) for _, key in group)
         anchor = min(key for _, key in group if len(key.split()) == most_words)
         entity_id = hashlib.sha256(f"{root[0]}\x1f{anchor}".encode()).hexdigest()[:32]
-        forms = sum((surfaces[node] for node in group), Counter())
-        canonical = min(forms, key=lambda form: (-len(form.split()), -forms[form], form))
+        canonical = canonical_form(sum((usage[node] for node in group), Counter()), majority_language)
         ids[root] = entity_id
         for node in group:
             entities[node] = (entity_id, canonical)
@@ -260,18 +346,121 @@ def cluster_names(names: Iterable[tuple[str, str, str, int]], similarity: int = 
     return entities, ambiguous
 
 
+def canonical_form(used: Counter, majority_language: str | None) -> str:
+    """The name to show for a cluster, from its (surface, language) -> mentions: a form its corpus's
+    majority language uses if there is one, then the most words, then the most mentions."""
+    mentions, in_majority = Counter(), Counter()
+    for (surface, language), n in used.items():
+        mentions[surface] += n
+        if majority_language is None or language == majority_language:
+            in_majority[surface] += n
+    return min(mentions, key=lambda form: (not in_majority[form], -len(form.split()), -in_majority[form],
+                                           -mentions[form], form))
+
+
+def several_scripts(usage: dict[tuple[str, str], Counter]) -> bool:
+    """Whether the cross-script rules have anything to compare: names in two scripts or two languages,
+    or in a language that declines them. A corpus in one Latin language skips them altogether."""
+    languages = set()
+    for used in usage.values():
+        for surface, language in used:
+            if language in INFLECTING_LANGUAGES or not is_latin(surface):
+                return True
+            languages.add(language)
+    return len(languages - {None}) > 1
+
+
+@dataclass(frozen=True)
+class NameForm:
+    """A name as written in one language, ready to be compared across scripts (see `romanize`)."""
+
+    words: tuple[str, ...]  # romanized, conventions folded
+    stems: tuple[str, ...]  # the same without case endings
+    language: str | None
+    latin: bool
+    inflecting: bool  # its language declines names: compare it by stems
+    gender: str | None  # of a Slavic adjectival surname: "m", "f", or None when its ending does not tell
+    place: bool = False
+
+
+def name_forms(node: tuple[str, str], used: Counter) -> set[NameForm]:
+    """The distinct cross-script forms of a name, one per (surface, language) it is written in."""
+    found = set()
+    for surface, language in used:
+        latin = is_latin(surface)
+        words = tuple(romanized(surface, language).split())
+        if not words:
+            continue
+        found.add(NameForm(words, tuple(stem_word(word) for word in words), language, latin,
+                           language in INFLECTING_LANGUAGES or (language is None and not latin),
+                           surname_gender(words[-1]) if node[0] == "PER" else None, node[0] == "LOC"))
+    return found
+
+
+def comparable(a: NameForm, b: NameForm) -> bool:
+    """Whether two forms are for the cross-script rules: written in two scripts or two languages (an
+    unknown language is none in particular), or declined. Two English (or two French) spellings are
+    left to `spelling_variants`, so a corpus in one Latin language links as it always did."""
+    other_language = a.language is not None and b.language is not None and a.language != b.language
+    return a.latin != b.latin or other_language or a.inflecting or b.inflecting
+
+
+def words_match(a: tuple[str, ...], b: tuple[str, ...], similarity: int) -> bool:
+    return len(a) == len(b) and all(x == y or fuzz.ratio(x, y) >= similarity for x, y in zip(a, b))
+
+
+def compared_words(a: NameForm, b: NameForm, similarity: int) -> tuple[tuple, tuple, int]:
+    """The words of two forms as they are compared, and how alike they must be: stems when either is
+    declined; two Latin spellings of a person or an organisation must be nearly equal once their
+    conventions are folded (and s is z, as German writes З: "Selenskyj"), for a vowel is all that tells
+    "Müller" from "Miller". Places keep `similarity`: languages adapt their vowels ("Charków", "Kijów")."""
+    declined = a.inflecting or b.inflecting
+    x, y = (a.stems, b.stems) if declined else (a.words, b.words)
+    if a.latin and b.latin and not a.place:
+        return tuple(w.replace("z", "s") for w in x), tuple(w.replace("z", "s") for w in y), LATIN_SIMILARITY
+    return x, y, similarity
+
+
+def same_name_across_scripts(a: NameForm, b: NameForm, similarity: int) -> bool:
+    if not comparable(a, b) or (a.gender and b.gender and a.gender != b.gender):
+        return False
+    return words_match(*compared_words(a, b, similarity))
+
+
+def script_variants(forms: dict[tuple[str, str], set[NameForm]], similarity: int = SCRIPT_SIMILARITY):
+    """Pairs of names that are one name in two scripts, romanizations or cases ("Сіверськ", "Siwersk",
+    "Северске"). Only forms of one block are compared: same class, word count and consonant skeleton
+    of every stem; in a block over MAX_BLOCK forms only WINDOW neighbours in sorted order."""
+    blocks = defaultdict(list)
+    for node, node_forms in forms.items():
+        for form in node_forms:
+            blocks[node[0], len(form.stems), tuple(skeleton(w) for w in form.stems)].append((form.stems, node, form))
+    for block in blocks.values():
+        if len({node for _, node, _ in block}) < 2 or all(f.latin and not f.inflecting for _, _, f in block) and \
+                len({f.language for _, _, f in block} - {None}) < 2:
+            continue  # one name, or spellings of one Latin language: nothing for the cross-script rules
+        block.sort(key=lambda entry: (entry[0], entry[1], entry[2].words, str(entry[2].language)))
+        window = len(block) if len(block) <= MAX_BLOCK else WINDOW
+        for i, (_, node_a, a) in enumerate(block):
+            for _, node_b, b in block[i + 1:i + 1 + window]:
+                if node_a != node_b and same_name_across_scripts(a, b, similarity):
+                    yield node_a, node_b
+
+
 def spelling_variants(nodes, similarity: int):
-    """Pairs of names that are spellings of one another, compared only within small blocks."""
+    """Pairs of names that are spellings of one another (without legal forms), compared only within
+    small blocks."""
     blocks = defaultdict(list)
     for node in nodes:
-        words = node[1].split()
-        blocks[node[0], len(words), tuple(w[:2] for w in words)].append(node)
+        name = stem(*node)
+        words = name.split()
+        blocks[node[0], len(words), tuple(w[:2] for w in words)].append((name, node))
     for block in blocks.values():
         block.sort()
         window = len(block) if len(block) <= MAX_BLOCK else WINDOW
-        for i, a in enumerate(block):
-            for b in block[i + 1:i + 1 + window]:
-                if same_name(a[1], b[1], similarity):
+        for i, (name_a, a) in enumerate(block):
+            for name_b, b in block[i + 1:i + 1 + window]:
+                if same_name(name_a, name_b, similarity):
                     yield a, b
 
 
@@ -281,14 +470,30 @@ def same_name(a: str, b: str, similarity: int) -> bool:
         return False
     x, y = differing[0]
     return (x.isalpha() and y.isalpha() and min(len(x), len(y)) >= 5
-            and fuzz.ratio(x, y) >= similarity)
+            and (fuzz.ratio(x, y) >= similarity or british_and_american(x, y)))
+
+
+_BRITISH_ENDINGS = [(re.compile(pattern), replacement) for pattern, replacement in BRITISH_ENDINGS]
+_VARIANT_ENDINGS = ("ence", "ense", "re", "er", "isation", "ization")  # what BRITISH_ENDINGS reads and writes
+
+
+def british_and_american(x: str, y: str) -> bool:
+    """Whether two words are one word in British and American spelling ("defence", "defense")."""
+    if not (x.endswith(_VARIANT_ENDINGS) and y.endswith(_VARIANT_ENDINGS)) or x[:-7] != y[:-7]:
+        return False
+    for pattern, replacement in _BRITISH_ENDINGS:
+        x, y = pattern.sub(replacement, x), pattern.sub(replacement, y)
+    return x == y
 
 
 def stem(cls: str, key: str) -> str:
-    """An organisation's name without its legal form ("Aer Lingus Group PLC" -> "aer lingus")."""
+    """An organisation's or a place's name without its legal form and with a country's abbreviation spelled
+    out ("Aer Lingus Group PLC" -> "aer lingus", "US Air Force" -> "united states air force")."""
     words = key.split()
     while cls == "ORG" and len(words) > 1 and words[-1] in LEGAL_FORMS:
         words.pop()
+    if cls in ("ORG", "LOC") and words and words[0] in COUNTRY_ABBREVIATIONS:
+        words[:1] = COUNTRY_ABBREVIATIONS[words[0]].split()
     return " ".join(words)
 
 
@@ -301,13 +506,15 @@ def is_acronym(surfaces: Counter) -> bool:
     return any(2 <= len(x) <= 6 and x.isupper() and " " not in s for x, s in zip(letters, surfaces))
 
 
-def join_short_names(nodes, surfaces, find, union) -> dict:
+def join_short_names(nodes, surfaces, find, union, forms=None, script_similarity: int = SCRIPT_SIMILARITY) -> dict:
     """Join each short form to the one longer name it stands for; return the short forms that fit
     several, with the roots of the names they may stand for.
 
     A short form is: a person name inside a longer one that ends with the same word ("Putin" in
-    "Vladimir Putin"); the first words of an organisation's name ("Northrop" of "Northrop Grumman");
-    an acronym of a name of its class ("GAO", "Government Accountability Office")."""
+    "Vladimir Putin"), also in another script or case ("Шевченка" in "Andriy Shevchenko", through
+    `forms`); the first words of an organisation's name ("Northrop" of "Northrop Grumman"); an acronym
+    of a name of its class ("GAO", "Government Accountability Office")."""
+    forms = forms or {}
     longer = defaultdict(list)  # (class, lookup) -> names a short form with that lookup may stand for
     for node in nodes:
         cls, key = node
@@ -316,6 +523,8 @@ def join_short_names(nodes, surfaces, find, union) -> dict:
             continue
         if cls == "PER":
             longer[cls, "last", words[-1]].append(node)
+            for form in forms.get(node, ()):
+                longer[cls, "last_skeleton", skeleton(form.stems[-1])].append((node, form))
         elif cls == "ORG":
             for n in range(1, len(words)):
                 longer[cls, "prefix", " ".join(words[:n])].append(node)
@@ -332,11 +541,25 @@ def join_short_names(nodes, surfaces, find, union) -> dict:
         if cls == "PER":
             found = [other for other in longer[cls, "last", words[-1]]  # middle names may be left out
                      if len(other[1].split()) > len(words) and is_subsequence(words, other[1].split())]
+            found += [other for form in forms.get(node, ())
+                      for other, longer_form in longer[cls, "last_skeleton", skeleton(form.stems[-1])]
+                      if len(longer_form.stems) > len(form.stems)
+                      and part_of_name_across_scripts(form, longer_form, script_similarity)]
         else:
             found = list(prefix_of)
             if len(words) == 1 and is_acronym(surfaces[node]):
-                found += longer.get((cls, "initials", words[0]), [])
-        roots = {find(other) for other in found} - {find(node)}
+                spelled_out = longer.get((cls, "initials", words[0]), [])
+                # the one name an acronym spells out is what it stands for, whatever else begins with
+                # it ("GM" is General Motors, and "GM Europe" another organisation)
+                found = spelled_out if len(other_roots(spelled_out, node, find)) == 1 else found + spelled_out
+            if cls == "ORG" and len(other_roots(found, node, find)) > 1:
+                # of the names an organisation's first words begin, the one that adds only words of
+                # its trade ("Ford" of "Ford Motor Company", not of "Ford Australia")
+                trade = [other for other in prefix_of
+                         if set(stem(*other).split()[len(words):]) <= TRADE_WORDS | LEGAL_FORMS]
+                if len(other_roots(trade, node, find)) == 1:
+                    found = trade
+        roots = other_roots(found, node, find)
         if len(roots) == 1:
             union(node, roots.pop())
         elif roots and not prefix_of:
@@ -346,9 +569,25 @@ def join_short_names(nodes, surfaces, find, union) -> dict:
     return ambiguous
 
 
+def other_roots(names, node, find) -> set:
+    return {find(other) for other in names} - {find(node)}
+
+
 def is_subsequence(part: list[str], words: list[str]) -> bool:
     it = iter(words)
     return all(word in it for word in part)
+
+
+def part_of_name_across_scripts(part: NameForm, name: NameForm, similarity: int) -> bool:
+    """Whether `part` is `name` with words left out, ending with the same word, across scripts or
+    cases ("Зеленського" of "Volodymyr Zelensky"; not "Zelenska", whose ending says she is a woman)."""
+    if not comparable(part, name) or (part.gender and name.gender and part.gender != name.gender):
+        return False
+    short, full, similarity = compared_words(part, name, similarity)
+    if not words_match(short[-1:], full[-1:], similarity):
+        return False
+    rest = iter(full[:-1])
+    return all(any(words_match((word,), (other,), similarity) for other in rest) for word in short[:-1])
 
 
 def resolve_in_documents(ambiguous: dict, rows: Iterable[tuple[str, str, str, str]]):

@@ -33,6 +33,23 @@ LEGAL_FORMS = frozenset({
 #: The legal forms that, as a name's last word, mark a company and nothing else ("LP" is also a record,
 #: "SE" a compass point): enough on their own to call a name an organisation's.
 HEAD_LEGAL_FORMS = frozenset({"inc", "ltd", "corp", "co", "llc", "plc", "company", "group"}) & LEGAL_FORMS
+#: Abbreviations of country names that begin the names of their institutions ("US Air Force", "UK
+#: Treasury"), spelled out so that they meet the full form ("United States Air Force").
+COUNTRY_ABBREVIATIONS = {"us": "united states", "uk": "united kingdom", "uae": "united arab emirates",
+                         "eu": "european union"}
+#: British spellings as American English writes them (word endings), so that "Defence" meets "Defense"
+#: and "Centre" "Center" in two names that are otherwise the same.
+BRITISH_ENDINGS = ((r"(def|off|lic|pret)ence$", r"\1ense"), (r"(?<=[bt])re$", "er"), (r"isation$", "ization"))
+#: Words of a trade that follow a company's own name in its full form and are left out in the short one
+#: ("Ford Motor Company" is "Ford", "Apple Computer" is "Apple"), unlike a place or a product ("Ford
+#: Australia", "Apple TV"), which name another organisation or a thing.
+TRADE_WORDS = frozenset({
+    "motor", "motors", "automotive", "computer", "computers", "airlines", "airline", "airways", "aviation",
+    "aircraft", "aerospace", "bank", "bancorp", "financial", "insurance", "pharmaceuticals", "pharmaceutical",
+    "energy", "oil", "petroleum", "steel", "chemical", "chemicals", "electric", "electronics", "telecom",
+    "telecommunications", "communications", "media", "entertainment", "foods", "technologies", "technology",
+    "systems", "software", "industries", "enterprises", "semiconductor", "mining", "railways", "shipping",
+})
 #: Nouns that, around a name, say it is an organisation's ("the broadcaster X", "X, a bank").
 ORGANISATION_NOUNS = frozenset({
     "company", "firm", "broadcaster", "newspaper", "agency", "channel", "outlet", "website", "airline",
