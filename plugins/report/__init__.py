@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import jinja2
 
 from etl import __version__, open_catalog
 
@@ -82,6 +81,8 @@ def gather(con: duckdb.DuckDBPyConnection, limits: Limits) -> dict[str, Any]:
 
 
 def render(context: dict[str, Any]) -> str:
+    import jinja2  # here: every `etl` command loads this plugin, only `etl report` renders
+
     assets = resources.files(__package__)
     js = assets.joinpath("report.js").read_text(encoding="utf-8")
     css = assets.joinpath("report.css").read_text(encoding="utf-8")
