@@ -15,7 +15,7 @@ as the reference scorer does.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
 Clusters = list[frozenset]
@@ -78,6 +78,12 @@ def _b_cubed_recall(key: Clusters, response: Clusters) -> float:
 
 def b_cubed(key: Clusters, response: Clusters) -> Score:
     return Score(_b_cubed_recall(key, response), _b_cubed_recall(response, key))
+
+
+def b_cubed_of_labels(gold: Sequence[Hashable], system: Sequence[Hashable]) -> tuple[float, float, float]:
+    """B-cubed (precision, recall, F1) of two labellings of the same mentions, given in the same order."""
+    score = b_cubed(clusters_of(dict(enumerate(gold))), clusters_of(dict(enumerate(system))))
+    return score.precision, score.recall, score.f1
 
 
 def _linear_sum_assignment():

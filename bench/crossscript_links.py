@@ -30,6 +30,8 @@ from collections import Counter, defaultdict
 from itertools import combinations
 from pathlib import Path
 
+from coref_metrics import b_cubed_of_labels  # noqa: E402 - bench/ is not a package: found through sys.path
+
 REPO = Path(__file__).resolve().parent.parent
 
 # (doc_id, language, text, [(mention, label, gold entity)]): mentions are found in the text in order.
@@ -156,14 +158,6 @@ def time_clustering(count: int) -> None:
               f"{time.perf_counter() - started:.1f} s")
 
 
-def b_cubed(gold: list[str], system: list[str]) -> tuple[float, float, float]:
-    pairs = Counter(zip(gold, system))
-    gold_size, system_size = Counter(gold), Counter(system)
-    precision = sum(pairs[g, s] / system_size[s] for g, s in zip(gold, system)) / len(gold)
-    recall = sum(pairs[g, s] / gold_size[g] for g, s in zip(gold, system)) / len(gold)
-    return precision, recall, 2 * precision * recall / (precision + recall)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--show", action="store_true", help="print every entity with its names")
@@ -178,7 +172,7 @@ def main() -> int:
     other_entity = [(a, b) for a, b in combinations(mentions, 2) if a[2] != b[2]]
     found = sum(a[3] == b[3] for a, b in same_entity)
     wrong = [(a, b) for a, b in other_entity if a[3] == b[3]]
-    precision, recall, f1 = b_cubed([m[2] for m in mentions], [m[3] for m in mentions])
+    precision, recall, f1 = b_cubed_of_labels([m[2] for m in mentions], [m[3] for m in mentions])
     languages = sorted({language for _, language, _, _ in DOCUMENTS})
     print(f"{len(DOCUMENTS)} documents ({', '.join(languages)}), {len(mentions)} mentions of "
           f"{len({m[2] for m in mentions})} entities")

@@ -28,10 +28,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from coref_metrics import b_cubed_of_labels  # noqa: E402 - bench/ is not a package: found through sys.path
 from meantime import read_tokens
 
 REPO = Path(__file__).resolve().parent.parent
@@ -104,14 +105,6 @@ def align(articles: list[Article], predicted: list[list[dict]]):
                 yield instance, kind, mentions[max(overlap)[2]]
 
 
-def b_cubed(gold: list[str], system: list[str]) -> tuple[float, float, float]:
-    pairs = Counter(zip(gold, system))
-    gold_size, system_size = Counter(gold), Counter(system)
-    precision = sum(pairs[g, s] / system_size[s] for g, s in zip(gold, system)) / len(gold)
-    recall = sum(pairs[g, s] / gold_size[g] for g, s in zip(gold, system)) / len(gold)
-    return precision, recall, 2 * precision * recall / (precision + recall)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT)
@@ -139,7 +132,7 @@ def main() -> int:
         gold = [i for i, _ in chosen]
         for system, labels in (("(a) same lower-cased text", [m["text"].lower() for _, m in chosen]),
                                ("(b) entity_links entity_id", [m["entity_id"] for _, m in chosen])):
-            p, r, f = b_cubed(gold, labels)
+            p, r, f = b_cubed_of_labels(gold, labels)
             print(f"  {kind:3} n={len(chosen):4}  {system:27} {p:8.1%} {r:8.1%} {f:6.1%}")
     return 0
 
