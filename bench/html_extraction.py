@@ -130,9 +130,10 @@ def run_pipeline(folder: Path, pages: dict[str, Path], out: Path, workers: int,
         (shim / "html.py").write_text("from etl_plugins.html import *  # noqa: F401,F403\n")
         plugins_dir = (str(shim),)
     pm = get_plugin_manager(load_entrypoints=False, plugins_dirs=plugins_dir)
-    disable = tuple(name for name in ("spacy", "entities", *extra_disable) if pm.has_plugin(name))
+    disable = tuple(name for name in extra_disable if pm.has_plugin(name))
+    # Extraction is what is measured: no extract or enrich plugin runs (they need spaCy's parse).
     config = Config(out=out, workers=workers, disable=disable, plugins_dir=plugins_dir,
-                    plugins={"html": options} if options else {})
+                    stages={"extract": (), "enrich": ()}, plugins={"html": options} if options else {})
     started = time.perf_counter()
     run([str(folder)], config, pm=pm, load_entrypoints=False)
     seconds = time.perf_counter() - started

@@ -1,7 +1,13 @@
-"""Clean every segment's text: mojibake repair (ftfy), Unicode NFC, and white space.
+"""Clean every segment's text (mojibake repair by ftfy, Unicode NFC, white space) and settle metadata.
 
 Quote characters are kept as published (straight, curly or «angle»): later stages read them all, and
-which one an outlet used is part of the record.
+which one an outlet used is part of the record. Full-width forms and CJK punctuation ("，", "：", "（",
+"６") are kept too: ftfy's width fixing would turn them into ASCII, which changes the text of Chinese and
+Japanese pages (their commas become English commas) for no gain.
+
+Metadata: `etl.metadata.settle` runs again here, after a container such as a WARC record has filled in
+the URL and fetch time that its HTML parser could not see (the publisher then falls back to the URL's
+domain, and a publication date after the fetch time is dropped).
 """
 
 from __future__ import annotations
@@ -11,9 +17,11 @@ import re
 import ftfy
 
 from etl import hookimpl
+from etl.metadata import settle
 
 NAME = "normalize"
-_FIXER = ftfy.TextFixerConfig(uncurl_quotes=False, normalization="NFC", explain=False)
+_FIXER = ftfy.TextFixerConfig(uncurl_quotes=False, fix_character_width=False, normalization="NFC",
+                              explain=False)
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 
@@ -25,6 +33,7 @@ def etl_clean(documents, config):
             doc.title = normalize_text(doc.title)
         for segment in doc.segments:
             segment.text = normalize_text(segment.text)
+        settle(doc)
 
 
 def normalize_text(text: str) -> str:
