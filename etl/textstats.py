@@ -13,7 +13,8 @@ The rule, per whitespace-separated token:
   word in Thai running text being about three base letters.
 
 A token that mixes them ("2018年6月") counts each part by its own rule: "2018" and "6" are words, "年" and
-"月" are characters, and punctuation inside it ("，") nothing. No dictionary or model is loaded: a count is cheap and the same on every machine.
+"月" are characters, and punctuation inside it ("，") nothing. No dictionary or model is loaded: a count
+is cheap and the same on every machine.
 """
 
 from __future__ import annotations

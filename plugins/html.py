@@ -171,15 +171,35 @@ def extract_article(html: str, doc, settings: dict) -> None:
         raise DocumentError(f"HTML could not be parsed: {exc}") from exc
     if tree is None:
         raise DocumentError("HTML could not be parsed: no element tree (empty or not HTML)")
-    fast = settings["fast"]
-    result = trafilatura.bare_extraction(
+    paragraph_chars = sum(len(" ".join(p.text_content().split())) for p in tree.iter("p"))
+    result = _extract(tree, settings, settings["favor_precision"], settings["favor_recall"])
+    text = (result.text or "").strip() if result is not None else ""
+    if settings["favor_precision"] and not settings["favor_recall"] and len(text) < paragraph_chars / 2:
+        # Precision mode kept less than half of the page's paragraphs: when recall mode finds more than
+        # twice as much, precision mode has thrown the article away with the furniture.
+        second = _extract(trafilatura.load_html(html), settings, False, True)
+        if second is not None and len((second.text or "").strip()) > 2 * len(text):
+            if result is None:
+                result = second
+            result.text, result.comments = second.text, second.comments
+            text = (result.text or "").strip()
+    if not text:
+        raise DocumentError("no article text found in the HTML page: trafilatura found no main text "
+                            "(a page of links or navigation only, or a script-rendered page)")
+    read_metadata(tree, result, doc)
+    add_segments(doc, text, result.comments if settings["include_comments"] else None)
+
+
+def _extract(tree, settings: dict, favor_precision: bool, favor_recall: bool):
+    """trafilatura's main text and metadata of the page, in the given mode."""
+    return trafilatura.bare_extraction(
         tree,
         with_metadata=True,
-        favor_precision=settings["favor_precision"],
-        favor_recall=settings["favor_recall"],
+        favor_precision=favor_precision,
+        favor_recall=favor_recall,
         include_tables=settings["include_tables"],
         include_comments=settings["include_comments"],
-        fast=fast,
+        fast=settings["fast"],
         date_extraction_params={
             "original_date": True,
             # htmldate's extensive search reads dates from free text (a copyright year, a comment,
@@ -190,12 +210,10 @@ def extract_article(html: str, doc, settings: dict) -> None:
             "outputformat": DATE_FORMAT,
         },
     )
-    text = (result.text or "").strip() if result is not None else ""
-    if not text:
-        raise DocumentError("no article text found in the HTML page: trafilatura found no main text "
-                            "(a page of links or navigation only, or a script-rendered page)")
 
-    read_metadata(tree, result, doc)
+
+def add_segments(doc, text: str, comments: str | None) -> None:
+    """The headline, a byline, body paragraphs and (when kept) reader comments as segments."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     if doc.title and lines and _same_text(lines[0], doc.title):
         # The page's own <h1> opened the main text: it is the headline, not a body paragraph.
@@ -210,7 +228,7 @@ def extract_article(html: str, doc, settings: dict) -> None:
             doc.add_segment(line, "byline", NAME)
             continue
         doc.add_segment(line, "body", NAME)
-    for line in (result.comments or "").splitlines() if settings["include_comments"] else ():
+    for line in (comments or "").splitlines():
         if line.strip():
             doc.add_segment(line.strip(), "other", NAME)
 
@@ -286,11 +304,11 @@ def declared_authors(tree: lxml.html.HtmlElement, linked: list[dict]) -> list[st
     trafilatura's own reading drops the dots of initials ("Dana A. Ford")."""
     names: list[str] = []
     for item in linked:
-        if not str(item.get("@type", "")).endswith("Article"):
+        if not any(kind.endswith("Article") for kind in _types(item)):
             continue
         authors = item.get("author")
         for author in authors if isinstance(authors, list) else [authors]:
-            if isinstance(author, dict) and author.get("@type", "Person") == "Person":
+            if isinstance(author, dict) and (_types(author) or {"Person"}) & {"Person"}:
                 author = author.get("name")
             if isinstance(author, str) and author.strip() and not author.startswith(("http://", "https://")):
                 names.append(author.strip())
@@ -319,10 +337,17 @@ def organizations(linked: list[dict]) -> list[str]:
     names = []
     for item in linked:
         for value in (item, item.get("publisher"), item.get("copyrightHolder"), item.get("sourceOrganization")):
-            if isinstance(value, dict) and value.get("@type") in _ORGANIZATION_TYPES \
+            if isinstance(value, dict) and _types(value) & _ORGANIZATION_TYPES \
                     and isinstance(value.get("name"), str):
                 names.append(value["name"])
     return names
+
+
+def _types(item: dict) -> set[str]:
+    """An object's JSON-LD `@type`s (a string or a list of them)."""
+    kinds = item.get("@type")
+    kinds = kinds if isinstance(kinds, list) else [kinds]
+    return {kind for kind in kinds if isinstance(kind, str)}
 
 
 def declared_publisher(tree: lxml.html.HtmlElement, linked: list[dict]) -> str | None:
