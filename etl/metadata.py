@@ -1,6 +1,6 @@
 """Article metadata every parser can trust: one set of rules for authors, titles, publishers and dates.
 
-Host API: parse plugins (html, jsonl, markdown, docx, pdf) and the `normalize` clean plugin call
+Host API: parse plugins (html, jsonl, markdown, docx, pdf) and the `metadata` clean plugin call
 `settle(doc)`, so a page's metadata follows the same rules whatever the format it came in. Every rule
 here encodes general knowledge of news pages, not phrases fitted to a few samples:
 
@@ -426,7 +426,9 @@ def settle(doc, site_name: str | None = None) -> None:
         sort_authors(doc, list(doc.authors), doc.authors_source or "metadata", sites)
     if doc.title:
         if not doc.title_source:
-            doc.title_source = "metadata"
+            # A title no parser declared came from the text's own headline (a first line, a heading).
+            headlines = (segment.text for segment in doc.segments if segment.label == "headline")
+            doc.title_source = "headline" if doc.title in headlines else "metadata"
         doc.title = strip_site_from_title(doc.title, site_names(doc, sites))
     if doc.published_at is not None:
         if doc.published_at.tzinfo is None:

@@ -379,21 +379,19 @@ def declared_published(tree: lxml.html.HtmlElement, linked: list[dict]) -> tuple
 
 
 def htmldate_published(value: str, tree: lxml.html.HtmlElement) -> tuple[datetime, str] | None:
-    """htmldate's answer: a time when it has one, else a day; the first of January with no such day
-    written anywhere in the page is a year (htmldate's reading of a copyright or a bare year)."""
+    """htmldate's answer: a time when it gives one, else a day; the first of January with no such day
+    written anywhere in the page is a year (htmldate's reading of a bare year)."""
     found = parse_published(value)
     if found is None:
         return None
     when, _ = found
-    if (when.hour, when.minute, when.second) != (0, 0, 0) or "+" in value[10:] or "-" in value[10:]:
-        granularity = "time" if (when.hour, when.minute, when.second) != (0, 0, 0) else "day"
-    else:
-        granularity = "day"
-    if granularity == "day" and (when.month, when.day) == (1, 1):
+    if (when.hour, when.minute, when.second) != (0, 0, 0):
+        return when, "time"
+    if (when.month, when.day) == (1, 1):
         page = lxml.html.tostring(tree, encoding="unicode")
         if not re.search(rf"{when.year}-?01-?01|0?1[./]0?1[./]{when.year}|{when.year}年0?1月0?1日", page):
-            granularity = "year"
-    return when, granularity
+            return when, "year"
+    return when, "day"
 
 
 def page_language(tree: lxml.html.HtmlElement) -> str | None:

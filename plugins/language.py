@@ -35,7 +35,7 @@ def etl_settings():
         "accuracy": Setting("low", str, "lingua's mode: 'low' (trigrams only, small and fast) or 'high' "
                                         "(all n-gram models: better on a sentence or two, about 1 GB)"),
         "min_letters": Setting(20, int, "below this many letters of body text the markup's language is kept"),
-        "sample_chars": Setting(2000, int, "characters of body text read (the opening of the article)"),
+        "sample_chars": Setting(1000, int, "characters of body text read (the opening of the article)"),
         "min_confidence": Setting(0.5, float, "lingua's confidence below which the markup's language is kept"),
     }
 

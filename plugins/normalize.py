@@ -1,13 +1,9 @@
-"""Clean every segment's text (mojibake repair by ftfy, Unicode NFC, white space) and settle metadata.
+"""Clean every segment's text: mojibake repair (ftfy), Unicode NFC, and white space.
 
 Quote characters are kept as published (straight, curly or «angle»): later stages read them all, and
 which one an outlet used is part of the record. Full-width forms and CJK punctuation ("，", "：", "（",
 "６") are kept too: ftfy's width fixing would turn them into ASCII, which changes the text of Chinese and
 Japanese pages (their commas become English commas) for no gain.
-
-Metadata: `etl.metadata.settle` runs again here, after a container such as a WARC record has filled in
-the URL and fetch time that its HTML parser could not see (the publisher then falls back to the URL's
-domain, and a publication date after the fetch time is dropped).
 """
 
 from __future__ import annotations
@@ -17,7 +13,6 @@ import re
 import ftfy
 
 from etl import hookimpl
-from etl.metadata import settle
 
 NAME = "normalize"
 _FIXER = ftfy.TextFixerConfig(uncurl_quotes=False, fix_character_width=False, normalization="NFC",
@@ -33,7 +28,6 @@ def etl_clean(documents, config):
             doc.title = normalize_text(doc.title)
         for segment in doc.segments:
             segment.text = normalize_text(segment.text)
-        settle(doc)
 
 
 def normalize_text(text: str) -> str:
