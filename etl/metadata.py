@@ -86,7 +86,7 @@ for _name, _spellings in {
 # A byline's lead word ("By Jane Doe") in the languages of the news this project reads.
 _LEAD = re.compile(
     r"^(?:written\s+by|reported\s+by|reporting\s+by|posted\s+by|story\s+by|words\s+by|by|por|par|von|vom|"
-    r"di|da|door|av|af|przez|od|от|від|από|tarafından)\s+", re.I)
+    r"di|da|door|av|af|przez|od|от|від|από|tarafından)(?:\s*[:：]\s*|\s+)", re.I)
 # A label before the name: "责任编辑：孔德明", "Author: ...", "記者／...".
 _LABEL = re.compile(
     r"^(?:责任编辑|責任編輯|编辑|編輯|作者|记者|記者|撰文|文字|文|来源|來源|source|author|autor|auteur|autore|"
@@ -108,12 +108,12 @@ newsroom team reporter correspondent redaktion redacción rédaction redazione r
 # Words that make a string a role or a desk, not a person ("Online News Editor", "National Desk").
 _ROLE_WORDS = frozenset("""
 staff desk newsroom team editor editors reporter reporters correspondent correspondents writer writers
-contributor contributors admin bureau wire redaktion redacción rédaction redazione
+contributor contributors admin bureau redaktion redacción rédaction redazione
 """.split())
 # Words that make a string an outlet ("ABC News", "The Daily Telegraph", "Deutsche Welle").
 _OUTLET_WORDS = frozenset("""
 news newspaper newspapers agency press media tv television radio magazine times journal post herald
-tribune gazette network broadcasting corporation inc ltd llc gmbh online daily weekly welle zeitung
+tribune gazette network broadcasting corporation inc ltd llc gmbh online daily weekly welle zeitung wire
 nachrichten noticias notícias nouvelles novosti новости новини diario periódico
 """.split())
 _OUTLET_SUFFIXES = ("新闻", "新聞", "日报", "日報", "新聞社", "新闻社", "通信社", "新闻网", "网", "網",
@@ -160,9 +160,8 @@ def parse_published(value: str | None) -> tuple[datetime, str] | None:
                 year, month, day, hour, minute, second, zone = match.groups()
                 when = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0))
                 return when.replace(tzinfo=_zone(zone)).astimezone(timezone.utc), "time"
-            numbers = [int(group) for group in match.groups() if group]
-            when = datetime(numbers[0], *(numbers[1:] or [1]), *([1] if len(numbers) == 2 else []),
-                            tzinfo=timezone.utc)
+            numbers = [int(group) for group in match.groups() if group] + [1, 1]
+            when = datetime(*numbers[:3], tzinfo=timezone.utc)
         except ValueError:  # month 13, February 30
             return None
         return when, granularity
@@ -243,6 +242,10 @@ def is_person_name(name: str) -> bool:
     return not all(word[:1].islower() for word in name.split())
 
 
+def _is_role(name: str) -> bool:
+    return any(word.strip(".,") in _ROLE_WORDS for word in name.casefold().split())
+
+
 def looks_like_outlet(name: str, site_names: list[str]) -> bool:
     """Whether a byline string names an outlet: the page's own site, or a name shaped like a news outlet."""
     key = _squash(name)
@@ -253,6 +256,9 @@ def looks_like_outlet(name: str, site_names: list[str]) -> bool:
             return True
     words = name.casefold().split()
     if any(word.strip(".,()") in _OUTLET_WORDS for word in words) and not _CJK_NAME.match(name):
+        return True
+    # An acronym alone ("CNN", "BBC", "NPR") is an organisation: people are not written so.
+    if re.fullmatch(r"[A-Z]{2,6}", name):
         return True
     return name.endswith(_OUTLET_SUFFIXES)
 
@@ -270,6 +276,8 @@ def sort_authors(doc, names: list[str], source: str, sites: tuple[str | None, ..
                 continue
             if agency := agency_name(name):
                 _add(agencies, agency)
+            elif _is_role(name):
+                continue  # "Online News Editor", "News Desk": a role, not a person nor an outlet
             elif looks_like_outlet(name, sites):
                 if doc.publisher is None:
                     doc.publisher, doc.publisher_source = name, "byline"
