@@ -9,7 +9,9 @@ Scores, over the pages whose gold has the field:
 
 - title: equal after white space is collapsed and case folded;
 - authors: the same set of names (case folded), an empty list included (a page with no author right
-  when nothing is reported);
+  when nothing is reported); "credits" compares `authors` + `agency` instead, since the peer lists
+  agencies and outlets ("CNN Wire") as authors where etl, by design, moves them to `agency` (bare
+  trafilatura has no agency: its credits are its authors);
 - date: the publication day right on the pages the gold dates (in the gold's own UTC offset when it
   gives one, else as written), and separately how many undated pages got no date;
 - language: the ISO 639-1 code; bare trafilatura reports none (it reads no language);
@@ -39,7 +41,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "bench"))
 PAGES = REPO.parent / "shared" / "evaldata" / "newspaper4k_pages"
-FIELDS = ("title", "authors", "date", "undated", "language", "text")
+FIELDS = ("title", "authors", "credits", "date", "undated", "language", "text")
 
 
 def load_gold() -> dict[str, dict]:
@@ -117,8 +119,13 @@ def scores(predicted: dict[str, dict], gold: dict[str, dict]) -> dict[str, tuple
         if meta:
             tallies["title"][0] += same_title(row.get("title"), meta.get("title"))
             tallies["title"][1] += 1
-            tallies["authors"][0] += same_authors(row.get("authors") or [], parse_gold_authors(meta.get("authors")))
+            gold_authors = parse_gold_authors(meta.get("authors"))
+            tallies["authors"][0] += same_authors(row.get("authors") or [], gold_authors)
             tallies["authors"][1] += 1
+            # The peer lists agencies and outlets as authors; etl moves them to `agency` by design.
+            credits = [*(row.get("authors") or []), *(row.get("agency") or [])]
+            tallies["credits"][0] += same_authors(credits, gold_authors)
+            tallies["credits"][1] += 1
             date = meta.get("publish_date")
             if date and date != "None":
                 tallies["date"][0] += same_day(row.get("published_at"), date)
@@ -177,7 +184,7 @@ def main() -> int:
     parser.add_argument("--json", help="save the scores to this file")
     parser.add_argument("--before", help="scores saved by --json from the code before, shown beside")
     parser.add_argument("--language-cost", action="store_true", help="time and memory of lingua per mode")
-    parser.add_argument("--sample-chars", type=int, default=2000, help="characters lingua reads (--language-cost)")
+    parser.add_argument("--sample-chars", type=int, default=1000, help="characters lingua reads (--language-cost)")
     parser.add_argument("--show", action="store_true", help="print each page's values beside the gold")
     args = parser.parse_args()
     if not PAGES.is_dir():

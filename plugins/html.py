@@ -85,6 +85,7 @@ _AUTHOR_XPATHS = (
     "translate(@name,'AUTHORDC.CREATORBYLSPN-','authordc.creatorbylspn')='dc.creator' or "
     "@name='byl' or @name='sailthru.author' or @name='parsely-author']/@content",
 )
+_EDITOR_XPATH = "//meta[translate(@name,'EDITOR','editor')='editor']/@content"
 # Where reader comments live: a name found only there is a commenter, not the author.
 _COMMENT_BLOCK = re.compile(r"comment|respond|reply|disqus|discussion", re.I)
 _ORGANIZATION_TYPES = {"Organization", "NewsMediaOrganization", "Corporation", "OnlineBusiness", "WebSite"}
@@ -257,8 +258,10 @@ def read_metadata(tree: lxml.html.HtmlElement, result, doc) -> None:
         doc.publisher, doc.publisher_source = site_name, "site_name"
     if language := page_language(tree):
         doc.language, doc.language_source = language, "markup"
-    names = declared_authors(tree, linked) or [
-        name for name in (result.author or "").split(";") if name.strip() and not commenter(tree, name.strip())]
+    # A content system that fills `author` with the page's editor credits no writer.
+    editors = {_clean(str(value)) for value in tree.xpath(_EDITOR_XPATH)}
+    names = [name for name in declared_authors(tree, linked) or (result.author or "").split(";")
+             if name.strip() and name.strip() not in editors and not commenter(tree, name.strip())]
     if names:
         sort_authors(doc, names, "metadata", (site_name, *organizations(linked)))
     published = declared_published(tree, linked)
