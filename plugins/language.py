@@ -4,7 +4,9 @@ Markup is often wrong (a Thai page served as `lang="en"` by its template, `Conte
 missing, so the body text decides: lingua (`lingua-language-detector`, its models inside the package,
 nothing downloaded) reads the first `sample_chars` characters of the body segments. The markup's
 language is kept when the text is too short to judge (under `min_letters` letters) or lingua is not
-sure of any language; `language_source` says which: "text" or "markup". Codes are ISO 639-1.
+sure of any language; `language_source` says which: "text" or "markup". Codes are ISO 639-1. Text
+mostly in a script lingua has no model for (Myanmar, Khmer, Lao, Tibetan, Sinhala, ...) is named by its
+script when the script is written for one language, else left to the markup.
 
 Runs in the clean stage, after `furniture` has labelled the body, so that `doc.language` is set before
 any extract plugin reads it (the contract provides `articles.language`).
@@ -26,6 +28,21 @@ from etl.metadata import language_code
 NAME = "language"
 INSTALL = "pip install 'lingua-language-detector>=2.1'"
 _DETECTORS: dict[str, object] = {}
+# Scripts lingua has no model for, with the language each is written for when it is one language.
+# lingua reads such text as whatever its few Latin letters suggest (a Burmese page came out "en"), so
+# the script answers instead; a script shared by several languages (Ethiopic) leaves it to the markup.
+_UNMODELLED_SCRIPTS = (
+    ((0x1000, 0x109F), "my"),  # Myanmar
+    ((0x1780, 0x17FF), "km"),  # Khmer
+    ((0x0E80, 0x0EFF), "lo"),  # Lao
+    ((0x0F00, 0x0FFF), "bo"),  # Tibetan
+    ((0x0D80, 0x0DFF), "si"),  # Sinhala
+    ((0x0D00, 0x0D7F), "ml"),  # Malayalam
+    ((0x0C80, 0x0CFF), "kn"),  # Kannada
+    ((0x0B00, 0x0B7F), "or"),  # Oriya
+    ((0x0780, 0x07BF), "dv"),  # Thaana
+    ((0x1200, 0x139F), None),  # Ethiopic: Amharic, Tigrinya, ...
+)
 _LOCK = threading.Lock()
 
 
@@ -73,8 +90,12 @@ def etl_clean(documents, config):
 def detect_language(text: str, settings: dict) -> str | None:
     """The ISO 639-1 code of the language of `text`, or None when it is too short or lingua is unsure."""
     sample = (text or "")[:settings["sample_chars"]]
-    if sum(ch.isalpha() for ch in sample) < settings["min_letters"]:
+    letters = [ch for ch in sample if ch.isalpha()]
+    if len(letters) < settings["min_letters"]:
         return None
+    for (low, high), code in _UNMODELLED_SCRIPTS:
+        if sum(low <= ord(ch) <= high for ch in letters) * 2 > len(letters):
+            return code
     values = detector(settings["accuracy"]).compute_language_confidence_values(sample)
     if not values or values[0].value < settings["min_confidence"]:
         return None

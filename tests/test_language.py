@@ -30,6 +30,13 @@ def test_the_text_decides_the_language(text, code):
     assert language.detect_language(text, SETTINGS) == code
 
 
+def test_a_script_lingua_has_no_model_for_is_named_by_the_script():
+    burmese = "နိုင်ငံတော်အကြည်ညိုပျက်စေမှု ပုဒ်မ ၅၀၅ (ခ) နဲ့ တရားစွဲ အဖမ်းခံထားရတဲ့ အလဲဗင်းသတင်းထောက်"
+    assert language.detect_language(burmese + " AFP news", SETTINGS) == "my"
+    ethiopic = "የኢትዮጵያ ፓርላማ ዛሬ አዲስ ሕግ አጸደቀ። ሕጉ ለክልሎች ተጨማሪ በጀት ይሰጣል።"
+    assert language.detect_language(ethiopic, SETTINGS) is None, "several languages share the script"
+
+
 def test_too_little_text_gives_no_answer():
     assert language.detect_language("OK 2024", SETTINGS) is None
     assert language.detect_language("", SETTINGS) is None
