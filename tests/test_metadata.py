@@ -180,10 +180,11 @@ def test_a_byline_in_the_text_wins_over_generic_page_metadata():
 
 
 def test_a_reader_comment_author_is_not_the_author():
-    comments = ('<div class="comments"><div class="sf_comment"><p class="sf_comment_info">'
-                '<span class="sf_comment_author">Alcalino</span> <span class="date">Hace 28 minutos</span></p>'
-                '<p>Muy buen artículo, gracias.</p></div></div>')
-    markup = page("<title>El presupuesto, aprobado</title>", PARAGRAPHS + comments, "es")
+    comments = ('<div id="sf_comment_list" class="box"><div class="sf_comment" id="sf_comment_1073341">'
+                '<p class="sf_comment_info"><span class="sf_comment_author">Alcalino</span><br>'
+                '<span class="date">Hace 28 minutos</span></p><p>Muy buen artículo, gracias.</p></div></div>')
+    markup = page("<title>El presupuesto, aprobado</title>", PARAGRAPHS, "es").replace(
+        "</article>", "</article>" + comments)
     tree = html.trafilatura.load_html(markup)
     assert html.commenter(tree, "Alcalino")
     doc = extract(markup)
@@ -208,10 +209,17 @@ def test_an_agency_byline_in_markdown_is_the_agency(tmp_path):
 # --- titles and publishers -----------------------------------------------------------------------------
 
 def test_a_title_loses_the_site_name_when_it_is_the_publishers():
-    doc = extract(page('<title>Senate passes the budget after a long night | CNN Politics</title>'
+    title = "Senate passes the budget after a long night | CNN Politics"
+    doc = extract(page(f'<title>{title}</title><meta property="og:title" content="{title}">'
                        '<meta property="og:site_name" content="CNN">'))
     assert doc.title == "Senate passes the budget after a long night"
     assert (doc.title_source, doc.publisher, doc.publisher_source) == ("metadata", "CNN", "site_name")
+
+
+def test_a_chinese_title_loses_the_outlet_suffix():
+    title = "短缺药品保供稳价 全力保障临床用药需求-新华网"
+    doc = extract(page(f'<title>{title}</title><meta property="og:title" content="{title}">', lang="zh"))
+    assert doc.title == "短缺药品保供稳价 全力保障临床用药需求"
 
 
 def test_title_rules_strip_only_site_names():
@@ -232,6 +240,18 @@ def test_the_publisher_falls_back_to_the_urls_domain():
                             '<meta property="og:site_name" content="Ledger Online">'))
     assert (declared.publisher, declared.publisher_source) == ("The Ledger", "metadata")
     assert domain_of("https://m.example.co.uk/x") == "example.co.uk" and domain_of("file:///x") is None
+
+
+def test_a_page_whose_url_comes_from_its_container_gets_the_domain_as_publisher(tmp_path):
+    # As a WARC record's URL, a JSONL record's `url` reaches the document only after the HTML parser.
+    path = tmp_path / "pages.jsonl"
+    record = {"url": "https://www.themoscowtimes.com/2025/12/11/story",
+              "html": page("<title>Russia says it captured the town</title>")}
+    path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    run_no_nlp(path, out)
+    (article,) = rows(out, "articles")
+    assert (article["publisher"], article["publisher_source"]) == ("themoscowtimes.com", "url")
 
 
 def test_source_overview_names_the_site_of_a_record_without_publisher(tmp_path):
