@@ -85,8 +85,10 @@ for _name, _spellings in {
 
 # A byline's lead word ("By Jane Doe") in the languages of the news this project reads.
 _LEAD = re.compile(
-    r"^(?:written\s+by|reported\s+by|reporting\s+by|posted\s+by|story\s+by|words\s+by|by|por|par|von|vom|"
-    r"di|da|door|av|af|przez|od|от|від|από|tarafından)(?:\s*[:：]\s*|\s+)", re.I)
+    r"^(?:(?i:written\s+by|reported\s+by|reporting\s+by|posted\s+by|story\s+by|words\s+by|by|por|par|"
+    r"von(?!\s+(?:der|den|dem|zu)\b)|vom|door|przez|от|від|από)"
+    # Lead words that are also the start of surnames ("Da Silva", "Di Maio", "Av"): lower case only.
+    r"|di|da|av|af|od)(?:\s*[:：]\s*|\s+)")
 # A label before the name: "责任编辑：孔德明", "Author: ...", "記者／...".
 _LABEL = re.compile(
     r"^(?:责任编辑|責任編輯|编辑|編輯|作者|记者|記者|撰文|文字|文|来源|來源|source|author|autor|auteur|autore|"
