@@ -174,6 +174,15 @@ def extract_article(html: str, doc, settings: dict) -> None:
         raise DocumentError("HTML could not be parsed: no element tree (empty or not HTML)")
     paragraph_chars = sum(len(" ".join(p.text_content().split())) for p in tree.iter("p"))
     result = _extract(tree, settings, settings["favor_precision"], settings["favor_recall"])
+    if result is None:
+        # trafilatura discards the whole page when its metadata reading fails (htmldate on a date with a
+        # +99:00 offset): the text is read without it, and the metadata from the page's own tags.
+        result = _extract(trafilatura.load_html(html), settings, settings["favor_precision"],
+                          settings["favor_recall"], with_metadata=False)
+        if result is not None:
+            result.title = _first(tree, "//meta[@property='og:title']/@content", "//title/text()")
+            result.sitename = _first(tree, "//meta[@property='og:site_name']/@content")
+            result.author = result.date = result.url = None
     text = (result.text or "").strip() if result is not None else ""
     if settings["favor_precision"] and not settings["favor_recall"] and len(text) < paragraph_chars / 2:
         # Precision mode kept less than half of the page's paragraphs: when recall mode finds more than
@@ -191,11 +200,11 @@ def extract_article(html: str, doc, settings: dict) -> None:
     add_segments(doc, text, result.comments if settings["include_comments"] else None)
 
 
-def _extract(tree, settings: dict, favor_precision: bool, favor_recall: bool):
+def _extract(tree, settings: dict, favor_precision: bool, favor_recall: bool, with_metadata: bool = True):
     """trafilatura's main text and metadata of the page, in the given mode."""
     return trafilatura.bare_extraction(
         tree,
-        with_metadata=True,
+        with_metadata=with_metadata,
         favor_precision=favor_precision,
         favor_recall=favor_recall,
         include_tables=settings["include_tables"],
@@ -408,6 +417,14 @@ def page_language(tree: lxml.html.HtmlElement) -> str | None:
         for value in values:
             if code := language_code(str(value)):
                 return code
+    return None
+
+
+def _first(tree: lxml.html.HtmlElement, *xpaths: str) -> str | None:
+    for xpath in xpaths:
+        for value in tree.xpath(xpath):
+            if value := _clean(str(value)):
+                return value
     return None
 
 

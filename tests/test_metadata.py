@@ -338,3 +338,16 @@ def test_markup_language_values_that_are_no_language_are_ignored():
     doc = extract(page('<title>Budget approved</title><meta http-equiv="Content-Language" content="UTF-8">',
                        lang="").replace(' lang=""', ""))
     assert doc.language is None
+
+
+@pytest.mark.parametrize(("linked", "authors"), [
+    ('{"@type": ["NewsArticle", "Article"], "author": [{"@type": ["Person"], "name": "Ana Ruiz"}]}', ["Ana Ruiz"]),
+    ('[{"@type": "NewsArticle", "author": {"name": ["not", "a", "string"]}, "publisher": "a string"}, 7]', []),
+    ('{"@graph": [{"@type": "NewsArticle", "datePublished": 20240101, "author": [[["deep"]]]}]}', []),
+    ('{"@type": "NewsArticle", "datePublished": "2024-02-30T25:61:00+99:00"', []),
+    ('{"@type": "NewsArticle", "datePublished": "2024-02-10T10:00:00+99:00"}', []),
+])
+def test_odd_linked_data_costs_nothing_but_itself(linked, authors):
+    doc = extract(page(f'<title>Budget approved</title><script type="application/ld+json">{linked}</script>'))
+    assert doc.title == "Budget approved" and len(doc.body) == 3
+    assert doc.authors == authors and doc.published_at is None
