@@ -15,6 +15,8 @@ DEFAULT_PLUGINS = (
     ("docx", "etl_plugins.docx"),
     ("normalize", "etl_plugins.normalize"),
     ("furniture", "etl_plugins.furniture"),
+    ("metadata", "etl_plugins.metadata"),
+    ("language", "etl_plugins.language"),
     ("spacy", "etl_plugins.spacy.plugin"),
     ("entities", "etl_plugins.entities.plugin"),
     ("dates", "etl_plugins.dates.plugin"),

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import timezone
 
 from etl import DocumentError, hookimpl
+from etl.metadata import set_published, settle
 
 NAME = "docx"
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -36,21 +36,22 @@ def etl_parse(source, config):
     doc = source.document(media_type=DOCX_TYPE)
     props = word.core_properties
     doc.title = (props.title or "").strip() or None
+    doc.title_source = "metadata" if doc.title else None
     doc.authors = [a.strip() for a in (props.author or "").split(";") if a.strip()]
     if props.created is not None:
-        created = props.created
-        doc.published_at = created.astimezone(timezone.utc) if created.tzinfo else created.replace(tzinfo=timezone.utc)
-        doc.published_at_source = "metadata"
+        set_published(doc, props.created, "time")
     for paragraph in word.paragraphs:
         text = paragraph.text.strip()
         if not text:
             continue
         style = (paragraph.style.name if paragraph.style is not None else "") or ""
         if style == "Title" or (style.startswith("Heading") and doc.title is None):
-            doc.title = doc.title or text
+            if doc.title is None:
+                doc.title, doc.title_source = text, "headline"
             doc.add_segment(text, "headline", NAME)
         else:
             doc.add_segment(text, "body", NAME)
     if not doc.segments:
         raise DocumentError("the Word document has no text")
+    settle(doc)
     return [doc]

@@ -48,6 +48,7 @@ import ijson
 from dateutil import parser as dateparser
 
 from etl import DocumentError, Setting, UnreadableInput, hookimpl, split_paragraphs
+from etl.metadata import parse_published, settle
 
 NAME = "jsonl"
 JSON_LINES_TYPES = {"application/jsonl", "application/x-ndjson", "application/x-jsonlines"}
@@ -284,6 +285,7 @@ def record_documents(source, index: int, raw: bytes, record: Any, mapping: dict[
             if doc.error is None:
                 for name, value in metadata.items():
                     setattr(doc, name, value)
+                settle(doc)
             yield doc
         return
     text = record_text(lookup(record, mapping["text"]))
@@ -293,6 +295,7 @@ def record_documents(source, index: int, raw: bytes, record: Any, mapping: dict[
             f"record #{index} has no text: looked for {looked}; map the field with [plugins.jsonl] fields"))
         return
     doc = source.document(index=index, raw=raw, **metadata)
+    settle(doc)
     if doc.title:
         doc.add_segment(doc.title, "headline", NAME)
     for block in split_paragraphs(text):
@@ -313,7 +316,23 @@ def record_metadata(record: dict, mapping: dict[str, tuple[str, ...]]) -> dict[s
             found[column] = when
     if "published_at" in found:
         found["published_at_source"] = "metadata"
+        found["published_at_granularity"] = date_granularity(lookup(record, mapping["published_at"]),
+                                                             found["published_at"])
+    for column, source in (("title", "metadata"), ("authors", "metadata"), ("publisher", "metadata"),
+                           ("language", "markup")):
+        if column in found:
+            found[f"{column}_source"] = source
     return found
+
+
+def date_granularity(value: Any, when: datetime) -> str:
+    """How precise a record's date is: an ISO string says ("2021-03" is a month); a Unix time is a time;
+    another spelling is a day when it gives no time of day."""
+    if isinstance(value, str) and (parsed := parse_published(value)):
+        return parsed[1]
+    if isinstance(value, str) and (when.hour, when.minute, when.second) == (0, 0, 0):
+        return "day"
+    return "time"
 
 
 def lookup(record: dict, paths: tuple[str, ...]) -> Any:

@@ -15,6 +15,7 @@ from dateutil import parser as dateparser
 from markdown_it import MarkdownIt
 
 from etl import hookimpl
+from etl.metadata import set_published, settle
 
 NAME = "markdown"
 MARKDOWN_TYPE = "text/markdown"
@@ -64,12 +65,14 @@ def etl_parse(source, config):
     for i, (kind, raw) in enumerate(blocks):
         plain = to_plain(raw)
         if kind == "heading" and doc.title is None and i < HEADER_BLOCKS:
-            doc.title, labels[i] = plain, "headline"
+            doc.title, doc.title_source, labels[i] = plain, "headline", "headline"
         elif i < HEADER_BLOCKS and (match := _BYLINE.match(plain)) and not doc.authors:
             doc.authors = [a for a in _AUTHOR_SPLIT.split(match.group(1).strip()) if a]
-            labels[i] = "byline"
+            doc.authors_source, labels[i] = "byline", "byline"
         elif i < HEADER_BLOCKS and doc.published_at is None and (when := parse_date_line(plain)):
-            doc.published_at, doc.published_at_source, labels[i] = when, "metadata", "byline"
+            granularity = "day" if (when.hour, when.minute, when.second) == (0, 0, 0) else "time"
+            set_published(doc, when, granularity)
+            labels[i] = "byline"
         elif match := _URL_LABEL.match(plain):
             labels[i] = "other"
             url = match.group(2) or (to_plain(blocks[i + 1][1]) if i + 1 < len(blocks) else "")
@@ -77,6 +80,7 @@ def etl_parse(source, config):
                 doc.url = found.group(1)
                 if not match.group(2):
                     labels[i + 1] = "other"
+    settle(doc)
     for (kind, raw), label in zip(blocks, labels):
         doc.add_segment(raw, label, NAME)
     return [doc]

@@ -1,7 +1,9 @@
 """Clean every segment's text: mojibake repair (ftfy), Unicode NFC, and white space.
 
 Quote characters are kept as published (straight, curly or «angle»): later stages read them all, and
-which one an outlet used is part of the record.
+which one an outlet used is part of the record. Full-width forms and CJK punctuation ("，", "：", "（",
+"６") are kept too: ftfy's width fixing would turn them into ASCII, which changes the text of Chinese and
+Japanese pages (their commas become English commas) for no gain.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import ftfy
 from etl import hookimpl
 
 NAME = "normalize"
-_FIXER = ftfy.TextFixerConfig(uncurl_quotes=False, normalization="NFC", explain=False)
+_FIXER = ftfy.TextFixerConfig(uncurl_quotes=False, fix_character_width=False, normalization="NFC",
+                              explain=False)
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 

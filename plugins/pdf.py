@@ -15,9 +15,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import io
-from datetime import timezone
 
 from etl import DocumentError, hookimpl, split_paragraphs
+from etl.metadata import set_published, settle
 
 NAME = "pdf"
 PDF_TYPE = "application/pdf"
@@ -72,12 +72,11 @@ def etl_parse(source, config):
         doc.title = (info.title or "").strip() or None
         doc.authors = [a.strip() for a in (info.author or "").split(";") if a.strip()]
         created = info.creation_date if info.creation_date else None
-        if created is not None:
-            utc = created.astimezone(timezone.utc) if created.tzinfo else created.replace(tzinfo=timezone.utc)
-            doc.published_at, doc.published_at_source = utc, "metadata"
+        set_published(doc, created, "time")
     for page in pages:
         for block in split_paragraphs(page):
             doc.add_segment(block, "body", NAME)
+    settle(doc)
     return [doc]
 
 

@@ -2,8 +2,10 @@
 WITH per_article AS (
     SELECT
         a.doc_id,
-        coalesce(a.publisher, regexp_extract(a.source_uri, '^file://(.*)/[^/]*$', 1)) AS source,
-        a.publisher IS NOT NULL AS by_publisher,
+        -- The outlet, else the web site the URL names, else the folder the file came from.
+        coalesce(a.publisher, nullif(regexp_extract(a.url, '^https?://(?:www\.)?([^/:?#]+)', 1), ''),
+                 regexp_extract(a.source_uri, '^file://(.*)/[^/]*$', 1)) AS source,
+        a.publisher IS NOT NULL OR nullif(regexp_extract(a.url, '^https?://', 0), '') IS NOT NULL AS by_publisher,
         a.word_count,
         a.published_at
     FROM articles a

@@ -67,7 +67,7 @@ def test_seed_004_markdown_metadata_and_furniture(seeds_out):
     articles, segments = by_file(seeds_out)
     article, blocks = articles["004_15ba4619f2207590.txt"], segments["004_15ba4619f2207590.txt"]
     assert article["title"] == "Russia Says Captured Siversk in Ukraine's Donetsk Region"
-    assert article["authors"] == ["AFP"]
+    assert article["authors"] == [] and article["agency"] == ["AFP"], "a wire agency is a source, not a person"
     assert article["published_at"].isoformat() == "2025-12-11T00:00:00+00:00"
     assert article["url"] == ("https://www.themoscowtimes.com/2025/12/11/"
                               "russia-says-captured-siversk-in-ukraines-donetsk-region-a91415")

@@ -42,14 +42,14 @@ def test_pdf_text_and_metadata(tmp_path):
     corpus.mkdir()
     (corpus / "brief.pdf").write_bytes(minimal_pdf(
         ["Kyiv said on Thursday that Siversk remains under its control.",
-         "Moscow said its troops had taken the town."], title="Siversk briefing", author="Desk A; Desk B"))
+         "Moscow said its troops had taken the town."], title="Siversk briefing", author="Ana Ruiz; Ivo Sand"))
     (corpus / "scan.pdf").write_bytes(minimal_pdf([], title="Scan", author="Nobody"))
     (corpus / "broken.pdf").write_bytes(b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog")
     out = tmp_path / "out"
     run_pipeline(corpus, out, disable=("spacy", "entities", "claims", "events"))
     (article,) = rows(out, "articles")
     assert article["media_type"] == "application/pdf" and article["title"] == "Siversk briefing"
-    assert article["authors"] == ["Desk A", "Desk B"]
+    assert article["authors"] == ["Ana Ruiz", "Ivo Sand"]
     assert article["published_at"] == datetime(2025, 12, 11, 9, 30, tzinfo=timezone.utc)
     assert "Siversk remains under its control." in article["text"] and "taken the town" in article["text"]
     errors = {e["source_uri"].rsplit("/", 1)[1]: e for e in rows(out, "errors")}

@@ -241,10 +241,11 @@ def test_stage_order_from_config_decides_who_runs_first(tmp_path):
     pipeline = Pipeline(pm, Config(stages={"clean": ("second", "markdown", "first")}))
     assert [s.plugin for s in pipeline.plans["clean"]] == ["second", "markdown", "first"]
     default = Pipeline(pm, Config())
-    assert [s.plugin for s in default.plans["clean"]] == ["markdown", "normalize", "furniture", "first", "second"]
+    assert [s.plugin for s in default.plans["clean"]] == ["markdown", "normalize", "furniture", "metadata", "language",
+                                                            "first", "second"]
     assert default.unselected() == {}
-    assert Pipeline(pm, Config(stages={"clean": ("first",)})).unselected()["clean"] == ["markdown", "normalize",
-                                                                                        "furniture", "second"]
+    assert Pipeline(pm, Config(stages={"clean": ("first",)})).unselected()["clean"] == [
+        "markdown", "normalize", "furniture", "metadata", "language", "second"]
 
 
 def test_plugin_tables_are_written_published_and_viewed(seeds_copy, tmp_path):
