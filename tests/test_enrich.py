@@ -122,6 +122,8 @@ def test_publication_dates_are_inferred_and_relative_dates_reanchored(seeds_out)
             == (date(2025, 12, 11), "group"))
     assert ((articles["003"]["published_at"].date(), articles["003"]["published_at_source"])
             == (date(2025, 12, 15), "latest_date"))
+    assert articles["003"]["published_at_granularity"] == "day", "a date read from the text is a day"
+    assert articles["002"]["published_at_granularity"] == articles["004"]["published_at_granularity"] is not None
     assert articles["000"]["published_at"] is None, "no full date in the text and no dated copy"
     thursday = [d for d in rows(seeds_out, "dates")
                 if d["doc_id"] == articles["002"]["doc_id"] and d["text"] == "Thursday"]

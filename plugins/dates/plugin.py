@@ -50,9 +50,10 @@ def etl_contract():
         # Undated articles take their copy group's date, so copy groups come first.
         "enrich": Contract(
             reads=("dates", "claims", "articles.dup_group", "articles.derived_from"),
-            provides=("articles.published_at", "articles.published_at_source", "dates.value", "dates.kind",
-                      "dates.mod", "dates.granularity", "dates.range_start", "dates.range_end", "dates.anchor",
-                      "dates.anchor_date", "claims.claim_date", "claims.claim_date_granularity")),
+            provides=("articles.published_at", "articles.published_at_source", "articles.published_at_granularity",
+                      "dates.value", "dates.kind", "dates.mod", "dates.granularity", "dates.range_start",
+                      "dates.range_end", "dates.anchor", "dates.anchor_date", "claims.claim_date",
+                      "claims.claim_date_granularity")),
     }
 
 
@@ -149,7 +150,7 @@ def etl_enrich(db, config):
         if label in SEGMENT_LABELS_READ:
             segments.setdefault(doc_id, []).append((seq, text))
     updates = []
-    for doc_id, (published, how) in inferred.items():
+    for doc_id, (published, how, _) in inferred.items():
         if how == "latest_date":
             continue  # extraction already anchored its relative dates on that same latest full date
         text, language = articles[doc_id]
@@ -179,17 +180,18 @@ def etl_enrich(db, config):
     db.unregister("_inferred")
 
 
-def infer_publication_dates(db) -> dict[str, tuple[datetime, str]]:
+def infer_publication_dates(db) -> dict[str, tuple[datetime, str, str | None]]:
     """Publication dates for articles that have none: from their copy group's source, else their text.
 
-    Leaves the result registered in `db` as `_inferred` (doc_id, published_at, published_at_source).
+    Leaves the result registered in `db` as `_inferred` (doc_id, published_at, published_at_source,
+    published_at_granularity).
     """
     rows = db.sql("""
-        SELECT a.doc_id, s.published_at
+        SELECT a.doc_id, s.published_at, s.published_at_granularity
         FROM articles a LEFT JOIN articles s ON s.doc_id = a.derived_from
         WHERE a.published_at IS NULL
     """).fetchall()
-    missing = {doc_id: source_date for doc_id, source_date in rows}
+    missing = {doc_id: (source_date, granularity) for doc_id, source_date, granularity in rows}
     if not missing:
         return {}
     # The latest full date extraction found: written out in the body, or the anchor it took from
@@ -202,18 +204,22 @@ def infer_publication_dates(db) -> dict[str, tuple[datetime, str]]:
                OR anchor = 'text_date')
         GROUP BY doc_id
     """).fetchall())
-    inferred: dict[str, tuple[datetime, str]] = {}
-    for doc_id, source_date in missing.items():
+    # (published_at, published_at_source, published_at_granularity): a copy takes its source's date as
+    # precise as the source gives it; a date read from the text is a day.
+    inferred: dict[str, tuple[datetime, str, str | None]] = {}
+    for doc_id, (source_date, granularity) in missing.items():
         if source_date is not None:
-            inferred[doc_id] = (source_date, "group")
+            inferred[doc_id] = (source_date, "group", granularity)
         elif (day := latest.get(doc_id)) is not None:
-            inferred[doc_id] = (datetime(day.year, day.month, day.day, tzinfo=timezone.utc), "latest_date")
+            inferred[doc_id] = (datetime(day.year, day.month, day.day, tzinfo=timezone.utc), "latest_date", "day")
     table = pa.table({
         "doc_id": pa.array(list(inferred), pa.string()),
         "published_at": pa.array([v[0] for v in inferred.values()], pa.timestamp("us", tz="UTC")),
         "published_at_source": pa.array([v[1] for v in inferred.values()], pa.string()),
+        "published_at_granularity": pa.array([v[2] for v in inferred.values()], pa.string()),
     })
     db.register("_inferred", table)
-    db.execute("""UPDATE articles SET published_at = i.published_at, published_at_source = i.published_at_source
+    db.execute("""UPDATE articles SET published_at = i.published_at, published_at_source = i.published_at_source,
+                  published_at_granularity = i.published_at_granularity
                   FROM _inferred i WHERE articles.doc_id = i.doc_id""")
     return inferred
