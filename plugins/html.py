@@ -24,7 +24,6 @@ import re
 from datetime import datetime
 
 import lxml.html
-import trafilatura
 from lxml import etree
 
 from etl import DocumentError, Setting, decode_text, hookimpl
@@ -164,6 +163,10 @@ def declared_codec(head: bytes) -> str | None:
 
 def extract_article(html: str, doc, settings: dict) -> None:
     """Fill `doc`'s metadata and segments from the page, or raise DocumentError."""
+    # Imported here, as in `_extract`: trafilatura's import is a fifth of a second that every `etl`
+    # command would pay (an unchanged run, `etl query`) though only HTML pages need it.
+    import trafilatura
+
     # Already decoded: an XML declaration naming an encoding would only make lxml refuse the string.
     html = _XML_DECLARATION.sub("", html, count=1)
     try:
@@ -202,6 +205,8 @@ def extract_article(html: str, doc, settings: dict) -> None:
 
 def _extract(tree, settings: dict, favor_precision: bool, favor_recall: bool, with_metadata: bool = True):
     """trafilatura's main text and metadata of the page, in the given mode."""
+    import trafilatura
+
     return trafilatura.bare_extraction(
         tree,
         with_metadata=with_metadata,

@@ -12,7 +12,6 @@ import re
 from datetime import datetime, timezone
 
 from dateutil import parser as dateparser
-from markdown_it import MarkdownIt
 
 from etl import hookimpl
 from etl.metadata import set_published, settle
@@ -45,7 +44,9 @@ def looks_like_markdown(text: str) -> bool:
     return len(found) >= 2 or bool(_SIGNALS["heading"].match(first))
 
 
-def _md() -> MarkdownIt:
+def _md():
+    from markdown_it import MarkdownIt  # on first use: most runs read no Markdown
+
     return MarkdownIt("commonmark")
 
 

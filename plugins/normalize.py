@@ -9,14 +9,11 @@ Japanese pages (their commas become English commas) for no gain.
 from __future__ import annotations
 
 import re
-
-import ftfy
+from functools import cache
 
 from etl import hookimpl
 
 NAME = "normalize"
-_FIXER = ftfy.TextFixerConfig(uncurl_quotes=False, fix_character_width=False, normalization="NFC",
-                              explain=False)
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 
@@ -30,8 +27,18 @@ def etl_clean(documents, config):
             segment.text = normalize_text(segment.text)
 
 
+@cache
+def _fixer():
+    # ftfy is imported on first use: every `etl` command loads this plugin, few clean text.
+    import ftfy
+
+    return ftfy.fix_text, ftfy.TextFixerConfig(uncurl_quotes=False, fix_character_width=False,
+                                               normalization="NFC", explain=False)
+
+
 def normalize_text(text: str) -> str:
-    text = ftfy.fix_text(text, _FIXER)
+    fix_text, config = _fixer()
+    text = fix_text(text, config)
     text = _INVISIBLE.sub("", text)
     lines = (_SPACES.sub(" ", line).strip() for line in text.splitlines())
     return "\n".join(line for line in lines if line)
