@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 
 import duckdb
 import pytest
+import trafilatura
 
 import etl_plugins.html as html
 from conftest import rows, run_pipeline
@@ -188,7 +189,7 @@ def test_a_reader_comment_author_is_not_the_author():
                 '<span class="date">Hace 28 minutos</span></p><p>Muy buen artículo, gracias.</p></div></div>')
     markup = page("<title>El presupuesto, aprobado</title>", PARAGRAPHS, "es").replace(
         "</article>", "</article>" + comments)
-    tree = html.trafilatura.load_html(markup)
+    tree = trafilatura.load_html(markup)
     assert html.commenter(tree, "Alcalino")
     doc = extract(markup)
     assert "Alcalino" not in doc.authors
