@@ -16,6 +16,7 @@ DEFAULT_PLUGINS = (
     ("normalize", "etl_plugins.normalize"),
     ("furniture", "etl_plugins.furniture"),
     ("spacy", "etl_plugins.spacy.plugin"),
+    ("natasha", "etl_plugins.natasha.plugin"),
     ("entities", "etl_plugins.entities.plugin"),
     ("dates", "etl_plugins.dates.plugin"),
     ("figures", "etl_plugins.figures"),

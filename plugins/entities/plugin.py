@@ -9,6 +9,13 @@ with the most evidence, where every spaCy label counts once and the words around
 the surname of a full name for persons; "broadcaster X", "X Corps" for organisations. Occurrences of
 a labelled name that spaCy missed are added with the document's label. Numeric and temporal spans are
 left to the dates and figures tables. Across documents, labels are reconciled by enrich, not here.
+
+A one-word PERSON or ORG that is a function word of the parse's language ("Sie", "Он", "Le") is
+dropped, unless it is the surname of a full name in the document ("Theresa May" ... "May said").
+Models of other languages label with PER/LOC/ORG/MISC; PER is read as PERSON. The segments a reader
+sees beside the body (headline, standfirst, captions, date line: parsed by the NLP plugin into
+`nlp.user_data["segments"]`) give rows too, with `segment` = the segment's seq, offsets into that
+segment's text and no `sentence`; body rows have `segment` NULL.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from dataclasses import dataclass
 
 from etl import Contract, Setting, hookimpl
 
+from .function_words import is_function_word
 from .names import HEAD_LEGAL_FORMS, HONORIFICS, ORGANISATION_NOUNS, PERSON_CUES
 
 NAME = "entities"
@@ -27,6 +35,10 @@ NOT_NAMES = ["DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINA
 
 PLACE, PERSON, ORG = "place", "PERSON", "ORG"
 PLACE_LABELS = ("GPE", "LOC", "FAC")
+#: Labels of models trained on WikiNER / CoNLL-style data (spaCy's French, natasha) in this table's terms.
+LABEL_ALIASES = {"PER": PERSON}
+#: Where the NLP plugin puts the parses of the segments beside the body ({seq: Doc}).
+SEGMENTS_KEY = "segments"
 
 STRONG, WEAK, HINT = 3.0, 1.5, 0.5  # one spaCy label counts 1
 
@@ -83,7 +95,7 @@ class Mention:
 
 @hookimpl
 def etl_contract():
-    return {"extract": Contract(needs=("nlp",), provides=("entities",))}
+    return {"extract": Contract(needs=("nlp",), reads=("segment_nlp",), provides=("entities",))}
 
 
 @hookimpl
@@ -102,12 +114,18 @@ def etl_extract(documents, config):
             doc.add("entities", start=mention.start, end=mention.end,
                     text=doc.text[mention.start:mention.end], label=mention.label,
                     sentence=bisect_right(starts, mention.start) - 1, plugin=NAME)
+        for seq, parsed in sorted(doc.nlp.user_data.get(SEGMENTS_KEY, {}).items()):
+            for mention in document_mentions(parsed, excluded):
+                # Offsets are into the segment's text: the id says which segment, so it never meets a body id.
+                doc.add("entities", mention_id=f"{doc.doc_id}:s{seq}:{mention.start}:{mention.end}",
+                        start=mention.start, end=mention.end, text=parsed.text[mention.start:mention.end],
+                        label=mention.label, sentence=None, segment=seq, plugin=NAME)
 
 
 def document_mentions(parsed, excluded=frozenset(NOT_NAMES)) -> list[Mention]:
     """The cleaned, consistently labelled entity mentions of one spaCy Doc, in text order."""
     mentions = [m for ent in parsed.ents if ent.label_ not in excluded
-                for m in [clean(parsed, ent.start, ent.end, ent.label_)] if m]
+                for m in [clean(parsed, ent.start, ent.end, LABEL_ALIASES.get(ent.label_, ent.label_))] if m]
     mentions += honorific_mentions(parsed, mentions)
     missed = missed_mentions(parsed, mentions)
     labels, supported = vote(parsed, mentions + missed)
@@ -118,7 +136,15 @@ def document_mentions(parsed, excluded=frozenset(NOT_NAMES)) -> list[Mention]:
     mentions += [m for m in missed if 2 * by_model[m.key] >= seen[m.key] or m.key in supported]
     for mention in mentions:
         mention.label = labels.get(mention.key, mention.label)
-    return sorted((m for m in mentions if m.label), key=lambda m: m.start)
+    surnames = {m.key.rsplit(" ", 1)[1] for m in mentions if m.label == PERSON and " " in m.key}
+    return sorted((m for m in mentions if m.label and not function_word_name(parsed, m, surnames)),
+                  key=lambda m: m.start)
+
+
+def function_word_name(parsed, mention: Mention, surnames: set[str]) -> bool:
+    """A one-word person or organisation that is a function word of the text's language ("Sie", "Он")."""
+    return (mention.label in (PERSON, ORG) and mention.last - mention.first == 1 and mention.key not in surnames
+            and is_function_word(mention.key, parsed.lang_))
 
 
 def clean(parsed, first: int, last: int, label: str) -> Mention | None:

@@ -1,0 +1,101 @@
+"""Russian NLP from natasha: the parse (`document.nlp`) of documents in Russian.
+
+spaCy publishes no Russian pipeline on the package registry; natasha (MIT, with its news embeddings
+and models installed with it: `pip install 'newsetl[ru]'`) segments, tags morphology and lemmas,
+parses Universal Dependencies and finds PER, LOC and ORG names in Russian news. This plugin runs it on
+the documents whose language is `ru` (and on their headline, standfirst, captions and date line) and
+attaches the result as a spaCy `Doc`, so the extract plugins after it work on Russian as they do on
+any parse: `entities` gives the names (PER read as PERSON), `claims` reads Russian reporting verbs and
+denials from the dependencies natasha found (no parser runs again), `figures` and English-only rules
+leave the document alone. It provides `nlp:ru` (listed by `etl plugins`); documents in other
+languages are not touched. Not installed, it provides nothing and Russian documents count as not
+covered in the run summary; named in `[stages] extract` without natasha installed, the run stops
+with the install command.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+from etl import Contract, EtlError, hookimpl, language_code
+
+from .convert import to_spacy
+
+NAME = "natasha"
+LANGUAGE = "ru"
+INSTALL = "pip install 'newsetl[ru]'"
+PARSED_SEGMENTS = ("headline", "standfirst", "caption", "dateline")
+SEGMENTS_KEY = "segments"
+
+_models = None  # loaded once per process
+
+
+def installed() -> bool:
+    return importlib.util.find_spec("natasha") is not None
+
+
+@hookimpl
+def etl_contract():
+    if not installed():
+        return {}
+    return {"extract": Contract(provides=("nlp", f"nlp:{LANGUAGE}", "sentences", "segment_nlp"))}
+
+
+@hookimpl
+def etl_fingerprint(config):
+    if not installed():
+        if NAME in config.stages.get("extract", ()):
+            raise EtlError(f"[stages] extract names {NAME!r}, but natasha is not installed; install it with "
+                           f"`{INSTALL}`, or leave {NAME!r} out")
+        return None
+    from importlib.metadata import version
+
+    return f"natasha=={version('natasha')};slovnet=={version('slovnet')}"
+
+
+@hookimpl
+def etl_extract(documents):
+    russian = [doc for doc in documents
+               if doc.nlp is None and language_code(doc.language) == LANGUAGE and doc.text.strip()]
+    if not russian or not installed():
+        return
+    for doc in russian:
+        parsed = analyse(doc.text)
+        doc.nlp = parsed
+        parsed.user_data[SEGMENTS_KEY] = {
+            segment.seq: analyse(segment.text) for segment in doc.segments
+            if segment.label in PARSED_SEGMENTS and segment.text.strip()}
+        for index, sentence in enumerate(parsed.sents):
+            text = sentence.text
+            start = sentence.start_char + len(text) - len(text.lstrip())
+            if text.strip():
+                doc.add("sentences", sentence=index, start=start,
+                        end=sentence.start_char + len(text.rstrip()), plugin=NAME)
+
+
+def analyse(text: str):
+    """natasha's analysis of `text` as a spaCy Doc."""
+    models = load()
+    from natasha import Doc
+
+    analysis = Doc(text)
+    analysis.segment(models["segmenter"])
+    analysis.tag_morph(models["morph"])
+    analysis.parse_syntax(models["syntax"])
+    analysis.tag_ner(models["ner"])
+    for token in analysis.tokens:
+        token.lemmatize(models["vocab"])
+    return to_spacy(models["spacy_vocab"], text, analysis)
+
+
+def load() -> dict:
+    global _models
+    if _models is None:
+        import spacy
+        from natasha import MorphVocab, NewsEmbedding, NewsMorphTagger, NewsNERTagger, NewsSyntaxParser, Segmenter
+
+        embedding = NewsEmbedding()
+        _models = {"segmenter": Segmenter(), "morph": NewsMorphTagger(embedding),
+                   "syntax": NewsSyntaxParser(embedding), "ner": NewsNERTagger(embedding), "vocab": MorphVocab(),
+                   "spacy_vocab": spacy.blank(LANGUAGE).vocab}
+    return _models
