@@ -15,7 +15,8 @@ dropped, unless it is the surname of a full name in the document ("Theresa May" 
 Models of other languages label with PER/LOC/ORG/MISC; PER is read as PERSON. The segments a reader
 sees beside the body (headline, standfirst, captions, date line: parsed by the NLP plugin into
 `nlp.user_data["segments"]`) give rows too, with `segment` = the segment's seq, offsets into that
-segment's text and no `sentence`; body rows have `segment` NULL.
+segment's text and no `sentence`; a name the body labels keeps the body's label there. Body rows have
+`segment` NULL.
 """
 
 from __future__ import annotations
@@ -110,12 +111,16 @@ def etl_extract(documents, config):
         if doc.nlp is None:
             continue
         starts = [sent.start_char for sent in doc.nlp.sents]
-        for mention in document_mentions(doc.nlp, excluded):
+        body = document_mentions(doc.nlp, excluded)
+        for mention in body:
             doc.add("entities", start=mention.start, end=mention.end,
                     text=doc.text[mention.start:mention.end], label=mention.label,
                     sentence=bisect_right(starts, mention.start) - 1, plugin=NAME)
+        # A name keeps one meaning in one article: a headline of five words says less than the body.
+        body_labels = {mention.key: mention.label for mention in body}
         for seq, parsed in sorted(doc.nlp.user_data.get(SEGMENTS_KEY, {}).items()):
             for mention in document_mentions(parsed, excluded):
+                mention.label = body_labels.get(mention.key, mention.label)
                 # Offsets are into the segment's text: the id says which segment, so it never meets a body id.
                 doc.add("entities", mention_id=f"{doc.doc_id}:s{seq}:{mention.start}:{mention.end}",
                         start=mention.start, end=mention.end, text=parsed.text[mention.start:mention.end],
