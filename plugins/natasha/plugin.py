@@ -28,6 +28,7 @@ PARSED_SEGMENTS = ("headline", "standfirst", "caption", "dateline")
 SEGMENTS_KEY = "segments"
 
 _models = None  # loaded once per process
+_zone: tuple[object, set[int], list] | None = None  # (open memory zone, ids of its batch's documents, documents)
 
 
 def installed() -> bool:
@@ -54,11 +55,13 @@ def etl_fingerprint(config):
 
 
 @hookimpl
-def etl_extract(documents):
+def etl_extract(documents, run):
     russian = [doc for doc in documents
                if doc.nlp is None and language_code(doc.language) == LANGUAGE and doc.text.strip()]
     if not russian or not installed():
         return
+    if run.worker_process:
+        enter_batch_zone(russian)
     for doc in russian:
         parsed = analyse(doc.text)
         doc.nlp = parsed
@@ -88,6 +91,20 @@ def analyse(text: str):
     return to_spacy(models["spacy_vocab"], text, analysis)
 
 
+def enter_batch_zone(documents) -> None:
+    """Intern this batch's strings in a spaCy memory zone, closed when the next batch arrives (after the
+    host wrote this one), so that a worker's string store does not grow with the corpus; a retry of a
+    document of the open batch stays in its zone (as the `spacy` plugin does)."""
+    global _zone
+    if _zone is not None and any(id(doc) in _zone[1] for doc in documents):
+        return
+    if _zone is not None:
+        _zone[0].__exit__(None, None, None)
+    context = load()["spacy_nlp"].memory_zone()
+    context.__enter__()
+    _zone = (context, {id(doc) for doc in documents}, list(documents))
+
+
 def load() -> dict:
     global _models
     if _models is None:
@@ -97,5 +114,6 @@ def load() -> dict:
         embedding = NewsEmbedding()
         _models = {"segmenter": Segmenter(), "morph": NewsMorphTagger(embedding),
                    "syntax": NewsSyntaxParser(embedding), "ner": NewsNERTagger(embedding), "vocab": MorphVocab(),
-                   "spacy_vocab": spacy.blank(LANGUAGE).vocab}
+                   "spacy_nlp": spacy.blank(LANGUAGE)}
+        _models["spacy_vocab"] = _models["spacy_nlp"].vocab
     return _models
