@@ -90,7 +90,7 @@ def test_natasha_named_but_not_installed_stops_the_run_with_the_extra(tmp_path, 
 
 def test_etl_plugins_lists_the_languages_each_nlp_plugin_covers(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "etl.toml").write_text('[plugins.spacy]\nmodels = {}\n')
+    (tmp_path / "etl.toml").write_text('[plugins.spacy]\nmodels = {fr = ""}\n')  # French switched off
     listing = json.loads(CliRunner().invoke(cli, ["plugins", "--json"]).output)
     provided = {p["name"]: p.get("contract", {}).get("extract", {}).get("provides", []) for p in listing["plugins"]}
     assert "nlp:en" in provided["spacy"] and "nlp:fr" not in provided["spacy"]

