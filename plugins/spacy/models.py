@@ -100,6 +100,11 @@ def loaded_pipeline(vocab):
     return next((nlp for nlp in _loaded.values() if nlp.vocab is vocab), None)
 
 
+def model_of(nlp) -> str | None:
+    """The model name a loaded pipeline was loaded from."""
+    return next((key[0] for key, loaded in _loaded.items() if loaded is nlp), None)
+
+
 def load_model(model: str, disable: tuple[str, ...], attribute_lookup: bool = True, lemma_lookup: bool = True):
     key = (model, disable, attribute_lookup, lemma_lookup)
     if key not in _loaded:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .models import loaded_pipeline, pipeline_for
+from .models import loaded_pipeline, model_of, pipeline_for
 
 PARSER_PIPES = ("tok2vec", "transformer", "parser")
 SENTENCES_PER_BATCH = 256
@@ -33,8 +33,7 @@ class SentenceParser:
         nlp = (loaded_pipeline(vocab) if vocab is not None else None) or pipeline_for(self.settings)
         if "parser" in nlp.component_names:
             return nlp
-        model = next((m for m, loaded in _models_of(nlp)), self.settings["model"])
-        return load_parser(model)
+        return load_parser(model_of(nlp) or self.settings["model"])
 
     def __call__(self, sentences) -> list:
         if not sentences:
@@ -51,13 +50,6 @@ class SentenceParser:
             for index, doc in zip(indices, parse_sentences(self.pipeline(group[0].doc.vocab), group)):
                 parsed[index] = doc
         return parsed
-
-
-def _models_of(nlp):
-    """(model name, pipeline) for the loaded pipeline `nlp`."""
-    from .models import _loaded
-
-    return [(key[0], loaded) for key, loaded in _loaded.items() if loaded is nlp]
 
 
 def load_parser(model: str):
