@@ -140,3 +140,13 @@ def test_one_label_per_name_within_each_seed(seed_entities):
 def test_surnames_follow_the_full_name(seed_entities):
     by_file, _ = seed_entities
     assert {e["label"] for e in by_file["003"] if e["text"] in ("Pohorilyi", "Butolin")} == {"PERSON"}
+
+
+def test_a_maker_with_a_model_designation_is_a_product_not_the_maker(extract):
+    found = extract("Qatar Airways ordered 20 Airbus A330-200 jets from Airbus on Monday. "
+                    "Boeing said Boeing 787 deliveries would resume.")
+    labels = {(e["text"], e["label"]) for e in found}
+    assert ("Airbus A330-200", "PRODUCT") in labels and ("Boeing 787", "PRODUCT") in labels
+    assert ("Airbus", "ORG") in labels and ("Boeing", "ORG") in labels  # the makers named alone stay ORG
+    dated = extract("Airbus 2008 results beat forecasts, Airbus said.")
+    assert not [e for e in dated if e["label"] == "PRODUCT"]  # a year is no model

@@ -10,13 +10,14 @@ the surname of a full name for persons; "broadcaster X", "X Corps" for organisat
 a labelled name that spaCy missed are added with the document's label. Numeric and temporal spans are
 left to the dates and figures tables. Across documents, labels are reconciled by enrich, not here.
 
-A one-word PERSON or ORG that is a function word of the parse's language ("Sie", "Он", "Le") is
-dropped, unless it is the surname of a full name in the document ("Theresa May" ... "May said").
-Models of other languages label with PER/LOC/ORG/MISC; PER is read as PERSON. The segments a reader
-sees beside the body (headline, standfirst, captions, date line: parsed by the NLP plugin into
-`nlp.user_data["segments"]`) give rows too, with `segment` = the segment's seq, offsets into that
-segment's text and no `sentence`; a name the body labels keeps the body's label there. Body rows have
-`segment` NULL.
+A maker's name followed by a model designation ("Airbus A330-200", "Boeing 787") is one PRODUCT
+mention: the product, not the maker. A one-word PERSON or ORG that is a function word of the parse's
+language ("Sie", "Он", "Le") is dropped, unless it is the surname of a full name in the document
+("Theresa May" ... "May said"). Models of other languages label with PER/LOC/ORG/MISC; PER is read as
+PERSON. The segments a reader sees beside the body (headline, standfirst, captions, date line: parsed
+by the NLP plugin into `nlp.user_data["segments"]`) give rows too, with `segment` = the segment's seq,
+offsets into that segment's text and no `sentence`; a name the body labels keeps the body's label
+there. Body rows have `segment` NULL.
 """
 
 from __future__ import annotations
@@ -131,6 +132,7 @@ def document_mentions(parsed, excluded=frozenset(NOT_NAMES)) -> list[Mention]:
     """The cleaned, consistently labelled entity mentions of one spaCy Doc, in text order."""
     mentions = [m for ent in parsed.ents if ent.label_ not in excluded
                 for m in [clean(parsed, ent.start, ent.end, LABEL_ALIASES.get(ent.label_, ent.label_))] if m]
+    mentions = [product_name(parsed, m) if "PRODUCT" not in excluded else m for m in mentions]
     mentions += honorific_mentions(parsed, mentions)
     missed = missed_mentions(parsed, mentions)
     labels, supported = vote(parsed, mentions + missed)
@@ -150,6 +152,41 @@ def function_word_name(parsed, mention: Mention, surnames: set[str]) -> bool:
     """A one-word person or organisation that is a function word of the text's language ("Sie", "Он")."""
     return (mention.label in (PERSON, ORG) and mention.last - mention.first == 1 and mention.key not in surnames
             and is_function_word(mention.key, parsed.lang_))
+
+
+#: A model designation: "A380", "A330-200", "F-35", "737-800", "Su-25"; or three digits ("787").
+MODEL_DESIGNATION = re.compile(r"(?=[\w-]*\d)(?:[A-Za-z]{1,3}-?\d[\w-]*|\d{3}(?:-\d{1,3})?)")
+
+
+def product_name(parsed, mention: Mention) -> Mention:
+    """A maker's name with a model designation names a product, not the maker: "Airbus A330-200",
+    "Boeing 787" (news style names aircraft, weapons and devices so). The mention is extended over the
+    designation and labelled PRODUCT."""
+    last = mention.last
+    designation = parsed[last] if last < len(parsed) else None
+    if mention.last - 1 >= mention.first and is_model_designation(parsed[mention.last - 1]) \
+            and mention.last - mention.first > 1:
+        designation, last = parsed[mention.last - 1], mention.last - 1  # the model put the number in the name
+    if designation is None or not is_model_designation(designation) or mention.label not in (ORG, PERSON):
+        return mention
+    end = designation.i + 1
+    # "A330-200": the tokenizer splits the variant off
+    while end + 1 < len(parsed) and parsed[end].text == "-" and not parsed[end].whitespace_ \
+            and any(ch.isdigit() for ch in parsed[end + 1].text) and parsed[end + 1].text.isalnum():
+        end += 2
+    text = parsed[mention.first:end].text
+    return Mention(mention.start, parsed[end - 1].idx + len(parsed[end - 1].text), mention.first, end, "PRODUCT",
+                   name_key(text), mention.found_by_model)
+
+
+def is_model_designation(token) -> bool:
+    """A designation, not a quantity: no thousands comma, no year ("Airbus 2008 results"), no share
+    ("Boeing 100 percent")."""
+    text = token.text
+    if not MODEL_DESIGNATION.fullmatch(text) or re.fullmatch(r"(?:19|20)\d\d", text):
+        return False
+    following = token.nbor(1).lower_ if token.i + 1 < len(token.doc) else ""
+    return not (text.isdigit() and following in ("%", "percent", "per", "pct"))
 
 
 def clean(parsed, first: int, last: int, label: str) -> Mention | None:
