@@ -145,6 +145,32 @@ def test_natasha_gives_russian_entities_sentences_and_claims(tmp_path):
     assert claims["заявить"]["stance"] == "deny" and claims["заявить"]["speaker"] == "Андрей Коваленко"
 
 
+@needs_russian
+def test_natasha_parses_keep_every_character_in_place():
+    from etl_plugins.natasha.plugin import analyse
+
+    for text in ("  Путин\tзаявил,  что\n\n\nгород пал.  ", "Путин\u00a0заявил «нет».\r\nОн поэт. 😀 \n"):
+        parsed = analyse(text)
+        assert parsed.text == text  # offsets of every row point into the document's text
+        assert [t.idx for t in parsed if not t.is_space] == [text.index(t.text, t.idx) for t in parsed
+                                                             if not t.is_space]
+    # A blank line ends a sentence, even after a title without a full stop.
+    titled = analyse("Заголовок без точки\n\nПутин заявил, что город пал.\n\nВторой абзац.")
+    assert [s.text.strip() for s in titled.sents] == ["Заголовок без точки", "Путин заявил, что город пал.",
+                                                      "Второй абзац."]
+
+
+def test_a_parse_whose_words_head_each_other_becomes_a_tree():
+    from etl_plugins.natasha.convert import break_cycles
+
+    heads, deps = [1, 0, 1, 3, 4], ["nmod", "nmod", "punct", "ROOT", "punct"]  # 0 <-> 1: no root
+    break_cycles([0, 1, 2], heads, deps)
+    assert heads[:3] == [0, 0, 0] and deps[0] == "ROOT"  # the first word is the root, the others hang on it
+    heads, deps = [1, 2, 1, 3], ["obj", "nsubj", "dep", "ROOT"]  # 1 <-> 2 cycle beside the root 3
+    break_cycles([0, 1, 2, 3], heads, deps)
+    assert heads == [3, 3, 1, 3]  # once 1 hangs on the root, 2 reaches it through 1
+
+
 class CaptionAdder:
     """A clean plugin that gives each document a caption and a headline, as the HTML parser would."""
 

@@ -33,7 +33,9 @@ def to_spacy(vocab, text: str, analysis) -> object:
         heads.append(head_hint)
         deps.append("dep")
 
+    sentences: list[list[int]] = []  # the Doc indices of each sentence's words
     for sentence in analysis.sents:
+        sentences.append([])
         for token in sentence.tokens:
             gap = text[cursor:token.start]
             if gap and words and gap == " ":
@@ -45,6 +47,7 @@ def to_spacy(vocab, text: str, analysis) -> object:
                 if gap:
                     whitespace(gap, len(words) - 1 if words else None)
             index_of[token.id] = len(words)
+            sentences[-1].append(len(words))
             words.append(text[token.start:token.stop])
             spaces.append(False)
             pos.append(token.pos or "X")
@@ -70,11 +73,33 @@ def to_spacy(vocab, text: str, analysis) -> object:
     for i in range(len(heads)):  # leading whitespace: hang it on the first word
         if heads[i] is None:
             heads[i] = min(i + 1, len(words) - 1)
+    for members in sentences:
+        break_cycles(members, heads, deps)
     doc = Doc(vocab, words=words, spaces=spaces, pos=pos, lemmas=lemmas, morphs=morphs, heads=heads, deps=deps)
     spans = [doc.char_span(span.start, span.stop, label=span.type, alignment_mode="expand")
              for span in analysis.spans]
     doc.ents = filter_overlaps([span for span in spans if span is not None])
     return doc
+
+
+def break_cycles(members: list[int], heads: list[int], deps: list[str]) -> None:
+    """Make one sentence's heads a tree: on odd input natasha's parser can return words that head each
+    other with no root, and spaCy then cannot find the sentence. A word whose chain of heads never
+    reaches a root hangs on the sentence's root (its first word becomes the root when it has none)."""
+    inside = set(members)
+    roots = [i for i in members if heads[i] == i]
+    for i in members:
+        seen, j = set(), i
+        while heads[j] != j and j not in seen and heads[j] in inside:
+            seen.add(j)
+            j = heads[j]
+        if heads[j] == j:
+            continue
+        if not roots:
+            roots.append(i)
+            heads[i], deps[i] = i, "ROOT"
+        else:
+            heads[i], deps[i] = roots[0], "dep"
 
 
 def filter_overlaps(spans):

@@ -16,6 +16,8 @@ with the install command.
 from __future__ import annotations
 
 import importlib.util
+import re
+from types import SimpleNamespace
 
 from etl import Contract, EtlError, hookimpl, language_code
 
@@ -25,6 +27,7 @@ NAME = "natasha"
 LANGUAGE = "ru"
 INSTALL = "pip install 'newsetl[ru]'"
 PARSED_SEGMENTS = ("headline", "standfirst", "caption", "dateline")
+PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 SEGMENTS_KEY = "segments"
 
 _models = None  # loaded once per process
@@ -77,18 +80,53 @@ def etl_extract(documents, run):
 
 
 def analyse(text: str):
-    """natasha's analysis of `text` as a spaCy Doc."""
+    """natasha's analysis of `text` as a spaCy Doc, paragraph by paragraph: a blank line always ends a
+    sentence (as in the `spacy` plugin's parses), and natasha's segmenter would run a title without a
+    full stop into the next paragraph."""
     models = load()
     from natasha import Doc
 
-    analysis = Doc(text)
-    analysis.segment(models["segmenter"])
-    analysis.tag_morph(models["morph"])
-    analysis.parse_syntax(models["syntax"])
-    analysis.tag_ner(models["ner"])
-    for token in analysis.tokens:
-        token.lemmatize(models["vocab"])
-    return to_spacy(models["spacy_vocab"], text, analysis)
+    paragraphs = []
+    for start, end in paragraph_spans(text):
+        analysis = Doc(text[start:end])
+        analysis.segment(models["segmenter"])
+        analysis.tag_morph(models["morph"])
+        analysis.parse_syntax(models["syntax"])
+        analysis.tag_ner(models["ner"])
+        for token in analysis.tokens:
+            token.lemmatize(models["vocab"])
+        paragraphs.append((start, analysis))
+    parsed = to_spacy(models["spacy_vocab"], text, combined(paragraphs))
+    if parsed.text != text:  # every offset of every row would be wrong: fail the document instead
+        raise ValueError("natasha's tokens do not rebuild the document's text; its offsets cannot be trusted")
+    return parsed
+
+
+def paragraph_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each paragraph of `text` that holds more than white space."""
+    spans, start = [], 0
+    for brk in [*PARAGRAPH_BREAK.finditer(text), None]:
+        end = brk.start() if brk else len(text)
+        if text[start:end].strip():
+            spans.append((start, end))
+        start = brk.end() if brk else len(text)
+    return spans
+
+
+def combined(paragraphs):
+    """One analysis of the whole text from the analyses of its paragraphs (offsets shifted, token ids
+    made unique per paragraph)."""
+    sents, spans = [], []
+    for number, (offset, analysis) in enumerate(paragraphs):
+        for sentence in analysis.sents:
+            tokens = [SimpleNamespace(
+                text=t.text, start=t.start + offset, stop=t.stop + offset, id=f"{number}:{t.id}",
+                head_id=f"{number}:{t.head_id}" if t.head_id else None, rel=t.rel, pos=t.pos, lemma=t.lemma,
+                feats=t.feats) for t in sentence.tokens]
+            sents.append(SimpleNamespace(tokens=tokens))
+        spans += [SimpleNamespace(start=span.start + offset, stop=span.stop + offset, type=span.type)
+                  for span in analysis.spans]
+    return SimpleNamespace(sents=sents, spans=spans)
 
 
 def enter_batch_zone(documents) -> None:
