@@ -165,7 +165,7 @@ def test_a_parse_whose_words_head_each_other_becomes_a_tree():
 
     heads, deps = [1, 0, 1, 3, 4], ["nmod", "nmod", "punct", "ROOT", "punct"]  # 0 <-> 1: no root
     break_cycles([0, 1, 2], heads, deps)
-    assert heads[:3] == [0, 0, 0] and deps[0] == "ROOT"  # the first word is the root, the others hang on it
+    assert heads[:3] == [0, 0, 1] and deps[0] == "ROOT"  # the first word became the root: every chain ends there
     heads, deps = [1, 2, 1, 3], ["obj", "nsubj", "dep", "ROOT"]  # 1 <-> 2 cycle beside the root 3
     break_cycles([0, 1, 2, 3], heads, deps)
     assert heads == [3, 3, 1, 3]  # once 1 hangs on the root, 2 reaches it through 1
