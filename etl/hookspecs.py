@@ -82,8 +82,11 @@ def etl_views() -> Mapping[str, str]:
 
 
 @hookspec
-def etl_contract() -> Mapping[str, Contract | Mapping[str, Iterable[str]]]:
+def etl_contract(config: Config) -> Mapping[str, Contract | Mapping[str, Iterable[str]]]:
     """Declare, per stage, what this plugin needs from others and what it provides to them.
+
+    ``config`` is the run's configuration (settings resolved): what a plugin provides may depend on
+    its settings (the languages an NLP plugin covers, ``nlp:fr``, follow the models it is given).
 
     Return ``{stage: etl.Contract(needs=[...], reads=[...], provides=[...])}``. A name is a table
     (``"entities"``: its rows), a column (``"entities.entity_id"``) or a capability (``"nlp"``, the shared

@@ -173,7 +173,7 @@ class Pipeline:
 
     def _contracts(self) -> Declared:
         by_stage: dict[str, dict[str, Contract]] = {stage: {} for stage in STAGES}
-        for plugin, declared in self._per_plugin("etl_contract"):
+        for plugin, declared in self._per_plugin("etl_contract", config=self.config):
             if not isinstance(declared, Mapping):
                 raise ContractError(f"plugin {plugin!r}: etl_contract must return {{stage: etl.Contract}}, "
                                     f"not {type(declared).__name__}")

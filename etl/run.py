@@ -20,6 +20,7 @@ import duckdb
 from .config import Config
 from .errors import EtlError, PluginError, PluginFailed, StoreError
 from .executors import WorkerSpec, check_executor, make_executor
+from .languages import uncovered_warning
 from .manager import PluginManager, get_plugin_manager
 from .model import doc_id_for
 from .pipeline import Pipeline
@@ -182,6 +183,9 @@ def run(paths: Sequence[str | Path], config: Config, *, pm: PluginManager | None
     warnings += [f"run {run_id} is published, but {problem}" for problem in cleanup]
     broken = tally.broken_plugins()
     warnings += alias_warnings(found.aliases)
+    # Documents in a language no NLP plugin covers (declared `nlp:<code>` capabilities): one line, per language.
+    warnings += uncovered_warning(pipeline.contracts.in_plan("extract", pipeline.order()["extract"]),
+                                  Path(config.out) / "tables" / "articles.parquet")
     warnings += [f"enrich plugin {f.plugin!r} failed: {f.error_type}: {f.cause}" for f in enrich_failures]
     warnings += [f"plugin {b['plugin']!r} failed on {b['documents']} of the {b['of']} documents processed in "
                  f"{b['stage']}: that is a broken plugin, not bad input; see `etl query \"SELECT * FROM "

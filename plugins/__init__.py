@@ -18,6 +18,7 @@ DEFAULT_PLUGINS = (
     ("metadata", "etl_plugins.metadata"),
     ("language", "etl_plugins.language"),
     ("spacy", "etl_plugins.spacy.plugin"),
+    ("natasha", "etl_plugins.natasha.plugin"),
     ("entities", "etl_plugins.entities.plugin"),
     ("dates", "etl_plugins.dates.plugin"),
     ("figures", "etl_plugins.figures"),

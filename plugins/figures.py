@@ -11,6 +11,11 @@ counts after it, and a cue before it that makes it approximate ("about", "some",
 "an estimated" ...). Years, dates, times and durations ("three years") belong to the dates table, and
 ordinals ("54th") and numbers inside names ("Boeing 787", "11th Army Corps") are not figures.
 `about_entity_id` is left to enrich, which sees the entities of the whole corpus.
+
+The segments beside the body that the NLP plugin parsed (headline, standfirst, captions, date line)
+give rows too, with `segment` = the segment's seq and offsets into its text ("Some 11,000 people
+lived in Siversk" under a photo). The number words, units and cues are English: a parse in another
+language gives no figures (rather than "12 мая" counting "мая").
 """
 
 from __future__ import annotations
@@ -21,6 +26,9 @@ from bisect import bisect_right
 from etl import Contract, hookimpl
 
 NAME = "figures"
+#: The languages whose number words, units and cues this module knows (the parse's `lang_`).
+LANGUAGES = ("en",)
+SEGMENTS_KEY = "segments"  # where the NLP plugin puts the parses of the segments beside the body
 
 NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
@@ -71,7 +79,7 @@ POPULATION = {"population", "home", "inhabitants", "residents"}
 @hookimpl
 def etl_contract():
     return {
-        "extract": Contract(reads=("nlp",), provides=("figures",)),
+        "extract": Contract(reads=("nlp", "segment_nlp"), provides=("figures",)),
         "enrich": Contract(reads=("figures", "sentences", "entities.entity_id"), provides=("figures.about_entity_id",)),
     }
 
@@ -79,10 +87,14 @@ def etl_contract():
 @hookimpl
 def etl_extract(documents, config):
     for doc in documents:
-        if doc.nlp is not None:
-            starts = [sent.start_char for sent in doc.nlp.sents]
-            for row in figures(doc.nlp):
-                doc.add("figures", plugin=NAME, sentence=bisect_right(starts, row["start"]) - 1, **row)
+        if doc.nlp is None or doc.nlp.lang_ not in LANGUAGES:
+            continue
+        starts = [sent.start_char for sent in doc.nlp.sents]
+        for row in figures(doc.nlp):
+            doc.add("figures", plugin=NAME, sentence=bisect_right(starts, row["start"]) - 1, **row)
+        for seq, parsed in sorted(doc.nlp.user_data.get(SEGMENTS_KEY, {}).items()):
+            for row in figures(parsed):
+                doc.add("figures", plugin=NAME, sentence=None, segment=seq, **row)
 
 
 def figures(parsed) -> list[dict]:
@@ -265,7 +277,8 @@ def etl_enrich(db, config):
     """Fill `about_entity_id`: the place named nearest before the figure in its sentence ("Siversk,
     home to around 11,000 residents"), else the nearest after it; a count of people with no place in
     its sentence, or in a sentence about "the city", is about the place its article mentions most.
-    Only linked entities (with an `entity_id`) count: without an entity linker it stays empty."""
+    Only linked entities (with an `entity_id`) count: without an entity linker it stays empty. Rows of
+    segments beside the body (`segment` set: offsets into the segment, not the article) are left out."""
     db.execute("""
         UPDATE figures SET about_entity_id = pick.entity
         FROM (
@@ -273,13 +286,14 @@ def etl_enrich(db, config):
                 SELECT e.doc_id, e.start, e."end", s.sentence, e.entity_id AS entity
                 FROM entities e JOIN sentences s
                   ON s.doc_id = e.doc_id AND e.start >= s.start AND e."end" <= s."end"
-                WHERE e.label IN ('GPE', 'LOC', 'FAC') AND e.entity_id IS NOT NULL
+                WHERE e.label IN ('GPE', 'LOC', 'FAC') AND e.entity_id IS NOT NULL AND e.segment IS NULL
             ), figure_sentences AS (
                 SELECT f.doc_id, f.start, f."end", f.counts, s.sentence,
                        regexp_matches(substr(a.text, s.start + 1, f.start - s.start),
                                       '\\b(the|this) ([a-z-]+ )?(city|town|village|settlement)\\b', 'i') AS anaphoric
                 FROM figures f JOIN sentences s ON s.doc_id = f.doc_id AND f.start >= s.start AND f.start < s."end"
                 JOIN articles a ON a.doc_id = f.doc_id
+                WHERE f.segment IS NULL
             ), nearest AS (
                 SELECT fs.doc_id, fs.start,
                        arg_min(p.entity, (CASE WHEN p."end" <= fs.start THEN fs.start - p."end"
@@ -299,6 +313,7 @@ def etl_enrich(db, config):
                    END AS entity
             FROM figures f LEFT JOIN figure_sentences fs USING (doc_id, start)
             LEFT JOIN nearest n USING (doc_id, start) LEFT JOIN main_place m USING (doc_id)
+            WHERE f.segment IS NULL
         ) AS pick
-        WHERE figures.doc_id = pick.doc_id AND figures.start = pick.start
+        WHERE figures.doc_id = pick.doc_id AND figures.start = pick.start AND figures.segment IS NULL
     """)

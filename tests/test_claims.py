@@ -324,3 +324,29 @@ def test_stance_rules():
     assert attr.stance_of("say", False, "the town remains under the control of the army", False) == "deny"
     assert attr.stance_of("say", False, "reports of its fall are false", False) == "deny"
     assert attr.stance_of("say", False, "the offensive was practically impossible to hold back", False) == "assert"
+
+
+def test_stance_rules_in_french_and_russian():
+    # Verbs of denial and denial wording of each language's lexicon (etl_plugins.claims.cues).
+    assert attr.stance_of("démentir", False, "les troupes ont pris la ville", False) == "deny"
+    assert attr.stance_of("опровергнуть", False, "войска взяли город", False) == "deny"
+    assert attr.stance_of("déclarer", False, "la ville reste sous le contrôle de l'Ukraine", False) == "deny"
+    assert attr.stance_of("заявить", False, "эта информация не соответствует действительности", False) == "deny"
+    assert attr.stance_of("заявить", False, "город остаётся под контролем Украины", False) == "deny"
+    assert attr.stance_of("déclarer", False, "les troupes ont pris la ville", False) == "assert"
+    assert attr.stance_of("заявить", False, "войска взяли город", False) == "assert"
+    assert attr.stance_of("déclarer", True, "les troupes ont pris la ville", False) == "deny"  # "n'a pas déclaré"
+
+
+def test_cues_are_read_in_the_language_of_the_parse():
+    import spacy
+    from spacy.tokens import Doc
+
+    def verb(language, word, lemma, tag="VBD"):
+        return Doc(spacy.blank(language).vocab, words=[word], pos=["VERB"], lemmas=[lemma], tags=[tag])[0]
+
+    assert attr.is_cue(verb("en", "said", "say"))
+    assert attr.is_cue(verb("fr", "démenti", "démentir", "VERB"))
+    assert attr.is_cue(verb("ru", "заявил", "заявить", "VERB"))
+    assert not attr.is_cue(verb("en", "démenti", "démentir", "VBD"))  # a French lemma is no English cue
+    assert not attr.is_cue(verb("de", "sagte", "sagen", "VERB"))  # no German lexicon: no claims

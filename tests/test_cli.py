@@ -73,11 +73,11 @@ def test_plugins_lists_builtins_hooks_and_stage_order():
     assert listing["problem"] is None
     assert by_name["markdown"]["stages"] == ["parse", "clean"]
     assert all(p["kind"] == "builtin" and p["version"] for p in listing["plugins"])
-    assert listing["order"]["extract"][:2] == ["spacy", "entities"]
+    assert listing["order"]["extract"][:3] == ["spacy", "natasha", "entities"]
     parse = listing["order"]["parse"]
     assert parse.index("html") < parse.index("markdown") < parse.index("text")
     text = invoke("plugins").output
-    assert "extract  spacy -> entities -> " in text
+    assert "extract  spacy -> natasha -> entities -> " in text
     assert "extract: needs nlp, dependency_parse; reads entities, dates; provides claims" in text
 
 

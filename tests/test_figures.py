@@ -140,3 +140,19 @@ def test_published_figures_point_at_the_sentence_that_holds_them(seeds_out):
     for figure in figures:
         sentence = sentences[figure["doc_id"], figure["sentence"]]
         assert sentence["start"] <= figure["start"] < sentence["end"]
+
+
+def test_figures_read_english_parses_only():
+    # The number words, units and cues are English: on a French parse "12 mai" would count "mai".
+    import spacy
+    from spacy.tokens import Doc
+
+    import etl_plugins.figures as figures
+
+    words = ["Some", "300", "soldiers", "left", "."]
+    for language, expected in (("en", 1), ("fr", 0)):
+        doc = Document(doc_id="d", source_uri="file:///d.txt", content_sha256="", text="Some 300 soldiers left .")
+        doc.nlp = Doc(spacy.blank(language).vocab, words=words, pos=["DET", "NUM", "NOUN", "VERB", "PUNCT"],
+                      sent_starts=[True, False, False, False, False])
+        figures.etl_extract(documents=[doc], config=Config())
+        assert len(doc.records.get("figures", [])) == expected, language

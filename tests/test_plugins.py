@@ -221,7 +221,7 @@ def test_config_file_keys_stages_and_overrides(tmp_path):
     ('[stages]\nextrct = ["spacy"]', r"unknown stage extrct; stages: parse, clean, extract, enrich, load"),
     ('workers = "two"', r"workers = 'two' must be int"),
     ('[stages]\nextract = ["parquet"]',
-     r"'parquet', which does not implement etl_extract; plugins for extract: spacy, entities"),
+     r"'parquet', which does not implement etl_extract; plugins for extract: spacy, natasha, entities"),
     ('[stages]\ndisable = ["nosuch"]',
      r"cannot disable 'nosuch': no such plugin; installed: warc, jsonl, html, markdown, text"),
 ])

@@ -49,9 +49,14 @@ def test_every_entity_text_is_the_slice_of_its_article(seeds_out):
     texts = {a["doc_id"]: a["text"] for a in rows(seeds_out, "articles")}
     entities = rows(seeds_out, "entities")
     assert len(entities) > 50
+    segments = {(s["doc_id"], s["seq"]): s["text"] for s in rows(seeds_out, "segments")}
     for entity in entities:
-        assert texts[entity["doc_id"]][entity["start"]:entity["end"]] == entity["text"]
-        assert entity["plugin"] == "entities" and entity["sentence"] >= 0
+        # A headline's or caption's entity points into its segment (`segment`), a body entity into the article.
+        if entity["segment"] is None:
+            assert texts[entity["doc_id"]][entity["start"]:entity["end"]] == entity["text"]
+            assert entity["plugin"] == "entities" and entity["sentence"] >= 0
+        else:
+            assert segments[entity["doc_id"], entity["segment"]][entity["start"]:entity["end"]] == entity["text"]
     assert len({e["mention_id"] for e in entities}) == len(entities)
 
 

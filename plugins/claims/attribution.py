@@ -1,7 +1,10 @@
 """Attribution rules for the claims plugin: quotation marks, cue verbs, speakers, content and stance.
 
 Pure functions over text and spaCy tokens; `claims.py` decides which sentences to parse and writes the
-rows. A parsed sentence is a separate spaCy Doc (`Parsed`): its token `i` is token `sent.start + i` of
+rows. The words are read from the cue lexicon of the parse's language (`cues`); a language without one
+gives no claims. English parses carry spaCy's English labels (`dobj`, `prep`/`pobj`), French and Russian
+ones Universal Dependencies (`obj`, `obl`), which the rules accept alike where they mean the same.
+A parsed sentence is a separate spaCy Doc (`Parsed`): its token `i` is token `sent.start + i` of
 the shared document parse, which carries the lemmas, tags and character offsets.
 """
 
@@ -11,23 +14,14 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
-#: Lemmas of verbs that introduce what someone said, wrote or reported (not what they thought).
-SPEECH_CUES = frozenset("""
-    say tell add state claim deny report announce explain warn insist refute dispute allege describe
-    note acknowledge assert declare confirm reiterate remark indicate inform argue write admit concede
-    contend maintain stress emphasize emphasise predict promise vow pledge threaten reject dismiss rebut
-    contradict counter reply respond comment mention observe conclude estimate suggest complain accuse
-    urge tweet testify recount recall characterize label brand disclose reveal charge
-    cite call ask request recommend advise order forecast post outline blame condemn criticize criticise
-    praise applaud
-""".split())
-DENY_CUES = frozenset("deny refute dispute reject dismiss rebut contradict disavow".split())
+from .cues import ENGLISH, LEXICONS, lexicon_for
+
+#: English cues (the lexicons of every language live in `cues`, one per language).
+SPEECH_CUES = ENGLISH.speech
+#: Verbs of denial in every language with a lexicon (lemmas do not collide across them).
+DENY_CUES = frozenset().union(*(lexicon.deny for lexicon in LEXICONS.values()))
 #: Cues whose direct object is what was said ("denied the claim"); for `tell` or `warn` it is the hearer.
-OBJECT_CONTENT = frozenset("""
-    deny refute dispute reject dismiss rebut contradict disavow report announce confirm claim allege
-    acknowledge admit reiterate emphasize emphasise stress disclose reveal predict estimate
-    cite request recommend forecast outline blame condemn criticize criticise praise applaud
-""".split())
+OBJECT_CONTENT = ENGLISH.object_content
 # "reported losing"; "told airlines not to buy", "urged residents to leave"
 INFINITIVE_CONTENT = frozenset(
     "claim deny vow pledge promise threaten report tell urge ask warn advise order call recommend".split())
@@ -47,21 +41,14 @@ ISSUING_VERBS = frozenset("issue release publish send post write sign deliver gi
 #: Verbs that report someone else's words: "X quoted Y as saying", "Y was quoted as saying".
 QUOTING_VERBS = frozenset("quote cite".split())
 
-PERSON_PRONOUNS = frozenset("he she".split())
-THING_PRONOUNS = frozenset("it they".split())
+PERSON_PRONOUNS = frozenset().union(*(lexicon.person_pronouns for lexicon in LEXICONS.values()))
+THING_PRONOUNS = frozenset().union(*(lexicon.thing_pronouns for lexicon in LEXICONS.values()))
 RELATIVE_PRONOUNS = frozenset("who which that".split())
 
 # A statement that a place is still held, or that the other side's account is false, denies a capture
-# or a claim even when its verb is neutral ("saying that it remains under the control of ...").
-DENIAL_CONTENT = re.compile(
-    r"\b(?:remains?|remained|still)\b[^.;]{0,20}?\bunder\b[^.;]{0,25}?\bcontrol\b"
-    r"|\bstill\s+(?:held|controlled)\s+by\b"
-    r"|\b(?:talk(?:ing)?|claims?|reports?|allegations?|statements?|assertions?|rumou?rs?)\b[^.;]{0,80}?"
-    r"\b(?:is|are|was|were)\s+(?:simply\s+|completely\s+|absolutely\s+|totally\s+)?"
-    r"(?:impossible|false|untrue|not\s+true|baseless|groundless|unfounded|nonsense|premature|a\s+lie|lies|fake)\b"
-    r"|\b(?:has|have|had)\s+(?:not|n't|never)\s+(?:been\s+)?(?:fallen|captured|taken|seized|lost)\b",
-    re.IGNORECASE,
-)
+# or a claim even when its verb is neutral ("saying that it remains under the control of ..."): per language.
+DENIAL_CONTENT = ENGLISH.denial_content
+DENIAL_PATTERNS = tuple(lexicon.denial_content for lexicon in LEXICONS.values() if lexicon.denial_content)
 
 # Opening mark -> its kind; closing mark -> its kind. Straight quotes are both and are told apart by
 # their neighbours. Single quotes are left alone: they are apostrophes far more often than quotes.
@@ -189,11 +176,17 @@ def trim(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def is_cue(token) -> bool:
-    """A speech verb in the shared parse (lemmas and tags, no dependencies)."""
-    return token.tag_.startswith("VB") and token.lemma_.lower() in SPEECH_CUES
+    """A speech verb in the shared parse (lemmas and tags, no dependencies), in the parse's language."""
+    language = token.doc.lang_
+    lexicon = lexicon_for(language)
+    if lexicon is None:
+        return False
+    is_verb = token.tag_.startswith("VB") if language == "en" else token.pos_ == "VERB"
+    return is_verb and token.lemma_.lower() in lexicon.speech
 
 
 def is_according_to(token) -> bool:
+    """English "according to" (the claims plugin reads its object with English labels)."""
     return token.lower_ == "according" and token.i + 1 < len(token.doc) and token.doc[token.i + 1].lower_ == "to"
 
 
@@ -241,7 +234,8 @@ def content_of(p: Parsed, cue, lemma: str) -> tuple[int, int, object] | None:
             if child.dep_ == "xcomp":
                 # "told skippers not to sail" is an instruction, not a denial: its negation is its content
                 return (*p.subtree_span(child, skip_marks=False), None if lemma in DIRECTIVES else child)
-    objects = [c for c in children if c.dep_ in ("dobj", "oprd")] if lemma in OBJECT_CONTENT else []
+    lexicon = lexicon_for(cue.doc.lang_) or ENGLISH
+    objects = [c for c in children if c.dep_ in ("dobj", "obj", "oprd")] if lemma in lexicon.object_content else []
     as_phrases = [c for c in children if c.dep_ == "prep" and c.lower_ == "as"] if lemma in AS_CONTENT else []
     if lemma in FOR_CONTENT and objects:  # "blamed the storm for the delay"
         as_phrases += [c for c in children if c.dep_ == "prep" and c.lower_ == "for"]
@@ -424,15 +418,21 @@ def speaker_span(p: Parsed, head) -> tuple[int, int]:
 
 
 def is_negated(tok) -> bool:
-    return tok is not None and any(child.dep_ == "neg" for child in tok.children)
+    """A `neg` dependent, or a negation adverb of the language ("ne ... pas")."""
+    if tok is None:
+        return False
+    negations = (lexicon_for(tok.doc.lang_) or ENGLISH).negations
+    return any(child.dep_ == "neg" or (child.dep_ == "advmod" and child.lower_ in negations)
+               for child in tok.children)
 
 
 def stance_of(lemma: str, cue_negated: bool, content: str, content_negated: bool) -> str:
-    """deny for denials, negated assertions and statements whose content contradicts a claim."""
+    """deny for denials, negated assertions and statements whose content contradicts a claim (the
+    denial wording of every language with a lexicon: a French sentence never matches a Russian pattern)."""
     deny = lemma in DENY_CUES
     if cue_negated:
         return "assert" if deny else "deny"
-    if deny or content_negated or DENIAL_CONTENT.search(content):
+    if deny or content_negated or any(pattern.search(content) for pattern in DENIAL_PATTERNS):
         return "deny"
     return "assert"
 

@@ -9,6 +9,15 @@ with the most evidence, where every spaCy label counts once and the words around
 the surname of a full name for persons; "broadcaster X", "X Corps" for organisations. Occurrences of
 a labelled name that spaCy missed are added with the document's label. Numeric and temporal spans are
 left to the dates and figures tables. Across documents, labels are reconciled by enrich, not here.
+
+A maker's name followed by a model designation ("Airbus A330-200", "Boeing 787") is one PRODUCT
+mention: the product, not the maker. A one-word PERSON or ORG that is a function word of the parse's
+language ("Sie", "Он", "Le") is dropped, unless it is the surname of a full name in the document
+("Theresa May" ... "May said"). Models of other languages label with PER/LOC/ORG/MISC; PER is read as
+PERSON. The segments a reader sees beside the body (headline, standfirst, captions, date line: parsed
+by the NLP plugin into `nlp.user_data["segments"]`) give rows too, with `segment` = the segment's seq,
+offsets into that segment's text and no `sentence`; a name the body labels keeps the body's label
+there. Body rows have `segment` NULL.
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ from dataclasses import dataclass
 
 from etl import Contract, Setting, hookimpl
 
+from .function_words import is_function_word
 from .names import HEAD_LEGAL_FORMS, HONORIFICS, ORGANISATION_NOUNS, PERSON_CUES
 
 NAME = "entities"
@@ -27,6 +37,10 @@ NOT_NAMES = ["DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINA
 
 PLACE, PERSON, ORG = "place", "PERSON", "ORG"
 PLACE_LABELS = ("GPE", "LOC", "FAC")
+#: Labels of models trained on WikiNER / CoNLL-style data (spaCy's French, natasha) in this table's terms.
+LABEL_ALIASES = {"PER": PERSON}
+#: Where the NLP plugin puts the parses of the segments beside the body ({seq: Doc}).
+SEGMENTS_KEY = "segments"
 
 STRONG, WEAK, HINT = 3.0, 1.5, 0.5  # one spaCy label counts 1
 
@@ -83,7 +97,7 @@ class Mention:
 
 @hookimpl
 def etl_contract():
-    return {"extract": Contract(needs=("nlp",), provides=("entities",))}
+    return {"extract": Contract(needs=("nlp",), reads=("segment_nlp",), provides=("entities",))}
 
 
 @hookimpl
@@ -98,16 +112,27 @@ def etl_extract(documents, config):
         if doc.nlp is None:
             continue
         starts = [sent.start_char for sent in doc.nlp.sents]
-        for mention in document_mentions(doc.nlp, excluded):
+        body = document_mentions(doc.nlp, excluded)
+        for mention in body:
             doc.add("entities", start=mention.start, end=mention.end,
                     text=doc.text[mention.start:mention.end], label=mention.label,
                     sentence=bisect_right(starts, mention.start) - 1, plugin=NAME)
+        # A name keeps one meaning in one article: a headline of five words says less than the body.
+        body_labels = {mention.key: mention.label for mention in body}
+        for seq, parsed in sorted(doc.nlp.user_data.get(SEGMENTS_KEY, {}).items()):
+            for mention in document_mentions(parsed, excluded):
+                mention.label = body_labels.get(mention.key, mention.label)
+                # Offsets are into the segment's text: the id says which segment, so it never meets a body id.
+                doc.add("entities", mention_id=f"{doc.doc_id}:s{seq}:{mention.start}:{mention.end}",
+                        start=mention.start, end=mention.end, text=parsed.text[mention.start:mention.end],
+                        label=mention.label, sentence=None, segment=seq, plugin=NAME)
 
 
 def document_mentions(parsed, excluded=frozenset(NOT_NAMES)) -> list[Mention]:
     """The cleaned, consistently labelled entity mentions of one spaCy Doc, in text order."""
     mentions = [m for ent in parsed.ents if ent.label_ not in excluded
-                for m in [clean(parsed, ent.start, ent.end, ent.label_)] if m]
+                for m in [clean(parsed, ent.start, ent.end, LABEL_ALIASES.get(ent.label_, ent.label_))] if m]
+    mentions = [product_name(parsed, m) if "PRODUCT" not in excluded else m for m in mentions]
     mentions += honorific_mentions(parsed, mentions)
     missed = missed_mentions(parsed, mentions)
     labels, supported = vote(parsed, mentions + missed)
@@ -118,7 +143,50 @@ def document_mentions(parsed, excluded=frozenset(NOT_NAMES)) -> list[Mention]:
     mentions += [m for m in missed if 2 * by_model[m.key] >= seen[m.key] or m.key in supported]
     for mention in mentions:
         mention.label = labels.get(mention.key, mention.label)
-    return sorted((m for m in mentions if m.label), key=lambda m: m.start)
+    surnames = {m.key.rsplit(" ", 1)[1] for m in mentions if m.label == PERSON and " " in m.key}
+    return sorted((m for m in mentions if m.label and not function_word_name(parsed, m, surnames)),
+                  key=lambda m: m.start)
+
+
+def function_word_name(parsed, mention: Mention, surnames: set[str]) -> bool:
+    """A one-word person or organisation that is a function word of the text's language ("Sie", "Он")."""
+    return (mention.label in (PERSON, ORG) and mention.last - mention.first == 1 and mention.key not in surnames
+            and is_function_word(mention.key, parsed.lang_))
+
+
+#: A model designation: "A380", "A330-200", "F-35", "737-800", "Su-25"; or three digits ("787").
+MODEL_DESIGNATION = re.compile(r"(?=[\w-]*\d)(?:[A-Za-z]{1,3}-?\d[\w-]*|\d{3}(?:-\d{1,3})?)")
+
+
+def product_name(parsed, mention: Mention) -> Mention:
+    """A maker's name with a model designation names a product, not the maker: "Airbus A330-200",
+    "Boeing 787" (news style names aircraft, weapons and devices so). The mention is extended over the
+    designation and labelled PRODUCT."""
+    last = mention.last
+    designation = parsed[last] if last < len(parsed) else None
+    if mention.last - 1 >= mention.first and is_model_designation(parsed[mention.last - 1]) \
+            and mention.last - mention.first > 1:
+        designation, last = parsed[mention.last - 1], mention.last - 1  # the model put the number in the name
+    if designation is None or not is_model_designation(designation) or mention.label not in (ORG, PERSON):
+        return mention
+    end = designation.i + 1
+    # "A330-200": the tokenizer splits the variant off
+    while end + 1 < len(parsed) and parsed[end].text == "-" and not parsed[end].whitespace_ \
+            and any(ch.isdigit() for ch in parsed[end + 1].text) and parsed[end + 1].text.isalnum():
+        end += 2
+    text = parsed[mention.first:end].text
+    return Mention(mention.start, parsed[end - 1].idx + len(parsed[end - 1].text), mention.first, end, "PRODUCT",
+                   name_key(text), mention.found_by_model)
+
+
+def is_model_designation(token) -> bool:
+    """A designation, not a quantity: no thousands comma, no year ("Airbus 2008 results"), no share
+    ("Boeing 100 percent")."""
+    text = token.text
+    if not MODEL_DESIGNATION.fullmatch(text) or re.fullmatch(r"(?:19|20)\d\d", text):
+        return False
+    following = token.nbor(1).lower_ if token.i + 1 < len(token.doc) else ""
+    return not (text.isdigit() and following in ("%", "percent", "per", "pct"))
 
 
 def clean(parsed, first: int, last: int, label: str) -> Mention | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .models import pipeline_for
+from .models import loaded_pipeline, model_of, pipeline_for
 
 PARSER_PIPES = ("tok2vec", "transformer", "parser")
 SENTENCES_PER_BATCH = 256
@@ -20,19 +20,36 @@ _parsers: dict[str, object] = {}  # one parser-only pipeline per model, per proc
 class SentenceParser:
     """``parser(sentences)``: one parsed Doc per sentence (spans of the shared parse), same tokens.
 
-    It parses with the `spacy` plugin's own pipeline when that pipeline has a parser (loaded, only
-    switched off), else with a parser-only copy of its model.
+    It parses with the pipeline that parsed the sentence's document when that pipeline has a parser
+    (loaded, only switched off), else with a parser-only copy of its model. A sentence whose document
+    has dependencies already (a model whose sentences come from its parser, another NLP plugin's
+    parse) is taken as it is: never is one language parsed with another language's parser.
     """
 
     def __init__(self, settings: dict) -> None:
         self.settings = settings
 
-    def pipeline(self):
-        nlp = pipeline_for(self.settings)
-        return nlp if "parser" in nlp.component_names else load_parser(self.settings["model"])
+    def pipeline(self, vocab=None):
+        nlp = (loaded_pipeline(vocab) if vocab is not None else None) or pipeline_for(self.settings)
+        if "parser" in nlp.component_names:
+            return nlp
+        return load_parser(model_of(nlp) or self.settings["model"])
 
     def __call__(self, sentences) -> list:
-        return parse_sentences(self.pipeline(), sentences) if sentences else []
+        if not sentences:
+            return []
+        parsed: list = [None] * len(sentences)
+        by_vocab: dict[int, list[int]] = {}
+        for index, sent in enumerate(sentences):
+            if sent.doc.has_annotation("DEP"):
+                parsed[index] = sent.as_doc()
+            else:
+                by_vocab.setdefault(id(sent.doc.vocab), []).append(index)
+        for indices in by_vocab.values():
+            group = [sentences[i] for i in indices]
+            for index, doc in zip(indices, parse_sentences(self.pipeline(group[0].doc.vocab), group)):
+                parsed[index] = doc
+        return parsed
 
 
 def load_parser(model: str):

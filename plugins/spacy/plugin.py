@@ -5,24 +5,39 @@ parsing again. It also writes the `sentences` table (each sentence's offsets), w
 table's `sentence` index refers to. The dependency parser is the costly component and is off by default (sentence
 boundaries come from the lighter `senter`); a plugin that needs dependencies on a few sentences asks
 for them there. Paragraph breaks always end a sentence.
+
+Each document goes to the model of its language (`document.language`, "en-GB" read as "en"): `model`
+for English and for documents that name no language, `models` for the others. A document in a language
+without a model is left unparsed (`document.nlp` stays None): no entities, claims or figures come from
+another language's model, and the run summary counts such documents per language. A document another
+NLP plugin parsed already (`natasha` for Russian) is left as it is. The segments a reader sees beside
+the body (headline, standfirst, captions, date line) are parsed in the same `nlp.pipe` call; their
+parses are in `document.nlp.user_data["segments"]` ({segment seq: Doc of the segment's text}).
 """
 
 from __future__ import annotations
 
 from etl import Contract, Setting, hookimpl
 
-from .models import DEFAULT_MODEL, load_model, model_version, pipeline_for
+from .models import DEFAULT_MODEL, language_models, load_model, model_version, pipeline_for
 from .parse import SentenceParser
 
 NAME = "spacy"
 __all__ = ["DEFAULT_MODEL", "load_model", "model_version", "pipeline_for"]  # for programs that parse as the plugin does
-_zone: BatchZone | None = None  # the open memory zone of the last batch (worker processes only)
+#: Segments other than the body whose text is parsed too (for entities and figures); `segments` key.
+PARSED_SEGMENTS = ("headline", "standfirst", "caption", "dateline")
+SEGMENTS_KEY = "segments"
+_zones: dict[int, BatchZone] = {}  # the open memory zone of the last batch, per pipeline (worker processes only)
 
 
 @hookimpl
 def etl_settings():
     return {
-        "model": Setting(DEFAULT_MODEL, str, "spaCy pipeline: an installed package name or a folder"),
+        "model": Setting(DEFAULT_MODEL, str, "spaCy pipeline for English and for documents without a language: "
+                         "an installed package name or a folder"),
+        "models": Setting({}, dict, "spaCy pipeline per language code for other languages ({de = "
+                          "\"de_core_news_md\"}; \"\" for none); fr_core_news_sm is used for fr when installed; "
+                          "a document in a language without a model is not parsed"),
         "batch_size": Setting(64, int, "documents per nlp.pipe batch", affects_output=False),
         "disable": Setting(["parser"], list, "pipeline components to leave off"),
         "attribute_lookup": Setting(True, bool, "answer the model's attribute_ruler from a table (same "
@@ -38,8 +53,12 @@ def etl_settings():
 
 
 @hookimpl
-def etl_contract():
-    return {"extract": Contract(provides=("nlp", "sentences", "dependency_parse"))}
+def etl_contract(config):
+    # `nlp:<language>` names each language this plugin parses: `etl plugins` lists them, and the run
+    # summary counts the documents in a language that no plugin covers.
+    languages = tuple(f"nlp:{code}" for code in sorted(language_models(config.settings(NAME) or
+                                                                       {"model": DEFAULT_MODEL})))
+    return {"extract": Contract(provides=("nlp", "sentences", "dependency_parse", "segment_nlp", *languages))}
 
 
 @hookimpl
@@ -49,26 +68,44 @@ def etl_services(config):
 
 @hookimpl
 def etl_fingerprint(config):
-    model = config.settings(NAME)["model"]
-    return f"{model}=={model_version(model)}"
+    models = language_models(config.settings(NAME))
+    return ";".join(f"{code}={model}=={model_version(model)}" for code, model in sorted(models.items()))
 
 
 @hookimpl
 def etl_extract(documents, config, run):
     settings = config.settings(NAME)
-    nlp = pipeline_for(settings)
+    by_pipeline: dict[int, tuple[object, list]] = {}
+    for doc in documents:
+        if doc.nlp is not None:
+            continue  # parsed by another NLP plugin (its language's)
+        nlp = pipeline_for(settings, doc.language)
+        if nlp is not None:  # else no model for its language: left unparsed, counted in the run summary
+            by_pipeline.setdefault(id(nlp), (nlp, []))[1].append(doc)
     # Only in a worker process: in the caller's own process, the caller may hold parses of its own.
     if settings["memory_zone"] and run.worker_process:
-        enter_batch_zone(nlp, documents)
-    texts = (doc.text for doc in documents)
-    for doc, parsed in zip(documents, nlp.pipe(texts, batch_size=settings["batch_size"])):
+        enter_batch_zones([nlp for nlp, _ in by_pipeline.values()], documents)
+    for nlp, docs in by_pipeline.values():
+        parse_documents(nlp, docs, settings["batch_size"])
+
+
+def parse_documents(nlp, docs, batch_size: int) -> None:
+    """Parse the bodies and the reader-facing segments of `docs` in one `nlp.pipe` call."""
+    segments = [(doc, segment) for doc in docs for segment in doc.segments
+                if segment.label in PARSED_SEGMENTS and segment.text.strip()]
+    texts = [doc.text for doc in docs] + [segment.text for _, segment in segments]
+    parses = iter(nlp.pipe(texts, batch_size=batch_size))
+    for doc, parsed in zip(docs, parses):
         doc.nlp = parsed
+        parsed.user_data[SEGMENTS_KEY] = {}
         # Sentence spans, so that any row's `sentence` index leads back to the sentence's text.
         for index, sentence in enumerate(parsed.sents):
             text = sentence.text  # spaCy keeps the white space after a sentence in it; the row does not
             start = sentence.start_char + len(text) - len(text.lstrip())
             doc.add("sentences", sentence=index, start=start, end=sentence.start_char + len(text.rstrip()),
                     plugin=NAME)
+    for (doc, segment), parsed in zip(segments, parses):
+        doc.nlp.user_data[SEGMENTS_KEY][segment.seq] = parsed
 
 
 class BatchZone:
@@ -98,20 +135,23 @@ class BatchZone:
         self.documents, self._ids = [], set()
 
 
-def enter_batch_zone(nlp, documents) -> None:
-    """Parse `documents` in the open zone if they belong to its batch, else in a new one."""
-    global _zone
-    if _zone is not None and _zone.holds(nlp, documents):
+def enter_batch_zones(pipelines, documents) -> None:
+    """Parse `documents` in the open zones if they belong to their batch, else in new ones (one per
+    pipeline: a batch may hold documents of several languages)."""
+    if any(zone.holds(zone.nlp, documents) for zone in _zones.values()):
+        for nlp in pipelines:  # the host retrying a document of the open batch
+            if id(nlp) not in _zones:
+                _zones[id(nlp)] = BatchZone(nlp, documents)
         return
     close_batch_zone()
-    _zone = BatchZone(nlp, documents)
+    for nlp in pipelines:
+        _zones[id(nlp)] = BatchZone(nlp, documents)
 
 
 def close_batch_zone() -> None:
     """Free what spaCy interned for the last batch; its parses must not be read afterwards."""
-    global _zone
-    if _zone is not None:
-        _zone.close()
-        _zone = None
+    for zone in _zones.values():
+        zone.close()
+    _zones.clear()
 
 
