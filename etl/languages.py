@@ -10,8 +10,7 @@ documents per language for the run summary.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
-from pathlib import Path
+from collections.abc import Callable, Iterable, Mapping
 
 #: The capability prefix an NLP plugin provides per language it parses: ``nlp:fr``.
 NLP_LANGUAGE = "nlp:"
@@ -38,15 +37,13 @@ def uncovered_counts(languages: Iterable[str | None], covered: set[str]) -> Coun
     return Counter(code for code in codes if code is not None and code not in covered)
 
 
-def uncovered_warning(contracts: Mapping[str, object], articles: Path) -> list[str]:
-    """The run summary's line on documents in languages without NLP, from the published `articles`
-    table and the planned extract plugins' contracts (plugin -> Contract); [] when there are none."""
+def uncovered_warning(contracts: Mapping[str, object], languages: Callable[[], list[str | None]]) -> list[str]:
+    """The run summary's line on documents in languages without NLP, from `languages()` (every published
+    article's language) and the planned extract plugins' contracts (plugin -> Contract); [] when none."""
     has_nlp, covered = covered_languages(contract.provides for contract in contracts.values())
-    if not has_nlp or not articles.exists():
+    if not has_nlp:
         return []  # no NLP at all is the user's choice (every NLP plugin disabled), not a gap
-    import pyarrow.parquet as pq
-
-    counts = uncovered_counts(pq.read_table(articles, columns=["language"]).column(0).to_pylist(), covered)
+    counts = uncovered_counts(languages(), covered)
     if not counts:
         return []
     listed = ", ".join(f"{code} {n}" for code, n in sorted(counts.items(), key=lambda item: (-item[1], item[0])))

@@ -25,7 +25,7 @@ from .manager import PluginManager, get_plugin_manager
 from .model import doc_id_for
 from .pipeline import Pipeline
 from .progress import SilentProgress
-from .published import DOC_ORDER_TABLE
+from .published import DOC_ORDER_TABLE, read_published
 from .sources import Discovery, Found, discover, printable, source_path, source_uri, still_there
 from .stages import run_enrich, run_load
 from .store import DamagedParts, Store, failure
@@ -184,8 +184,9 @@ def run(paths: Sequence[str | Path], config: Config, *, pm: PluginManager | None
     broken = tally.broken_plugins()
     warnings += alias_warnings(found.aliases)
     # Documents in a language no NLP plugin covers (declared `nlp:<code>` capabilities): one line, per language.
-    warnings += uncovered_warning(pipeline.contracts.in_plan("extract", pipeline.order()["extract"]),
-                                  Path(config.out) / "tables" / "articles.parquet")
+    warnings += uncovered_warning(
+        pipeline.contracts.in_plan("extract", pipeline.order()["extract"]),
+        lambda: read_published(config.out, "articles", columns=["language"]).column(0).to_pylist())
     warnings += [f"enrich plugin {f.plugin!r} failed: {f.error_type}: {f.cause}" for f in enrich_failures]
     warnings += [f"plugin {b['plugin']!r} failed on {b['documents']} of the {b['of']} documents processed in "
                  f"{b['stage']}: that is a broken plugin, not bad input; see `etl query \"SELECT * FROM "

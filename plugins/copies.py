@@ -155,7 +155,8 @@ def _documents(db, ids: set[str]) -> dict[str, dict]:
     db.register("_copy_ids", pa.table({"doc_id": sorted(ids)}))
     rows = db.sql("""
         SELECT a.doc_id, a.text, a.published_at, a.word_count,
-               (SELECT list(lower(e.text) ORDER BY e.start) FROM entities e WHERE e.doc_id = a.doc_id) AS names,
+               (SELECT list(lower(e.text) ORDER BY e.start) FROM entities e
+                WHERE e.doc_id = a.doc_id AND e.segment IS NULL) AS names,
                (SELECT list([s.start, s."end"] ORDER BY s.sentence) FROM sentences s WHERE s.doc_id = a.doc_id)
         FROM articles a SEMI JOIN _copy_ids USING (doc_id)
     """).fetchall()

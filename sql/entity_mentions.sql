@@ -9,13 +9,17 @@ SELECT
     a.publisher,
     a.published_at,
     e.sentence,
-    substr(a.text, greatest(e.start - 60, 0) + 1, least(e.start, 60)) AS before,
-    substr(a.text, e."end" + 1, 60) AS after,
+    -- a mention in a headline, standfirst or caption has offsets into that segment's text
+    substr(coalesce(s.text, a.text), greatest(e.start - 60, 0) + 1, least(e.start, 60)) AS before,
+    substr(coalesce(s.text, a.text), e."end" + 1, 60) AS after,
     e.doc_id,
+    e.segment,
+    s.label AS segment_label,
     e.start,
     e."end",
     a.source_uri,
     e.mention_id
 FROM entities e
 JOIN articles a USING (doc_id)
-ORDER BY a.source_uri, e.start
+LEFT JOIN segments s ON e.segment IS NOT NULL AND s.doc_id = e.doc_id AND s.seq = e.segment
+ORDER BY a.source_uri, e.segment NULLS FIRST, e.start

@@ -187,6 +187,7 @@ def entity_names(db) -> dict[tuple[str, int, int], list[str]]:
     rows = db.sql("""
         SELECT c.doc_id, c.start, c."end", coalesce(e.entity_id, lower(e.text))
         FROM claims c JOIN entities e ON e.doc_id = c.doc_id AND e.start >= c.start AND e."end" <= c."end"
+        WHERE e.segment IS NULL  -- a headline's or caption's offsets are into its own text, not the body's
         """).fetchall()
     found: dict[tuple[str, int, int], list[str]] = defaultdict(list)
     for doc_id, start, end, entity in rows:

@@ -171,7 +171,8 @@ def entities(con, store: ArticleStore, limits: Limits) -> dict[str, Any]:
                    i.first_published, i.last_published,
                    m.first[1] AS doc_id, m.first[2] AS start, m.first[3] AS "end"
             FROM entity_index i
-            JOIN (SELECT entity_id, min((doc_id, start, "end")) AS first FROM entities GROUP BY 1) m
+            JOIN (SELECT entity_id, min((doc_id, start, "end")) AS first FROM entities WHERE segment IS NULL
+                  GROUP BY 1) m
               USING (entity_id)
             WHERE i.label IN (SELECT unnest(?::VARCHAR[]))
             ORDER BY i.documents DESC, i.mentions DESC, i.canonical_name LIMIT ?""",
@@ -189,7 +190,7 @@ def cooccurrence(con, top: list[dict[str, Any]]) -> dict[str, Any]:
     ids = [e["entity_id"] for e in top]
     pairs = records(con, """
         WITH m AS (SELECT DISTINCT doc_id, sentence, entity_id FROM entities
-                   WHERE entity_id IN (SELECT unnest(?::VARCHAR[])))
+                   WHERE entity_id IN (SELECT unnest(?::VARCHAR[])) AND segment IS NULL)
         SELECT a.entity_id AS a, b.entity_id AS b, count(*) AS sentences, count(DISTINCT a.doc_id) AS documents
         FROM m a JOIN m b ON a.doc_id = b.doc_id AND a.sentence = b.sentence AND a.entity_id < b.entity_id
         GROUP BY 1, 2""", [ids])

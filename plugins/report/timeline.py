@@ -39,7 +39,7 @@ def timeline(con, store: ArticleStore, limits: Limits) -> dict[str, Any]:
             FROM (SELECT ?::VARCHAR[] AS ids, ?::VARCHAR[] AS names)
         ), in_sentence AS (  -- entities named in the item's sentence
             SELECT t.item, top.k
-            FROM t JOIN entities e ON e.doc_id = t.doc_id AND e.start >= t.sentence_offset
+            FROM t JOIN entities e ON e.doc_id = t.doc_id AND e.segment IS NULL AND e.start >= t.sentence_offset
                                   AND e."end" <= t.sentence_offset + length(t.sentence)
             JOIN top USING (entity_id)
         ), in_roles AS (  -- and the places, participants, speakers and deniers it names
