@@ -150,9 +150,23 @@ def load() -> dict:
         import spacy
         from natasha import MorphVocab, NewsEmbedding, NewsMorphTagger, NewsNERTagger, NewsSyntaxParser, Segmenter
 
+        _point_pymorphy2_at_its_dictionary()
         embedding = NewsEmbedding()
         _models = {"segmenter": Segmenter(), "morph": NewsMorphTagger(embedding),
                    "syntax": NewsSyntaxParser(embedding), "ner": NewsNERTagger(embedding), "vocab": MorphVocab(),
                    "spacy_nlp": spacy.blank(LANGUAGE)}
         _models["spacy_vocab"] = _models["spacy_nlp"].vocab
     return _models
+
+
+def _point_pymorphy2_at_its_dictionary() -> None:
+    """pymorphy2 (natasha's lemmatizer) finds its dictionary through `pkg_resources`, which setuptools
+    no longer ships (81 and later): without this, a fresh environment fails with "No module named
+    'pkg_resources'". Its documented `PYMORPHY2_DICT_PATH` names the Russian dictionary package instead;
+    a path the user set is kept."""
+    import os
+
+    if "PYMORPHY2_DICT_PATH" not in os.environ:
+        import pymorphy2_dicts_ru
+
+        os.environ["PYMORPHY2_DICT_PATH"] = pymorphy2_dicts_ru.get_path()
