@@ -26,6 +26,8 @@ import unicodedata
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
+from .languages import language_code
+
 #: News agencies and wire services, by the spellings bylines use (lower case) -> their usual name.
 #: The one list of agencies: general knowledge of news language.
 AGENCIES: dict[str, str] = {}
@@ -450,33 +452,3 @@ def settle(doc, site_name: str | None = None) -> None:
         doc.language = language_code(doc.language)
         if doc.language and not doc.language_source:
             doc.language_source = "markup"
-
-
-# ISO 639-1 codes of the languages a page's markup may name by a three-letter or legacy code.
-_ISO_639_ALIASES = {"iw": "he", "in": "id", "ji": "yi", "jw": "jv", "eng": "en", "fra": "fr", "fre": "fr",
-                    "deu": "de", "ger": "de", "spa": "es", "rus": "ru", "ukr": "uk", "zho": "zh", "chi": "zh",
-                    "jpn": "ja", "kor": "ko", "ara": "ar", "por": "pt", "ita": "it", "pol": "pl", "tha": "th",
-                    "nld": "nl", "dut": "nl", "tur": "tr", "fas": "fa", "per": "fa", "heb": "he", "hin": "hi",
-                    "lav": "lv", "lit": "lt", "est": "et", "kat": "ka", "geo": "ka", "mya": "my", "bur": "my",
-                    "vie": "vi", "ces": "cs", "cze": "cs", "ell": "el", "gre": "el", "swe": "sv", "nob": "nb",
-                    "nor": "no", "dan": "da", "fin": "fi", "hun": "hu", "ron": "ro", "rum": "ro", "bul": "bg"}
-# Two-letter codes that are ISO 639-1 languages; anything else ("ut" from "UTF-8") is not a language.
-ISO_639_1 = frozenset("""
-aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv cy da de dv dz ee
-el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu hy hz ia id ie ig ii ik io is
-it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb lg li ln lo lt lu lv mg mh mi mk ml mn mr ms
-mt my na nb nd ne ng nl nn no nr nv ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk
-sl sm sn so sq sr ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi
-yo za zh zu
-""".split())
-
-
-def language_code(tag: str | None) -> str | None:
-    """The ISO 639-1 code of a language tag ("en-GB" -> "en", "zho" -> "zh"), or None for what is not one
-    ("UTF-8", "x-default")."""
-    match = re.match(r"^\s*([a-zA-Z]{2,3})(?:[-_][\w-]*)?\s*$", tag or "")
-    if not match:
-        return None
-    code = match.group(1).lower()
-    code = _ISO_639_ALIASES.get(code, code)
-    return code if code in ISO_639_1 else None

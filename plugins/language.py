@@ -22,8 +22,7 @@ from __future__ import annotations
 import threading
 from importlib.metadata import PackageNotFoundError, version
 
-from etl import Contract, Setting, hookimpl
-from etl.metadata import language_code
+from etl import Contract, Setting, hookimpl, language_code
 
 NAME = "language"
 INSTALL = "pip install 'lingua-language-detector>=2.1'"
