@@ -280,7 +280,8 @@ def test_workers_die_with_a_main_process_killed_by_sigkill(slow_run, when):
 def published(out):
     """The published tables' bytes and the version they are in."""
     tables = out / "tables"
-    return os.readlink(tables), {p.name: p.read_bytes() for p in sorted(tables.iterdir())}
+    files = sorted(p for p in tables.resolve().rglob("*") if p.is_file())
+    return os.readlink(tables), {str(p.relative_to(tables.resolve())): p.read_bytes() for p in files}
 
 
 @pytest.mark.parametrize("executor", ["local", "ray"])
