@@ -16,7 +16,7 @@ import sys
 from datetime import datetime, timezone
 
 import pytest
-from warcio.statusandheaders import StatusAndHeaders
+from test_warc import http, page  # the WARC fixtures' page and HTTP headers, written once
 from warcio.warcwriter import WARCWriter
 
 from conftest import StandInHtml, rows, run_pipeline
@@ -42,16 +42,6 @@ def run(paths, out, **options):
 
 def by_index(out, table="articles"):
     return {int(row["source_uri"].rsplit("#", 1)[1]): row for row in rows(out, table) if "#" in row["source_uri"]}
-
-
-def page(title, *paragraphs):
-    body = "".join(f"<p>{p}</p>" for p in paragraphs)
-    return f"<!DOCTYPE html><html><head><title>{title}</title></head><body>{body}</body></html>".encode()
-
-
-def http(status="200 OK", **headers):
-    pairs = [(name.replace("_", "-"), value) for name, value in headers.items()]
-    return StatusAndHeaders(status, pairs, protocol="HTTP/1.1")
 
 
 def sha1(payload):
