@@ -87,11 +87,8 @@ def b_cubed_of_labels(gold: Sequence[Hashable], system: Sequence[Hashable]) -> t
 
 
 def _linear_sum_assignment():
-    try:
-        from scipy.optimize import linear_sum_assignment
-    except ImportError as error:  # only the benchmarks need scipy: pip install 'newsetl[bench]'
-        raise ImportError("CEAF-e needs scipy for its optimal alignment: pip install 'newsetl[bench]' "
-                          "(or pip install scipy)") from error
+    from scipy.optimize import linear_sum_assignment  # scipy is a dependency of newsetl (event_links)
+
     return linear_sum_assignment
 
 

@@ -148,19 +148,30 @@ def with_neighbourhoods(vectors: dict[str, dict[str, float]], similarity: dict[t
         if len(docs) > MAX_NEIGHBOURHOOD:
             continue
         docs.sort()
-        for i, a in enumerate(docs):
-            for b in docs[i + 1:]:
-                if (a, b) not in completed:
-                    value = cosine(vectors[a], vectors[b])
-                    if value > 0:
-                        completed[(a, b)] = value
+        for (a, b), value in all_pairs(docs, vectors):
+            completed.setdefault((a, b), value)
     return completed
 
 
-def cosine(va: dict[str, float], vb: dict[str, float]) -> float:
-    if len(vb) < len(va):
-        va, vb = vb, va
-    return sum(w * vb.get(t, 0.0) for t, w in va.items())
+def all_pairs(docs: list[str], vectors: dict[str, dict[str, float]]) -> list[tuple[tuple[str, str], float]]:
+    """((a, b), cosine) of every pair of `docs` (a before b in `docs`) with a cosine above 0.
+
+    One sparse product of the documents' unit vectors: a neighbourhood of two thousand documents is two
+    million pairs, which compared one by one in Python took a minute and a half of a BBC run's enrich.
+    """
+    from scipy.sparse import csr_matrix
+
+    vocabulary: dict[str, int] = {}
+    rows, columns, weights = [], [], []
+    for row, doc in enumerate(docs):
+        for term, weight in vectors[doc].items():
+            rows.append(row)
+            columns.append(vocabulary.setdefault(term, len(vocabulary)))
+            weights.append(weight)
+    matrix = csr_matrix((weights, (rows, columns)), shape=(len(docs), max(1, len(vocabulary))))
+    products = (matrix @ matrix.T).tocoo()
+    return [((docs[i], docs[j]), float(v)) for i, j, v in zip(products.row.tolist(), products.col.tolist(),
+                                                               products.data.tolist()) if i < j and v > 0]
 
 
 def average_linkage(groups: list[list[str]], similarity: dict[tuple[str, str], float],
@@ -223,13 +234,36 @@ def similar_pairs(counts: dict[str, Counter], max_df: float) -> tuple[dict, dict
         rare = sorted((t for t in vector if 1 < df[t] <= cap), key=lambda t: (df[t], t))
         for term in rare[:MAX_TERMS_PER_DOC]:
             postings[term].append(doc_id)
-    candidates = {(a, b) for docs in postings.values() for i, a in enumerate(docs) for b in docs[i + 1:]}
-    similarity = {}
-    for a, b in sorted(candidates):
-        value = cosine(vectors[a], vectors[b])
-        if value > 0:
-            similarity[(a, b)] = value
-    return vectors, similarity
+    candidates = sorted({(a, b) for docs in postings.values() for i, a in enumerate(docs) for b in docs[i + 1:]})
+    return vectors, dict(pair_cosines(candidates, vectors))
+
+
+def pair_cosines(pairs: list[tuple[str, str]], vectors: dict[str, dict[str, float]],
+                 chunk: int = 20_000) -> list[tuple[tuple[str, str], float]]:
+    """((a, b), cosine) of each of `pairs` whose cosine is above 0, computed a chunk of pairs at a time as
+    the row sums of two sparse matrices multiplied element by element."""
+    if not pairs:
+        return []
+    from scipy.sparse import csr_matrix
+
+    docs = sorted({d for pair in pairs for d in pair})
+    row_of = {doc: row for row, doc in enumerate(docs)}
+    vocabulary: dict[str, int] = {}
+    rows, columns, weights = [], [], []
+    for row, doc in enumerate(docs):
+        for term, weight in vectors[doc].items():
+            rows.append(row)
+            columns.append(vocabulary.setdefault(term, len(vocabulary)))
+            weights.append(weight)
+    matrix = csr_matrix((weights, (rows, columns)), shape=(len(docs), max(1, len(vocabulary))))
+    found = []
+    for start in range(0, len(pairs), chunk):
+        part = pairs[start:start + chunk]
+        left = matrix[[row_of[a] for a, _ in part]]
+        right = matrix[[row_of[b] for _, b in part]]
+        values = left.multiply(right).sum(axis=1).A1.tolist()
+        found.extend((pair, value) for pair, value in zip(part, values) if value > 0)
+    return found
 
 
 # --- events within a story ---------------------------------------------------------------------------------
