@@ -4,9 +4,10 @@ Two steps, each about linear in the corpus:
 
 1. **Stories.** Documents are grouped into stories: reports of the same happening share rare words and
    names. Each document is a TF-IDF vector of its content words and linked entities; candidate pairs
-   come only from terms rarer than `story_max_df` of the corpus (an inverted index, so a document is
-   compared with the few that share its rare terms, not with all), and two documents whose cosine
-   reaches `story_similarity` join one story. Copies of a report (`articles.dup_group`) are one story.
+   come only from terms rarer than `story_max_df` of the corpus and than `MAX_POSTING` documents (an
+   inverted index, so a document is compared with the few that share its rare terms, not with all), and
+   groups whose mean cosine reaches `story_similarity` join one story (average linkage; inside a
+   neighbourhood of documents chained by close pairs, every pair counts, as sparse products). Copies of a report (`articles.dup_group`) are one story.
 2. **Events within a story.** Mentions of one event class ("captured", "seized", "the fall" of a place;
    `lexicon.CLASSES`), or of one lemma when the lexicon has no class for it, are one event unless their
    arguments tell them apart: two different places, two different patients, or dates that cannot
@@ -35,6 +36,9 @@ NAME = "event_links"
 STORY_SIMILARITY = 0.15
 STORY_MAX_DF = 0.05
 MAX_TERMS_PER_DOC = 40
+#: A term in more documents than this proposes no pair, whatever the corpus's size: `story_max_df` alone
+#: (a share) lets a term's documents grow with the corpus, and its pairs with their square.
+MAX_POSTING = 200
 #: Documents chained by pairs this similar are compared all with all (up to `MAX_NEIGHBOURHOOD` of them).
 NEIGHBOURHOOD_LINK = 0.12
 MAX_NEIGHBOURHOOD = 2000
@@ -228,7 +232,7 @@ def similar_pairs(counts: dict[str, Counter], max_df: float) -> tuple[dict, dict
         weights = {t: (1 + math.log(c)) * idf[t] for t, c in terms_.items()}
         norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
         vectors[doc_id] = {t: w / norm for t, w in weights.items()}
-    cap = max(2, int(max_df * n))
+    cap = min(MAX_POSTING, max(2, int(max_df * n)))
     postings: dict[str, list[str]] = defaultdict(list)
     for doc_id, vector in vectors.items():
         rare = sorted((t for t in vector if 1 < df[t] <= cap), key=lambda t: (df[t], t))
