@@ -7,7 +7,8 @@ Two steps, each about linear in the corpus:
    come only from terms rarer than `story_max_df` of the corpus and than `MAX_POSTING` documents (an
    inverted index, so a document is compared with the few that share its rare terms, not with all), and
    groups whose mean cosine reaches `story_similarity` join one story (average linkage; inside a
-   neighbourhood of documents chained by close pairs, every pair counts, as sparse products). Copies of a report (`articles.dup_group`) are one story.
+   neighbourhood of documents chained by close pairs, every pair counts, as sparse products). Copies of
+   a report (`articles.dup_group`) are one story.
 2. **Events within a story.** Mentions of one event class ("captured", "seized", "the fall" of a place;
    `lexicon.CLASSES`), or of one lemma when the lexicon has no class for it, are one event unless their
    arguments tell them apart: two different places, two different patients, or dates that cannot
