@@ -530,25 +530,39 @@ def rss(pid: int) -> int:
         return 0
 
 
-def enrich_run(out: Path, empty: Path, max_rss: int, disable: tuple[str, ...] = ()) -> dict:
+def enrich_run(out: Path, empty: Path, limits: dict, disable: tuple[str, ...] = ()) -> dict:
     """`etl run EMPTY --out OUT --json` in a subprocess, as the host does any run: its timings, per-plugin
-    seconds, peak RSS, the largest spill folder seen; `killed` when it passed `max_rss` bytes."""
+    seconds, peak RSS, the largest spill folder seen; `killed` says why it was stopped: past
+    `limits["rss"]` bytes or `limits["seconds"]` (`running`: the plugin it was in)."""
     env = dict(os.environ, ETL_TRACE_PLUGINS="1", ETL_DISABLE_PLUGIN_AUTOLOAD="1")
+    planned = [step.plugin for step in Pipeline(get_plugin_manager(load_entrypoints=False),
+                                                Config(out=out, disable=disable)).plans["enrich"]]
     command = [sys.executable, "-m", "etl", "run", str(empty), "--out", str(out), "--json", "--workers", "1"]
     command += [arg for name in disable for arg in ("--disable", name)]
     with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
         started = time.perf_counter()
         process = subprocess.Popen(command, env=env, stdout=stdout, stderr=stderr)
-        peaks = {"spill": 0, "rss": 0, "killed": False}
+        peaks = {"spill": 0, "rss": 0, "killed": None}
+        # Peak memory and spill by phase: the trace names a plugin when it ends, so the phase is the first
+        # planned plugin not yet traced (the first one's phase includes loading the layer into DuckDB).
+        phases: dict[str, list[int]] = {}
         done = threading.Event()
         spill = out / ".etl" / "work" / "spill"
 
         def sample() -> None:
             while not done.is_set():
-                peaks["spill"] = max(peaks["spill"], folder_bytes(spill))
-                peaks["rss"] = max(peaks["rss"], rss(process.pid))
-                if peaks["rss"] > max_rss:
-                    peaks["killed"] = True
+                spilled, resident = folder_bytes(spill), rss(process.pid)
+                peaks["spill"] = max(peaks["spill"], spilled)
+                peaks["rss"] = max(peaks["rss"], resident)
+                stderr_so_far = Path(f"/proc/self/fd/{stderr.fileno()}").read_bytes().decode(errors="replace")
+                finished = {m.group(1) for m in TRACE.finditer(stderr_so_far)}
+                phase = next((p for p in planned if p not in finished), "publish")
+                peak = phases.setdefault(phase, [0, 0])
+                peak[0], peak[1] = max(peak[0], resident), max(peak[1], spilled)
+                over = ("memory" if peaks["rss"] > limits["rss"] else
+                        "time" if time.perf_counter() - started > limits["seconds"] else None)
+                if over:
+                    peaks["killed"] = over
                     process.send_signal(signal.SIGKILL)
                     return
                 time.sleep(0.5)
@@ -564,9 +578,11 @@ def enrich_run(out: Path, empty: Path, max_rss: int, disable: tuple[str, ...] = 
         stderr.seek(0)
         output, errors = stdout.read().decode(), stderr.read().decode(errors="replace")
     plugins = {m.group(1): float(m.group(2)) / 1000 for m in TRACE.finditer(errors)}
-    result = {"seconds": round(seconds, 1), "peak_rss_mb": round(usage.ru_maxrss / 1024),
+    result = {"running": next((p for p in planned if p not in plugins), None) if process.returncode else None,
+              "seconds": round(seconds, 1), "peak_rss_mb": round(usage.ru_maxrss / 1024),
               "spill_mb": round(peaks["spill"] / 2 ** 20), "plugins": plugins, "killed": peaks["killed"],
-              "exit": process.returncode}
+              "exit": process.returncode,
+              "phase_peaks_mb": {p: [round(v / 2 ** 20) for v in peak] for p, peak in phases.items()}}
     if process.returncode == 0:
         # DuckDB may draw its progress bar on stdout before the summary: the summary is the last line.
         summary = json.loads(next(line for line in reversed(output.splitlines()) if line.startswith("{")))
@@ -576,7 +592,7 @@ def enrich_run(out: Path, empty: Path, max_rss: int, disable: tuple[str, ...] = 
     return result
 
 
-def measure(size: int, folder: Path, max_rss: int, seed: int, disable: tuple[str, ...] = ()) -> dict:
+def measure(size: int, folder: Path, limits: dict, seed: int, disable: tuple[str, ...] = ()) -> dict:
     out, empty = folder / f"out-{size}", folder / "empty"
     shutil.rmtree(out, ignore_errors=True)
     empty.mkdir(exist_ok=True)
@@ -586,12 +602,12 @@ def measure(size: int, folder: Path, max_rss: int, seed: int, disable: tuple[str
     report = {"docs": size, "disabled": list(disable), "layer_seconds": round(layer_seconds, 1),
               "layer_mb": round(folder_bytes(out / ".etl" / "parts") / 2 ** 20)}
     print(f"  enrich of {size:,} documents ...", file=sys.stderr, flush=True)
-    report["full"] = enrich_run(out, empty, max_rss, disable)
+    report["full"] = enrich_run(out, empty, limits, disable)
     if report["full"]["exit"] == 0:
         added = max(1, size // 100)
         write_layer(out, corpus, added, size, pipeline)
         print(f"  enrich after {added:,} new documents ...", file=sys.stderr, flush=True)
-        report["plus1"] = enrich_run(out, empty, max_rss, disable)
+        report["plus1"] = enrich_run(out, empty, limits, disable)
     report["names"] = len(corpus.name_label)
     shutil.rmtree(out, ignore_errors=True)
     return report
@@ -611,7 +627,8 @@ def print_table(reports: list[dict]) -> None:
             if run is None:
                 continue
             timings = run.get("timings", {})
-            state = "" if run["exit"] == 0 else (" (killed: memory)" if run["killed"] else f" (exit {run['exit']})")
+            state = ("" if run["exit"] == 0 else f" (stopped: {run['killed']}, in {run['running']})" if run["killed"]
+                     else f" (exit {run['exit']}, in {run['running']})")
             without = "".join(f" without {name}" for name in report.get("disabled", []))
             cells = [f"{report['docs']:,}{without}", ("full" if label == "full" else "+1%") + state, run["seconds"],
                      timings.get("enrich", "-"), timings.get("publish", "-"), run["peak_rss_mb"], run["spill_mb"]]
@@ -654,6 +671,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--docs", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--max-rss-gb", type=float, default=12.0, help="kill an enrich run past this memory")
+    parser.add_argument("--max-minutes", type=float, default=60.0, help="kill an enrich run after this long")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--disable", action="append", default=[], metavar="PLUGIN",
                         help="leave an enrich plugin out (the path that still completes at a size)")
@@ -665,10 +683,11 @@ def main() -> None:
         fit(args.fit)
         return
     reports = []
+    limits = {"rss": int(args.max_rss_gb * 2 ** 30), "seconds": args.max_minutes * 60}
     with tempfile.TemporaryDirectory(dir=args.work) as folder:
         for size in args.docs:
             print(f"{size:,} documents", file=sys.stderr, flush=True)
-            reports.append(measure(size, Path(folder), int(args.max_rss_gb * 2 ** 30), args.seed,
+            reports.append(measure(size, Path(folder), limits, args.seed,
                                    tuple(args.disable)))
             print(json.dumps(reports[-1]), file=sys.stderr, flush=True)
             if args.json:
