@@ -25,7 +25,7 @@ STAGES = ("parse", "clean", "extract", "enrich", "load")
 DEFAULT_MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 DEFAULT_DOCUMENT_TIMEOUT = 300.0
 TOP_LEVEL_KEYS = ("out", "workers", "batch_size", "max_document_bytes", "document_timeout", "plugins_dir",
-                  "executor", "ray_address", "follow_symlinks_outside", "stages", "plugins")
+                  "executor", "ray_address", "follow_symlinks_outside", "enrich_memory_limit", "stages", "plugins")
 #: Where parse, clean and extract run: worker processes on this machine, or Ray tasks.
 EXECUTORS = ("local", "ray")
 
@@ -70,6 +70,9 @@ class Config:
     #: Follow symbolic links inside the input folders that lead out of them (off: such a link is an
     #: `errors` row, so that a link planted in a shared folder cannot make a run read `~/.ssh`).
     follow_symlinks_outside: bool = False
+    #: DuckDB's `memory_limit` while enriching and publishing ("4GB"); past it DuckDB spills to
+    #: `.etl/work/spill`. None: DuckDB's own default, 80% of the machine's memory.
+    enrich_memory_limit: str | None = None
     source_file: str | None = None
 
     def settings(self, plugin: str) -> dict[str, Any]:
@@ -175,7 +178,7 @@ def load_config(config_file: str | Path | None = None, cwd: Path | None = None, 
     values: dict[str, Any] = {"source_file": source}
     for key, kind in (("out", str), ("workers", int), ("batch_size", int), ("max_document_bytes", int),
                       ("document_timeout", float), ("executor", str), ("ray_address", str),
-                      ("follow_symlinks_outside", bool)):
+                      ("follow_symlinks_outside", bool), ("enrich_memory_limit", str)):
         if key in raw:
             if not _fits(raw[key], kind):
                 raise ConfigError(f"{where}: {key} = {raw[key]!r} must be {kind.__name__}")

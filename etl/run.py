@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import duckdb
 
 from .config import Config
-from .errors import EtlError, PluginError, PluginFailed, StoreError
+from .errors import ConfigError, EtlError, PluginError, PluginFailed, StoreError
 from .executors import WorkerSpec, check_executor, make_executor
 from .languages import uncovered_warning
 from .manager import PluginManager, get_plugin_manager
@@ -97,6 +97,8 @@ def run(paths: Sequence[str | Path], config: Config, *, pm: PluginManager | None
         pm = get_plugin_manager(load_entrypoints=load_entrypoints, plugins_dirs=config.plugins_dir,
                                 disabled=config.disable)
     check_executor(config.executor, config.ray_address)
+    with closing(duckdb.connect()) as probe:  # a limit DuckDB cannot read fails now, not after extracting
+        set_memory_limit(probe, config.enrich_memory_limit)
     pipeline = Pipeline(pm, config)
     config = pipeline.config
     fingerprint = pipeline.fingerprint()
@@ -195,6 +197,17 @@ def run(paths: Sequence[str | Path], config: Config, *, pm: PluginManager | None
                       documents=tally.counts, rows=rows, errors=rows.get("errors", 0),
                       seconds=time.perf_counter() - started, warnings=warnings, timings=timings,
                       broken_plugins=broken, published=run_id)
+
+
+def set_memory_limit(db: duckdb.DuckDBPyConnection, limit: str | None) -> None:
+    """Apply `enrich_memory_limit` to `db`; a value DuckDB cannot read is a `ConfigError`."""
+    if not limit:
+        return
+    try:
+        db.execute("SET memory_limit = ?", [limit])
+    except duckdb.Error as exc:
+        raise ConfigError(f"enrich_memory_limit = {limit!r} is not a size DuckDB understands (write it like "
+                          f"'4GB' or '512MB'): {str(exc).splitlines()[0]}") from exc
 
 
 def _published_unchanged(store: Store, output_fingerprint: str, rebuild: bool) -> str | None:
@@ -418,6 +431,9 @@ def _enrich_and_load(pipeline: Pipeline, store: Store, run_id: str, progress: Pr
     with closing(duckdb.connect(str(work / "enrich.duckdb"))) as db:
         db.execute("SET TimeZone = 'UTC'")
         db.execute(f"SET temp_directory = '{work / 'spill'}'")
+        # DuckDB draws a progress bar on stdout for long statements: it would corrupt `etl run --json`.
+        db.execute("SET enable_progress_bar = false")
+        set_memory_limit(db, pipeline.config.enrich_memory_limit)
         progress.stage("enriching")
         enrich_started = time.perf_counter()
         record_tables = {t: s for t, s in pipeline.tables.items() if t != "runs"}

@@ -60,6 +60,10 @@ def test_bad_command_lines_and_configs_exit_non_zero(seeds_copy, tmp_path):
     assert missing.exit_code == 2, missing.output  # the README: 2 for a bad command line
     assert f"Path '{tmp_path / 'absent'}' does not exist" in missing.output and "Usage: " in missing.output
     assert not (tmp_path / "o").exists(), "refused before the output folder is made"
+    (tmp_path / "memory.toml").write_text('enrich_memory_limit = "lots"\n')
+    result = invoke("run", seeds_copy, "--config", tmp_path / "memory.toml", "--out", tmp_path / "o")
+    assert result.exit_code != 0 and "enrich_memory_limit = 'lots' is not a size DuckDB understands" in result.output
+    assert not (tmp_path / "o").exists(), "refused before anything is extracted"
 
 
 def test_plugins_lists_builtins_hooks_and_stage_order():
