@@ -17,8 +17,9 @@ from etl.config import Config
 from etl.run import run
 
 REPO = Path(__file__).resolve().parent.parent
-#: The plugins that read the spaCy parse: disabling spacy disables them too (their contracts need it).
-NLP_PLUGINS = ("spacy", "entities", "claims", "figures", "events")
+#: The plugins that make or read an NLP parse: disabling spacy disables them too (their contracts need
+#: it), and natasha would otherwise parse a Russian page of a test that wants no NLP.
+NLP_PLUGINS = ("spacy", "natasha", "entities", "claims", "figures", "events")
 NO_NLP_ARGS = tuple(arg for name in NLP_PLUGINS for arg in ("--disable", name))
 SEEDS = REPO / "seeds"
 SHARED = REPO.parent / "shared"
