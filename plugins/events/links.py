@@ -164,6 +164,14 @@ def all_pairs(docs: list[str], vectors: dict[str, dict[str, float]]) -> list[tup
     One sparse product of the documents' unit vectors: a neighbourhood of two thousand documents is two
     million pairs, which compared one by one in Python took a minute and a half of a BBC run's enrich.
     """
+    matrix = unit_matrix(docs, vectors)
+    products = (matrix @ matrix.T).tocoo()
+    return [((docs[i], docs[j]), float(v)) for i, j, v in zip(products.row.tolist(), products.col.tolist(),
+                                                               products.data.tolist()) if i < j and v > 0]
+
+
+def unit_matrix(docs: list[str], vectors: dict[str, dict[str, float]]):
+    """The documents' unit TF-IDF vectors as the rows of a sparse matrix, in the order of `docs`."""
     from scipy.sparse import csr_matrix
 
     vocabulary: dict[str, int] = {}
@@ -173,10 +181,7 @@ def all_pairs(docs: list[str], vectors: dict[str, dict[str, float]]) -> list[tup
             rows.append(row)
             columns.append(vocabulary.setdefault(term, len(vocabulary)))
             weights.append(weight)
-    matrix = csr_matrix((weights, (rows, columns)), shape=(len(docs), max(1, len(vocabulary))))
-    products = (matrix @ matrix.T).tocoo()
-    return [((docs[i], docs[j]), float(v)) for i, j, v in zip(products.row.tolist(), products.col.tolist(),
-                                                               products.data.tolist()) if i < j and v > 0]
+    return csr_matrix((weights, (rows, columns)), shape=(len(docs), max(1, len(vocabulary))))
 
 
 def average_linkage(groups: list[list[str]], similarity: dict[tuple[str, str], float],
@@ -249,18 +254,9 @@ def pair_cosines(pairs: list[tuple[str, str]], vectors: dict[str, dict[str, floa
     the row sums of two sparse matrices multiplied element by element."""
     if not pairs:
         return []
-    from scipy.sparse import csr_matrix
-
     docs = sorted({d for pair in pairs for d in pair})
     row_of = {doc: row for row, doc in enumerate(docs)}
-    vocabulary: dict[str, int] = {}
-    rows, columns, weights = [], [], []
-    for row, doc in enumerate(docs):
-        for term, weight in vectors[doc].items():
-            rows.append(row)
-            columns.append(vocabulary.setdefault(term, len(vocabulary)))
-            weights.append(weight)
-    matrix = csr_matrix((weights, (rows, columns)), shape=(len(docs), max(1, len(vocabulary))))
+    matrix = unit_matrix(docs, vectors)
     found = []
     for start in range(0, len(pairs), chunk):
         part = pairs[start:start + chunk]
