@@ -99,7 +99,8 @@ class SourceOutcome:
         self.spooled_unchanged += len(self.unchanged)
         self.docs, self.unchanged = [], []
 
-    def _chunks(self) -> Iterator[tuple[list[DocOutcome], list[str]]]:
+    def chunks(self) -> Iterator[tuple[list[DocOutcome], list[str]]]:
+        """(documents, unchanged ids) a chunk at a time: the spool's, then those still in memory."""
         if self.spool is not None:
             with open(self.spool, "rb") as handle:
                 while True:
@@ -110,11 +111,11 @@ class SourceOutcome:
         yield self.docs, self.unchanged
 
     def all_docs(self) -> Iterator[DocOutcome]:
-        for docs, _ in self._chunks():
+        for docs, _ in self.chunks():
             yield from docs
 
     def all_unchanged(self) -> Iterator[str]:
-        for _, unchanged in self._chunks():
+        for _, unchanged in self.chunks():
             yield from unchanged
 
     def discard_spool(self) -> None:

@@ -173,22 +173,23 @@ class Manifest:
                 # table: a container of a million records is never a million ids in memory at once.
                 db.execute("CREATE TEMP TABLE IF NOT EXISTS keep (doc_id TEXT PRIMARY KEY)")
                 db.execute("DELETE FROM keep")
-                db.executemany("INSERT OR IGNORE INTO keep VALUES (?)", ((d,) for d in outcome.all_unchanged()))
-                for doc in outcome.all_docs():
-                    changed += 1
-                    db.execute("INSERT OR IGNORE INTO keep VALUES (?)", (doc.doc_id,))
-                    # A document keeps its ordinal (the order it first came in) when it changes: the
-                    # published files are cut by ordinal, so a change rewrites only its own file.
-                    db.execute(
-                        "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL) ON CONFLICT(doc_id) DO UPDATE "
-                        "SET source_path = excluded.source_path, source_uri = excluded.source_uri, "
-                        "content_sha256 = excluded.content_sha256, fingerprint = excluded.fingerprint, "
-                        "status = excluded.status, part = excluded.part, run_id = excluded.run_id",
-                        (doc.doc_id, outcome.path, doc.source_uri, doc.content_sha256, fingerprint,
-                         doc.status, doc.part, run_id))
-                    if doc.part:
-                        parts[doc.part] = parts.get(doc.part, 0) + 1
-                        files[doc.part] = files.get(doc.part) or doc.part_files
+                for docs, unchanged in outcome.chunks():  # the spool is read once
+                    db.executemany("INSERT OR IGNORE INTO keep VALUES (?)", ((d,) for d in unchanged))
+                    for doc in docs:
+                        changed += 1
+                        db.execute("INSERT OR IGNORE INTO keep VALUES (?)", (doc.doc_id,))
+                        # A document keeps its ordinal (the order it first came in) when it changes: the
+                        # published files are cut by ordinal, so a change rewrites only its own file.
+                        db.execute(
+                            "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL) ON CONFLICT(doc_id) "
+                            "DO UPDATE SET source_path = excluded.source_path, source_uri = excluded.source_uri, "
+                            "content_sha256 = excluded.content_sha256, fingerprint = excluded.fingerprint, "
+                            "status = excluded.status, part = excluded.part, run_id = excluded.run_id",
+                            (doc.doc_id, outcome.path, doc.source_uri, doc.content_sha256, fingerprint,
+                             doc.status, doc.part, run_id))
+                        if doc.part:
+                            parts[doc.part] = parts.get(doc.part, 0) + 1
+                            files[doc.part] = files.get(doc.part) or doc.part_files
                 changed += db.execute("DELETE FROM documents WHERE source_path = ? AND doc_id NOT IN "
                                       "(SELECT doc_id FROM keep)", (outcome.path,)).rowcount
             for part, count in parts.items():
