@@ -47,9 +47,8 @@ def tables_in(version: Path) -> list[str]:
 
 def read_table(version: Path, table: str, **options: Any) -> pa.Table:
     """A published table as one Arrow table (its files in name order)."""
-    files = sorted(table_dir(version, table).glob("*.parquet"))
-    return pa.concat_tables([pq.read_table(f, **options) for f in files]) if len(files) != 1 else \
-        pq.read_table(files[0], **options)
+    return pa.concat_tables([pq.read_table(f, **options)
+                             for f in sorted(table_dir(version, table).glob("*.parquet"))])
 
 
 def read_published(out: str | Path, table: str, **options: Any) -> pa.Table:

@@ -42,7 +42,7 @@ def run_pipeline(paths, out, pm=None, retry_errors=False, prune=False, rebuild=F
 
 
 def read_table(out, name):
-    return published.read_table(Path(out) / "tables", name)
+    return published.read_published(out, name)
 
 
 def rows(out, name):
