@@ -8,6 +8,7 @@ types a plugin may raise.
 __version__ = "0.3.0"
 
 from .catalog import CATALOG_NAME, QueryError, open_catalog, write_catalog  # noqa: E402
+from .changes import Changes  # noqa: E402
 from .config import Config, Setting, load_config  # noqa: E402
 from .context import RunContext  # noqa: E402
 from .contracts import Contract  # noqa: E402
@@ -19,7 +20,7 @@ from .published import read_published  # noqa: E402
 from .sources import Source, decode_text, split_paragraphs  # noqa: E402
 
 __all__ = [
-    "__version__", "hookimpl", "CATALOG_NAME", "Config", "Contract", "RunContext", "Setting", "load_config",
+    "__version__", "hookimpl", "CATALOG_NAME", "Changes", "Config", "Contract", "RunContext", "Setting", "load_config",
     "Document", "Segment", "Source",
     "DocumentError", "DocumentTooLarge", "EtlError", "UnreadableInput", "decode_text", "split_paragraphs",
     "write_catalog", "open_catalog", "QueryError", "mention_id_for", "read_published",

@@ -35,6 +35,9 @@ class Contract:
     needs: tuple[str, ...] = ()
     reads: tuple[str, ...] = ()
     provides: tuple[str, ...] = ()
+    #: Enrich only: the plugin can bring what it provides up to date from the changes since the last run
+    #: (`etl.Changes`) instead of recomputing it over the whole corpus. See `etl_enrich`.
+    incremental: bool = False
 
     def __post_init__(self) -> None:
         for name in ("needs", "reads", "provides"):
@@ -42,6 +45,8 @@ class Contract:
             if isinstance(value, str):  # needs="nlp" is a one-name list, not three letters
                 value = (value,)
             object.__setattr__(self, name, tuple(value))
+        if not isinstance(self.incremental, bool):
+            raise ContractError(f"a contract's incremental is True or False, not {self.incremental!r}")
 
     @classmethod
     def of(cls, value: Contract | Mapping[str, Iterable[str]]) -> Contract:
@@ -49,10 +54,11 @@ class Contract:
         if isinstance(value, Contract):
             return value
         if isinstance(value, Mapping):
-            unknown = set(value) - {"needs", "reads", "provides"}
+            unknown = set(value) - {"needs", "reads", "provides", "incremental"}
             if unknown:
-                raise ContractError(f"unknown contract key {', '.join(sorted(unknown))}; keys: needs, reads, provides")
-            return cls(**{key: tuple(names) for key, names in value.items()})
+                raise ContractError(f"unknown contract key {', '.join(sorted(unknown))}; keys: needs, reads, "
+                                    f"provides, incremental")
+            return cls(**{key: names if key == "incremental" else tuple(names) for key, names in value.items()})
         raise ContractError(f"a contract is an etl.Contract or a mapping, not {type(value).__name__}")
 
     @property

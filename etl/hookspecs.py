@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     import duckdb
     import pyarrow as pa
 
+    from .changes import Changes
     from .config import Config
     from .context import RunContext
     from .contracts import Contract
@@ -163,8 +164,8 @@ def etl_extract(documents: list[Document], config: Config, run: RunContext) -> N
 
 
 @hookspec
-def etl_enrich(db: duckdb.DuckDBPyConnection, config: Config, run: RunContext) -> None:
-    """Work across the whole corpus.
+def etl_enrich(db: duckdb.DuckDBPyConnection, config: Config, run: RunContext, changes: Changes | None) -> None:
+    """Work across documents: link, group and complete what extraction found in each.
 
     Called once per run for every enrich plugin, in stage order, in the main process, after every
     document is extracted. ``db`` holds one table per declared table with every current row; update the
@@ -172,6 +173,13 @@ def etl_enrich(db: duckdb.DuckDBPyConnection, config: Config, run: RunContext) -
     not provide, their rows. Each plugin runs in its own transaction: an exception (or a change to a
     table outside the contract) rolls back everything it did, an ``errors`` row (stage ``enrich``)
     names it, and the run goes on and publishes. Do not begin or commit transactions yourself.
+
+    ``changes`` is None unless your enrich contract declares ``incremental=True``. Then, when the host
+    has the previous run's enrich state, ``db`` is that state with the changed documents' rows swapped
+    and ``changes`` (`etl.Changes`) says which documents were added, removed or touched: bring what you
+    provide up to date so that it equals what a call over the whole corpus would give. When the host
+    has no usable state (a first run, a plugin or setting changed, a plugin without incremental support
+    in the plan), every plugin gets the whole corpus and ``changes`` is None.
     """
 
 

@@ -371,7 +371,7 @@ def _enrich_one(step: Step, contract: Contract, pipeline: Pipeline, run: RunCont
     before = _table_shapes(db, pipeline.tables)
     db.execute("BEGIN TRANSACTION")
     try:
-        step(db=db, config=pipeline.config, run=run)
+        step(db=db, config=pipeline.config, run=run, changes=None)
         _check_enrich_contract(step.plugin, contract, before, _table_shapes(db, pipeline.tables))
     except BaseException:
         try:
@@ -411,7 +411,7 @@ def run_load(pipeline: Pipeline, run: RunContext, db: duckdb.DuckDBPyConnection)
     """Every loader in order; the first failure aborts the publish."""
     for step in pipeline.plans["load"]:
         try:
-            step(db=db, config=pipeline.config, run=run)
+            step(db=db, config=pipeline.config, run=run, changes=None)
         except Exception as exc:
             raise PluginFailed(step.plugin, "load", exc) from exc
 
