@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import duckdb
+import pyarrow as pa
 
+from .changes import Changes
 from .config import Config
 from .errors import ConfigError, EtlError, PluginError, PluginFailed, StoreError
 from .executors import WorkerSpec, check_executor, make_executor
@@ -29,6 +31,10 @@ from .published import DOC_ORDER_TABLE, read_published
 from .sources import Discovery, Found, discover, printable, source_path, source_uri, still_there
 from .stages import run_enrich, run_load
 from .store import DamagedParts, Store, failure
+from .store.enrich_state import DATABASE as ENRICH_DATABASE
+from .store.enrich_state import Delta, EnrichState
+from .store.enrich_state import delta as state_delta
+from .store.enrich_state import record as record_state
 from .tasks import FAILED, PARTIAL, DocOutcome, SourceOutcome, SourceTask, WorkContext
 from .worker import BatchWriter, failure_of
 
@@ -69,12 +75,15 @@ class RunSummary:
     broken_plugins: list[dict[str, Any]] = field(default_factory=list)
     #: The version readers see after this run: its own, or (status "unchanged") the one it left published.
     published: str | None = None
+    #: How enrich ran: {"mode": "incremental", "added": n, "removed": n} or {"mode": "full", "why": ...}.
+    enrich: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {"run_id": self.run_id, "out": self.out, "status": self.status, "documents": self.documents,
                 "rows": self.rows, "errors": self.errors, "seconds": round(self.seconds, 3),
                 "warnings": self.warnings, "broken_plugins": self.broken_plugins,
-                "peak_rss_mb": self.peak_rss_mb, "timings": self.timings, "published": self.published}
+                "peak_rss_mb": self.peak_rss_mb, "timings": self.timings, "published": self.published,
+                "enrich": self.enrich}
 
 
 def new_run_id(now: datetime) -> str:
@@ -142,6 +151,7 @@ def run(paths: Sequence[str | Path], config: Config, *, pm: PluginManager | None
                     published=unchanged_since,
                     timings={"extract": round(time.perf_counter() - started, 3)})
             record_tables = {t: s for t, s in pipeline.tables.items() if t != "runs"}
+            enrich: dict[str, Any] = {}
             for attempt in (1, 2):
                 try:
                     progress.stage("compacting")
@@ -151,7 +161,8 @@ def run(paths: Sequence[str | Path], config: Config, *, pm: PluginManager | None
                     # interrupted); the published runs table already shows it completed.
                     manifest.finish_run(run_id, "running", tally.counts, time.perf_counter() - started)
                     generation = manifest.generation()
-                    rows, enrich_failures, cleanup = _enrich_and_publish(pipeline, store, run_id, progress, timings)
+                    rows, enrich_failures, cleanup = _enrich_and_publish(pipeline, store, run_id, progress, timings,
+                                                                          enrich, output_fingerprint)
                     break
                 except DamagedParts as exc:
                     # A part file damaged in a way the quick check cannot see (same size and time) fails
@@ -196,7 +207,7 @@ def run(paths: Sequence[str | Path], config: Config, *, pm: PluginManager | None
     return RunSummary(run_id=run_id, out=str(Path(config.out).absolute()), status="completed",
                       documents=tally.counts, rows=rows, errors=rows.get("errors", 0),
                       seconds=time.perf_counter() - started, warnings=warnings, timings=timings,
-                      broken_plugins=broken, published=run_id)
+                      broken_plugins=broken, published=run_id, enrich=enrich)
 
 
 def set_memory_limit(db: duckdb.DuckDBPyConnection, limit: str | None) -> None:
@@ -405,45 +416,100 @@ def task_files(todo: Sequence[tuple[str, int]], batch_size: int, workers: int) -
 
 
 def _enrich_and_publish(pipeline: Pipeline, store: Store, run_id: str, progress: Progress,
-                        timings: dict[str, float]) -> tuple[dict[str, int], list[PluginFailed], list[str]]:
-    """Load the layer, enrich, write and publish a version; returns the rows, the enrich failures and
-    what could not be tidied after publishing (the version is published all the same)."""
+                        timings: dict[str, float], enrich: dict[str, Any],
+                        fingerprint: str) -> tuple[dict[str, int], list[PluginFailed], list[str]]:
+    """Load the layer (or take over the kept enrich state), enrich, write and publish a version; returns
+    the rows, the enrich failures and what could not be tidied after publishing (the version is
+    published all the same)."""
     work = store.state / "work"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir()
+    state = EnrichState(store.state)
     try:
         rows, failures, version_dir, publish_started = _enrich_and_load(pipeline, store, run_id, progress, timings,
-                                                                        work)
+                                                                        work, state, enrich, fingerprint)
     except BaseException:
         # The work database can be as large as the corpus: a run that failed, on a full disk say,
         # must not leave it taking the space the next run needs.
         shutil.rmtree(work, ignore_errors=True)
         raise
     cleanup = store.versions.publish(version_dir)
+    if enrich["keep"]:
+        state.keep(work / ENRICH_DATABASE)
+    del enrich["keep"]
     timings["publish"] = round(time.perf_counter() - publish_started, 3)
     shutil.rmtree(work, ignore_errors=True)
     return rows, failures, cleanup
 
 
-def _enrich_and_load(pipeline: Pipeline, store: Store, run_id: str, progress: Progress, timings: dict[str, float],
-                     work: Path) -> tuple[dict[str, int], list[PluginFailed], Path, float]:
-    run = pipeline.run_context(run_id, store.out)
-    with closing(duckdb.connect(str(work / "enrich.duckdb"))) as db:
+def _open_enrich(pipeline: Pipeline, store: Store, run_id: str, work: Path, state: EnrichState,
+                 enrich: dict[str, Any], fingerprint: str,
+                 live: pa.Table) -> tuple[duckdb.DuckDBPyConnection, Changes | None]:
+    """The enrich database: the kept state with the changed documents swapped (incremental), or the whole
+    layer loaded afresh; `enrich` says which and why."""
+    record_tables = {t: s for t, s in pipeline.tables.items() if t != "runs"}
+    plan = [step.plugin for step in pipeline.plans["enrich"]]
+    full = [p for p in plan if not pipeline.contract("enrich", p).incremental]
+    path: Path | None = None
+    if full:
+        state.drop()
+        why = f"enrich plugin {full[0]!r} does not declare incremental=True in its contract"
+    else:
+        path, why = state.take(work, fingerprint)
+    db = duckdb.connect(str(path or work / ENRICH_DATABASE))
+    try:
         db.execute("SET TimeZone = 'UTC'")
         db.execute(f"SET temp_directory = '{work / 'spill'}'")
         # DuckDB draws a progress bar on stdout for long statements: it would corrupt `etl run --json`.
         db.execute("SET enable_progress_bar = false")
         set_memory_limit(db, pipeline.config.enrich_memory_limit)
-        progress.stage("enriching")
-        enrich_started = time.perf_counter()
-        record_tables = {t: s for t, s in pipeline.tables.items() if t != "runs"}
-        store.parts.load_tables(db, record_tables)
+        changes = None
+        if path is None:
+            store.parts.load_tables(db, record_tables)
+            enrich.update(mode="full", why=why)
+        else:
+            found = state_delta(db, live)
+            changes = found.changes
+            _swap_documents(db, store, record_tables, found)
+            enrich.update(mode="incremental", added=len(changes.added), removed=len(changes.removed))
+        enrich["keep"] = not full
         runs = store.manifest.runs_table(pipeline.tables["runs"], completing=run_id)
         db.register("_runs", runs)
-        db.execute("CREATE TABLE runs AS SELECT * FROM _runs")
+        db.execute("CREATE OR REPLACE TABLE runs AS SELECT * FROM _runs")
         db.unregister("_runs")
-        failures = run_enrich(pipeline, run, db)
+    except BaseException:
+        db.close()
+        raise
+    return db, changes
+
+
+def _swap_documents(db: duckdb.DuckDBPyConnection, store: Store, tables: dict[str, Any], found: Delta) -> None:
+    """Delete the rows of the documents gone or changed since the state was kept, and insert those of the
+    documents new or changed, as extraction wrote them. The previous runs' enrich errors go too: a
+    version's `errors` holds its own run's."""
+    db.register("_removed", pa.table({"doc_id": pa.array(sorted(found.changes.removed), pa.string())}))
+    for table, schema in tables.items():
+        if "doc_id" in schema.names:
+            db.execute(f'DELETE FROM "{table}" WHERE doc_id IN (SELECT doc_id FROM _removed)')
+    db.unregister("_removed")
+    db.execute("DELETE FROM errors WHERE doc_id IS NULL")
+    store.parts.insert_documents(db, tables, store.parts.live_docs_arrow(live=found.added_parts))
+
+
+def _enrich_and_load(pipeline: Pipeline, store: Store, run_id: str, progress: Progress, timings: dict[str, float],
+                     work: Path, state: EnrichState, enrich: dict[str, Any],
+                     fingerprint: str) -> tuple[dict[str, int], list[PluginFailed], Path, float]:
+    run = pipeline.run_context(run_id, store.out)
+    progress.stage("enriching")
+    enrich_started = time.perf_counter()
+    live = store.manifest.live_versions()
+    db, changes = _open_enrich(pipeline, store, run_id, work, state, enrich, fingerprint, live)
+    with closing(db):
+        failures = run_enrich(pipeline, run, db, changes)
         timings["enrich"] = round(time.perf_counter() - enrich_started, 3)
+        if failures:
+            # A plugin that failed left its outputs as they were: the next run must redo it over everything.
+            enrich["keep"] = False
         progress.stage("publishing")
         publish_started = time.perf_counter()
         version_dir = store.versions.new(run_id)
@@ -463,4 +529,6 @@ def _enrich_and_load(pipeline: Pipeline, store: Store, run_id: str, progress: Pr
             shutil.rmtree(version_dir, ignore_errors=True)
             raise
         rows = {t: db.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in pipeline.tables}
+        if enrich["keep"]:
+            record_state(db, fingerprint, live)
     return rows, failures, version_dir, publish_started

@@ -30,9 +30,12 @@ from typing import Any
 
 import duckdb
 
+from .changes import Changes
 from .context import RunContext
 from .contracts import Contract
 from .errors import DocumentTimeout, NeedNotMet, PluginError, PluginFailed, SchemaError
+from .incremental import Touched
+from .incremental import register as register_changes
 from .model import HOST_TABLES, Document, mention_id_for, rows_to_table
 from .pipeline import Pipeline, Step
 from .sources import segments_from_text
@@ -345,17 +348,34 @@ def assemble_text(doc: Document) -> None:
 # --- enrich and load -----------------------------------------------------------------------------------
 
 
-def run_enrich(pipeline: Pipeline, run: RunContext, db: duckdb.DuckDBPyConnection) -> list[PluginFailed]:
-    """Every enrich plugin in its own transaction; a failure is rolled back and recorded in `errors`."""
+def run_enrich(pipeline: Pipeline, run: RunContext, db: duckdb.DuckDBPyConnection,
+               changes: Changes | None = None) -> list[PluginFailed]:
+    """Every enrich plugin in its own transaction; a failure is rolled back and recorded in `errors`.
+
+    With `changes` (an incremental run: `db` is the previous run's state with the changed documents'
+    rows swapped), each plugin is told what changed, and what earlier plugins of this run touched in
+    what it reads (`etl.incremental`)."""
     failures: list[PluginFailed] = []
     missing: dict[str, str] = {}
+    plan = [step.plugin for step in pipeline.plans["enrich"]]
+    touched = Touched(db, {t: s.names for t, s in pipeline.tables.items()}, plan,
+                      {p: pipeline.contract("enrich", p) for p in plan}) if changes is not None else None
     for step in pipeline.plans["enrich"]:
         contract = pipeline.contract("enrich", step.plugin)
         unmet = unmet_need(contract, missing)
         try:
             if unmet:
                 raise NeedNotMet(f"skipped: it needs {unmet[0]!r}, which plugin {unmet[1]!r} failed to provide")
-            _enrich_one(step, contract, pipeline, run, db)
+            if touched is None or changes is None:
+                _enrich_one(step, contract, pipeline, run, db, None)
+                continue
+            told = touched.changes_for(step.plugin, changes, lambda: _every_document(db))
+            watched = touched.watched(step.plugin)
+            before = {name: touched.summary(name) for name in watched}
+            register_changes(db, told)
+            _enrich_one(step, contract, pipeline, run, db, told)
+            for name in watched:
+                touched.record(name, before[name], touched.summary(name))
         except Exception as exc:
             failure = PluginFailed(step.plugin, "enrich", exc)
             failures.append(failure)
@@ -366,12 +386,16 @@ def run_enrich(pipeline: Pipeline, run: RunContext, db: duckdb.DuckDBPyConnectio
     return failures
 
 
+def _every_document(db: duckdb.DuckDBPyConnection) -> list[str]:
+    return [row[0] for row in db.execute("SELECT doc_id FROM articles").fetchall()]
+
+
 def _enrich_one(step: Step, contract: Contract, pipeline: Pipeline, run: RunContext,
-                db: duckdb.DuckDBPyConnection) -> None:
+                db: duckdb.DuckDBPyConnection, changes: Changes | None) -> None:
     before = _table_shapes(db, pipeline.tables)
     db.execute("BEGIN TRANSACTION")
     try:
-        step(db=db, config=pipeline.config, run=run, changes=None)
+        step(db=db, config=pipeline.config, run=run, changes=changes)
         _check_enrich_contract(step.plugin, contract, before, _table_shapes(db, pipeline.tables))
     except BaseException:
         try:

@@ -104,11 +104,14 @@ def _digests(db: duckdb.DuckDBPyConnection, source: str, schema: pa.Schema) -> d
 
 def _write_files(db: duckdb.DuckDBPyConnection, source: str, schema: pa.Schema, settings: dict[str, Any],
                  folder: Path, buckets: list[int]) -> None:
-    """Write the files of `buckets` in one pass over the table, rows in table order within each file."""
+    """Write the files of `buckets` in one pass over the table, rows by document within each file."""
     columns = ", ".join(f"s.{_quote(c)}" for c in schema.names)
     wanted = ", ".join(str(b) for b in sorted(buckets))
+    # By document, then table order: an incremental enrich appends a changed document's rows at the end of
+    # the table, and its file must come out as a run from scratch writes it.
+    by_document = "s.doc_id, " if "doc_id" in schema.names else ""
     reader = db.sql(f"SELECT {columns}, s._bucket FROM {source} s WHERE s._bucket IN ({wanted}) "
-                    f"ORDER BY s._bucket, s._row").to_arrow_reader(settings["row_group_size"])
+                    f"ORDER BY s._bucket, {by_document}s._row").to_arrow_reader(settings["row_group_size"])
     writer: pq.ParquetWriter | None = None
     current: int | None = None
     try:

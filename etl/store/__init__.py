@@ -7,6 +7,7 @@ Layout of an output folder::
     .versions/<run_id>/                 published versions (the current one and the one before)
     .etl/state.sqlite                   the manifest: sources, documents -> part, parts, runs
     .etl/parts/<part>/<table>.parquet   the extraction layer: one folder of part files per batch
+    .etl/enrich/enrich.duckdb           the enrich state the last run left, for an incremental enrich
     .etl/lock                           held by the running `etl run`
 
 `Store.open` takes the lock and sweeps away what a killed run left half-done: the manifest
@@ -32,6 +33,7 @@ from typing import Any
 from .. import published
 from ..catalog import CATALOG_NAME
 from ..errors import StoreError
+from .enrich_state import EnrichState
 from .manifest import KnownSource, Manifest, ManifestDamaged
 from .parts import COMPACT_TARGET_DOCS, DamagedParts, Parts
 from .publish import TABLES_LINK, VERSIONS_DIR, Versions
@@ -127,6 +129,7 @@ class Store:
             (self.state / name).unlink(missing_ok=True)
         shutil.rmtree(self.parts_dir)
         shutil.rmtree(self.state / "work", ignore_errors=True)
+        EnrichState(self.state).drop()
         self.parts_dir.mkdir()
 
     def _keep_run_history(self) -> None:

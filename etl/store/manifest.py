@@ -121,6 +121,12 @@ class Manifest:
         cursor = self.db.execute("SELECT doc_id, ordinal FROM documents WHERE part IS NOT NULL")
         return _arrow(cursor, {"doc_id": pa.string(), "ordinal": pa.int64()})
 
+    def live_versions(self) -> pa.Table:
+        """(doc_id, run_id, part) of every live document: `run_id` is the run that last extracted it, so a
+        document whose `run_id` changed since some moment was extracted again (changed) since then."""
+        cursor = self.db.execute("SELECT doc_id, run_id, part FROM documents WHERE part IS NOT NULL")
+        return _arrow(cursor, {"doc_id": pa.string(), "run_id": pa.string(), "part": pa.string()})
+
     def published_state(self) -> tuple[int, str, str] | None:
         """(generation, output fingerprint, version) of the last version published, or None."""
         row = self.db.execute("SELECT value FROM meta WHERE key = 'published'").fetchone()

@@ -193,9 +193,10 @@ class Parts:
                 raise
             raise DamagedParts(damaged) from exc
 
-    def live_docs_arrow(self, parts: list[str] | None = None) -> pa.Table:
-        """(doc_id, dir) of the live documents (of `parts`): `dir` is the part folder the rows are in."""
-        live = self.manifest.live_docs(parts)
+    def live_docs_arrow(self, parts: list[str] | None = None, live: pa.Table | None = None) -> pa.Table:
+        """(doc_id, dir) of the live documents (of `parts`), or of `live` ((doc_id, part) rows): `dir` is the
+        part folder the rows are in."""
+        live = self.manifest.live_docs(parts) if live is None else live
         folders = {part: str(self.folder / part) for part in live.column("part").unique().to_pylist()}
         keys = pa.array(list(folders), pa.string())
         dirs = pa.array(list(folders.values()), pa.string())
@@ -204,19 +205,24 @@ class Parts:
 
     def load_tables(self, con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Schema]) -> None:
         """Create every table in `con` with the current rows of the extraction layer."""
-        con.register("_live_docs", self.live_docs_arrow())
-        parts = sorted(self.manifest.live_parts())
-        with self._reading(parts):
-            self._load(con, tables, parts)
-        con.unregister("_live_docs")
-
-    def _load(self, con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Schema], parts: list[str]) -> None:
         for table, schema in tables.items():
             con.register("_empty", schema.empty_table())
             con.execute(f'CREATE OR REPLACE TABLE "{table}" AS SELECT * FROM _empty')
             con.unregister("_empty")
-            files = self.files(parts, table)
-            if files:
+        self.insert_documents(con, tables, self.live_docs_arrow())
+
+    def insert_documents(self, con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Schema], docs: pa.Table) -> None:
+        """Append to the tables in `con` the rows of `docs` ((doc_id, dir), as `live_docs_arrow` gives),
+        reading only the parts that hold them."""
+        parts = sorted({Path(d).name for d in docs.column("dir").unique().to_pylist()})
+        if not parts:
+            return
+        con.register("_live_docs", docs)
+        with self._reading(parts):
+            for table, schema in tables.items():
+                files = self.files(parts, table)
+                if not files:
+                    continue
                 columns = ", ".join(f't."{c}"' for c in schema.names)
                 # Part names are random, so rows are put in one canonical order: enrich and the published
                 # files come out the same whichever batches and workers the documents went through.
@@ -225,6 +231,7 @@ class Parts:
                     f"file_row_number = true, union_by_name = true) t SEMI JOIN _live_docs l "
                     f"ON t.doc_id = l.doc_id AND t.filename = l.dir || '/{table}.parquet' "
                     f"ORDER BY t.doc_id, t.file_row_number", [files])
+        con.unregister("_live_docs")
 
 
 def _footer_problem(path: Path) -> str | None:
