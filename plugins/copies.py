@@ -47,7 +47,8 @@ def etl_contract():
     return {
         "extract": Contract(provides=("copy_signatures",)),
         "enrich": Contract(reads=("copy_signatures",),
-                           provides=("articles.dup_group", "articles.derived_from", "articles.derived_similarity")),
+                           provides=("articles.dup_group", "articles.derived_from", "articles.derived_similarity"),
+                           incremental=True),
     }
 
 
@@ -67,6 +68,9 @@ def etl_tables():
     return {"copy_signatures": pa.schema([
         ("text_sha256", pa.string()),
         ("minhash", pa.list_(pa.uint32())),
+        # The publication date as extracted: a later enrich plugin may fill `articles.published_at` of an
+        # undated copy from its group, and the source of a group is chosen by the dates documents came with.
+        ("published_at", pa.timestamp("us", tz="UTC")),
         ("plugin", pa.string()),
     ])}
 
@@ -84,7 +88,7 @@ def etl_extract(documents, config):
         signature = MinHash(num_perm=BANDS * ROWS, seed=1)
         signature.update_batch([s.encode() for s in stems])
         doc.add("copy_signatures", text_sha256=hashlib.sha256(doc.text.encode()).hexdigest(),
-                minhash=[int(v) for v in signature.hashvalues], plugin=NAME)
+                minhash=[int(v) for v in signature.hashvalues], published_at=doc.published_at, plugin=NAME)
 
 
 def content_stems(text: str) -> set[str]:
@@ -98,25 +102,50 @@ def shingles(text: str, size: int = 5) -> set[str]:
 
 
 @hookimpl
-def etl_enrich(db, config):
+def etl_enrich(db, config, changes):
+    """Verify the candidate pairs, group the copies and name each group's source.
+
+    Incremental (`changes`): every candidate pair is found again (in SQL, over the signatures), but only
+    pairs not verified before are verified; a pair's verdict depends on its two documents alone, so the
+    verdicts kept in `copies__pairs` stay right until one of them changes."""
     settings = config.settings(NAME)
-    pairs = sorted(candidate_pairs(db))  # in order, so that one document's pairs come together
-    docs = _documents(db, {d for pair in pairs for d in pair} | _exact_copy_docs(db))
+    pairs = candidate_pairs(db)
+    known = _known_verdicts(db, changes) if changes is not None else {}
+    todo = sorted(p for p in pairs if p not in known)  # in order, so that one document's pairs come together
+    docs = _documents(db, {d for pair in todo for d in pair})
 
     # A document is a candidate in many pairs: its 5-grams are hashed once and kept for a while.
     @lru_cache(maxsize=SHINGLE_CACHE)
     def hashed_shingles(doc_id: str) -> frozenset[int]:
         return frozenset(map(hash, shingles(docs[doc_id]["text"])))
 
-    links: dict[tuple[str, str], float] = {}
-    for a, b in pairs:
-        similarity = verify(docs[a], docs[b], settings, hashed_shingles(a), hashed_shingles(b))
-        if similarity is not None:
-            links[(a, b)] = similarity
+    verdicts = {pair: known[pair] for pair in pairs if pair in known}
+    for a, b in todo:
+        verdicts[(a, b)] = verify(docs[a], docs[b], settings, hashed_shingles(a), hashed_shingles(b))
+    _keep_verdicts(db, verdicts)
+    links = {pair: similarity for pair, similarity in verdicts.items() if similarity is not None}
     for group in _exact_copy_groups(db):
         for other in group[1:]:
             links[(group[0], other)] = 1.0
-    _publish(db, docs, links)
+    _publish(db, _ranks(db), links)
+
+
+def _known_verdicts(db, changes) -> dict[tuple[str, str], float | None]:
+    """The verdicts of the previous run on pairs of documents that have not changed since."""
+    if not db.sql("SELECT 1 FROM duckdb_tables() WHERE table_name = 'copies__pairs'").fetchall():
+        return {}
+    gone = changes.removed
+    return {(a, b): similarity for a, b, similarity in db.sql("SELECT a, b, similarity FROM copies__pairs").fetchall()
+            if a not in gone and b not in gone}
+
+
+def _keep_verdicts(db, verdicts: dict[tuple[str, str], float | None]) -> None:
+    ordered = sorted(verdicts)
+    db.register("_verdicts", pa.table({
+        "a": pa.array([a for a, _ in ordered], pa.string()), "b": pa.array([b for _, b in ordered], pa.string()),
+        "similarity": pa.array([verdicts[pair] for pair in ordered], pa.float64())}))
+    db.execute("CREATE OR REPLACE TABLE copies__pairs AS SELECT * FROM _verdicts")
+    db.unregister("_verdicts")
 
 
 def candidate_pairs(db) -> set[tuple[str, str]]:
@@ -145,25 +174,28 @@ def _exact_copy_groups(db) -> list[list[str]]:
     return [r[0] for r in rows]
 
 
-def _exact_copy_docs(db) -> set[str]:
-    return {d for group in _exact_copy_groups(db) for d in group}
-
-
 def _documents(db, ids: set[str]) -> dict[str, dict]:
     if not ids:
         return {}
     db.register("_copy_ids", pa.table({"doc_id": sorted(ids)}))
     rows = db.sql("""
-        SELECT a.doc_id, a.text, a.published_at, a.word_count,
+        SELECT a.doc_id, a.text,
                (SELECT list(lower(e.text) ORDER BY e.start) FROM entities e
                 WHERE e.doc_id = a.doc_id AND e.segment IS NULL) AS names,
                (SELECT list([s.start, s."end"] ORDER BY s.sentence) FROM sentences s WHERE s.doc_id = a.doc_id)
         FROM articles a SEMI JOIN _copy_ids USING (doc_id)
     """).fetchall()
     db.unregister("_copy_ids")
-    return {r[0]: {"doc_id": r[0], "text": r[1], "published_at": r[2], "words": r[3] or 0, "names": r[4] or [],
-                   "sentences": [r[1][start:end] for start, end in (r[5] or [])]}
+    return {r[0]: {"doc_id": r[0], "text": r[1], "names": r[2] or [],
+                   "sentences": [r[1][start:end] for start, end in (r[3] or [])]}
             for r in rows}
+
+
+def _ranks(db) -> dict[str, tuple]:
+    """Each signed document's rank as a group's source (`_source_rank`), from what extraction gave it."""
+    return {doc_id: _source_rank(doc_id, published, words) for doc_id, published, words in db.sql(
+        "SELECT c.doc_id, c.published_at, a.word_count FROM copy_signatures c JOIN articles a USING (doc_id)"
+    ).fetchall()}
 
 
 def verify(a: dict, b: dict, settings: dict, sa: frozenset | None = None, sb: frozenset | None = None) -> float | None:
@@ -210,7 +242,9 @@ def ordered_sentence_match(a: list[str], b: list[str], threshold: float, min_sen
     return len(increasing) / len(stems_a)
 
 
-def _publish(db, docs: dict[str, dict], links: dict[tuple[str, str], float]) -> None:
+def _publish(db, ranks: dict[str, tuple], links: dict[tuple[str, str], float]) -> None:
+    """Write each group's rows, changing only the articles whose values differ (an incremental run's
+    later plugins are told exactly which documents changed)."""
     parent: dict[str, str] = {}
 
     def find(x: str) -> str:
@@ -228,7 +262,7 @@ def _publish(db, docs: dict[str, dict], links: dict[tuple[str, str], float]) -> 
         groups.setdefault(find(doc), []).append(doc)
     rows = []
     for members in groups.values():
-        source = min(members, key=lambda d: _source_rank(docs[d]))
+        source = min(members, key=lambda d: ranks[d])
         group_id = min(members)
         for doc in members:
             similarity = None if doc == source else _best_link(doc, source, members, links)
@@ -240,17 +274,20 @@ def _publish(db, docs: dict[str, dict], links: dict[tuple[str, str], float]) -> 
         "derived_similarity": pa.array([r[3] for r in rows], pa.float32()),
     })
     db.register("_copy_links", table)
-    db.execute("""UPDATE articles SET dup_group = l.dup_group, derived_from = l.derived_from,
-                  derived_similarity = l.derived_similarity FROM _copy_links l WHERE articles.doc_id = l.doc_id""")
-    db.unregister("_copy_links")
     # An article alone is its own group, so that count(DISTINCT dup_group) counts independent reports.
-    db.execute("UPDATE articles SET dup_group = doc_id WHERE dup_group IS NULL")
+    db.execute("""UPDATE articles SET dup_group = coalesce(l.dup_group, articles.doc_id), derived_from = l.derived_from,
+                  derived_similarity = l.derived_similarity
+                  FROM articles a LEFT JOIN _copy_links l USING (doc_id)
+                  WHERE articles.doc_id = a.doc_id
+                    AND (articles.dup_group IS DISTINCT FROM coalesce(l.dup_group, a.doc_id)
+                         OR articles.derived_from IS DISTINCT FROM l.derived_from
+                         OR articles.derived_similarity IS DISTINCT FROM l.derived_similarity)""")
+    db.unregister("_copy_links")
 
 
-def _source_rank(doc: dict) -> tuple:
+def _source_rank(doc_id: str, published, words: int | None) -> tuple:
     """Earliest published first; undated articles after dated ones, the fullest first; then by id."""
-    published = doc["published_at"]
-    return (published is None, published.timestamp() if published else 0, -doc["words"], doc["doc_id"])
+    return (published is None, published.timestamp() if published else 0, -(words or 0), doc_id)
 
 
 def _best_link(doc: str, source: str, members: list[str], links: dict[tuple[str, str], float]) -> float | None:

@@ -80,7 +80,9 @@ POPULATION = {"population", "home", "inhabitants", "residents"}
 def etl_contract():
     return {
         "extract": Contract(reads=("nlp", "segment_nlp"), provides=("figures",)),
-        "enrich": Contract(reads=("figures", "sentences", "entities.entity_id"), provides=("figures.about_entity_id",)),
+        "enrich": Contract(reads=("figures", "sentences", "entities.entity_id", "entities.label"),
+                           provides=("figures.about_entity_id",),
+                           incremental=True),
     }
 
 
@@ -273,13 +275,18 @@ def population_context(parsed, i: int) -> bool:
 
 
 @hookimpl
-def etl_enrich(db, config):
+def etl_enrich(db, config, changes):
     """Fill `about_entity_id`: the place named nearest before the figure in its sentence ("Siversk,
     home to around 11,000 residents"), else the nearest after it; a count of people with no place in
     its sentence, or in a sentence about "the city", is about the place its article mentions most.
     Only linked entities (with an `entity_id`) count: without an entity linker it stays empty. Rows of
-    segments beside the body (`segment` set: offsets into the segment, not the article) are left out."""
-    db.execute("""
+    segments beside the body (`segment` set: offsets into the segment, not the article) are left out.
+
+    Each article's figures depend on that article's rows alone: an incremental run redoes the articles
+    added and those whose entity ids changed."""
+    only = ("" if changes is None else
+            "AND figures.doc_id IN (SELECT doc_id FROM etl_changes WHERE change IN ('added', 'touched'))")
+    db.execute(f"""
         UPDATE figures SET about_entity_id = pick.entity
         FROM (
             WITH places AS (
@@ -315,5 +322,5 @@ def etl_enrich(db, config):
             LEFT JOIN nearest n USING (doc_id, start) LEFT JOIN main_place m USING (doc_id)
             WHERE f.segment IS NULL
         ) AS pick
-        WHERE figures.doc_id = pick.doc_id AND figures.start = pick.start AND figures.segment IS NULL
+        WHERE figures.doc_id = pick.doc_id AND figures.start = pick.start AND figures.segment IS NULL {only}
     """)

@@ -49,7 +49,7 @@ def etl_contract():
         "extract": Contract(reads=("nlp",), provides=("dates",)),
         # Undated articles take their copy group's date, so copy groups come first.
         "enrich": Contract(
-            reads=("dates", "claims", "articles.dup_group", "articles.derived_from"),
+            reads=("dates", "claims", "articles.dup_group", "articles.derived_from"), incremental=True,
             provides=("articles.published_at", "articles.published_at_source", "articles.published_at_granularity",
                       "dates.value", "dates.kind", "dates.mod", "dates.granularity", "dates.range_start",
                       "dates.range_end", "dates.anchor", "dates.anchor_date", "claims.claim_date",
@@ -134,8 +134,13 @@ def choose_anchor(text: str, published, evidence, found=None, rules=ENGLISH) -> 
 
 
 @hookimpl
-def etl_enrich(db, config):
-    inferred = infer_publication_dates(db)
+def etl_enrich(db, config, changes):
+    """Date the undated articles (module doc). What this overwrites (an article's empty date, the
+    relative dates it re-anchors, the claims it dates) is remembered in `dates__*` working tables, so
+    that an incremental run first puts back what extraction gave the articles it redoes: the articles
+    added, those whose copy group changed, and the copies of an article added or removed."""
+    scope = _scope(db, changes)
+    inferred = infer_publication_dates(db, scope)
     if not inferred:
         return
     articles = {doc_id: (text, language) for doc_id, text, language in db.sql(
@@ -166,40 +171,82 @@ def etl_enrich(db, config):
         table = table.append_column("segment", pa.array([u["segment"] for u in updates], pa.int32()))
         db.register("_reanchored", table)
         # Only expressions found at the same place as in extraction are revised; their sentence stays.
-        db.execute("""UPDATE dates SET value = r.value, kind = r.kind, mod = r.mod, granularity = r.granularity,
-                          range_start = r.range_start, range_end = r.range_end, anchor = r.anchor,
-                          anchor_date = r.anchor_date
-                      FROM _reanchored r
-                      WHERE dates.doc_id = r.doc_id AND dates.segment IS NOT DISTINCT FROM r.segment
-                        AND dates.start = r.start AND dates."end" = r."end"
-                        AND dates.anchor <> 'absolute'""")
+        where = """dates.doc_id = r.doc_id AND dates.segment IS NOT DISTINCT FROM r.segment
+                   AND dates.start = r.start AND dates."end" = r."end" AND dates.anchor <> 'absolute'"""
+        db.execute(f"INSERT INTO dates__original SELECT {REANCHORED} FROM dates, _reanchored r WHERE {where}")
+        db.execute(f"""UPDATE dates SET value = r.value, kind = r.kind, mod = r.mod, granularity = r.granularity,
+                           range_start = r.range_start, range_end = r.range_end, anchor = r.anchor,
+                           anchor_date = r.anchor_date
+                       FROM _reanchored r WHERE {where}""")
         db.unregister("_reanchored")
+    db.execute("""INSERT INTO dates__claims SELECT claim_id FROM claims SEMI JOIN _inferred i USING (doc_id)
+                  WHERE claims.claim_date IS NULL""")
     db.execute("""UPDATE claims SET claim_date = CAST(i.published_at AS DATE), claim_date_granularity = 'day'
                   FROM _inferred i
                   WHERE claims.doc_id = i.doc_id AND claims.claim_date IS NULL""")
     db.unregister("_inferred")
 
 
-def infer_publication_dates(db) -> dict[str, tuple[datetime, str, str | None]]:
-    """Publication dates for articles that have none: from their copy group's source, else their text.
+#: The columns of a `dates` row that re-anchoring changes, kept in `dates__original` with the row's place.
+REANCHORED = ('dates.doc_id, dates.segment, dates.start, dates."end", dates.value, dates.kind, dates.mod, '
+              'dates.granularity, dates.range_start, dates.range_end, dates.anchor, dates.anchor_date')
+
+
+def _scope(db, changes) -> str:
+    """The articles to (re)date, as a SQL condition on `doc_id`; in an incremental run, first put back
+    what extraction gave them. In a full run, the working tables start empty."""
+    if changes is None:
+        db.execute("CREATE OR REPLACE TABLE dates__filled (doc_id VARCHAR)")
+        db.execute(f"CREATE OR REPLACE TABLE dates__original AS SELECT {REANCHORED} FROM dates LIMIT 0")
+        db.execute("CREATE OR REPLACE TABLE dates__claims (claim_id VARCHAR)")
+        return "doc_id IS NOT NULL"
+    gone = "(SELECT doc_id FROM etl_changes WHERE change IN ('added', 'removed'))"
+    db.execute(f"""CREATE OR REPLACE TEMP TABLE _dates_scope AS
+                   SELECT doc_id FROM etl_changes WHERE change IN ('added', 'touched')
+                   UNION SELECT doc_id FROM articles WHERE derived_from IN {gone}""")
+    # Rows of documents gone or extracted again are gone from the tables: forget what was kept of them.
+    for table in ("dates__filled", "dates__original"):
+        db.execute(f"DELETE FROM {table} WHERE doc_id IN (SELECT doc_id FROM etl_changes WHERE change = 'removed')")
+    db.execute("DELETE FROM dates__claims WHERE claim_id NOT IN (SELECT claim_id FROM claims)")
+    redo = "doc_id IN (SELECT doc_id FROM _dates_scope)"
+    db.execute(f"""UPDATE articles SET published_at = NULL, published_at_source = NULL, published_at_granularity = NULL
+                   WHERE {redo} AND doc_id IN (SELECT doc_id FROM dates__filled)""")
+    db.execute(f"""UPDATE dates SET value = o.value, kind = o.kind, mod = o.mod, granularity = o.granularity,
+                       range_start = o.range_start, range_end = o.range_end, anchor = o.anchor,
+                       anchor_date = o.anchor_date
+                   FROM dates__original o
+                   WHERE dates.doc_id = o.doc_id AND dates.segment IS NOT DISTINCT FROM o.segment
+                     AND dates.start = o.start AND dates."end" = o."end" AND o.{redo}""")
+    db.execute(f"""UPDATE claims SET claim_date = NULL, claim_date_granularity = NULL
+                   WHERE {redo} AND claim_id IN (SELECT claim_id FROM dates__claims)""")
+    db.execute(f"DELETE FROM dates__claims WHERE claim_id IN (SELECT claim_id FROM claims WHERE {redo})")
+    for table in ("dates__filled", "dates__original"):
+        db.execute(f"DELETE FROM {table} WHERE {redo}")
+    return redo
+
+
+def infer_publication_dates(db, scope: str = "doc_id IS NOT NULL") -> dict[str, tuple[datetime, str, str | None]]:
+    """Publication dates for the articles of `scope` that have none: from their copy group's source (as
+    extraction dated it), else their text.
 
     Leaves the result registered in `db` as `_inferred` (doc_id, published_at, published_at_source,
-    published_at_granularity).
+    published_at_granularity), and the articles dated in `dates__filled`.
     """
-    rows = db.sql("""
+    rows = db.sql(f"""
         SELECT a.doc_id, s.published_at, s.published_at_granularity
-        FROM articles a LEFT JOIN articles s ON s.doc_id = a.derived_from
-        WHERE a.published_at IS NULL
+        FROM articles a
+        LEFT JOIN (SELECT * FROM articles ANTI JOIN dates__filled USING (doc_id)) s ON s.doc_id = a.derived_from
+        WHERE a.published_at IS NULL AND a.{scope}
     """).fetchall()
     missing = {doc_id: (source_date, granularity) for doc_id, source_date, granularity in rows}
     if not missing:
         return {}
     # The latest full date extraction found: written out in the body, or the anchor it took from
     # the text and captions for the document's relative dates.
-    latest = dict(db.sql("""
+    latest = dict(db.sql(f"""
         SELECT doc_id, max(CASE WHEN anchor = 'text_date' THEN anchor_date ELSE range_start END)
         FROM dates
-        WHERE doc_id IN (SELECT doc_id FROM articles WHERE published_at IS NULL)
+        WHERE doc_id IN (SELECT doc_id FROM articles WHERE published_at IS NULL AND {scope})
           AND ((anchor = 'absolute' AND granularity = 'day' AND mod IS NULL AND kind = 'date')
                OR anchor = 'text_date')
         GROUP BY doc_id
@@ -219,6 +266,7 @@ def infer_publication_dates(db) -> dict[str, tuple[datetime, str, str | None]]:
         "published_at_granularity": pa.array([v[2] for v in inferred.values()], pa.string()),
     })
     db.register("_inferred", table)
+    db.execute("INSERT INTO dates__filled SELECT doc_id FROM _inferred")
     db.execute("""UPDATE articles SET published_at = i.published_at, published_at_source = i.published_at_source,
                   published_at_granularity = i.published_at_granularity
                   FROM _inferred i WHERE articles.doc_id = i.doc_id""")
