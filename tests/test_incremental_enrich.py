@@ -3,6 +3,9 @@ documents were added, removed and touched, and gives every plugin the whole corp
 
 from __future__ import annotations
 
+import json
+import shutil
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pyarrow as pa
@@ -182,3 +185,50 @@ def test_a_changed_setting_makes_the_next_run_enrich_the_whole_corpus(tmp_path):
 
     assert words.calls == [None, None]
     assert summary.enrich["mode"] == "full" and "settings" in summary.enrich["why"]
+
+
+STORY = ("The regional council voted on Friday to close the old river bridge after engineers found deep cracks "
+         "in two of its supports. Traffic will be diverted through the northern ring road for at least six "
+         "months, the council said. Shop owners near the bridge warned that the closure would cost them "
+         "customers, and a petition asking for a temporary crossing had gathered four thousand names by the "
+         "evening. The engineers' report, published last week, said the supports had been weakened by years "
+         "of flooding and that repairs could not begin before the water level falls in late spring.")
+
+
+def dated(out):
+    """Per input file: (published_at, its source, copy group, source of the copy), and the dates rows."""
+    articles = rows(out, "articles")
+    name = {a["doc_id"]: Path(a["source_uri"].split("#")[0]).name for a in articles}
+    dates = sorted((name[r["doc_id"]], r["start"], r["value"], r["anchor"]) for r in rows(out, "dates"))
+    return ({name[a["doc_id"]]: (a["published_at"], a["published_at_source"], name.get(a["dup_group"]),
+                                 name.get(a["derived_from"])) for a in articles}, dates)
+
+
+def test_an_undated_copy_takes_the_date_of_its_groups_new_source_as_a_fresh_run_would(tmp_path):
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    write(corpus, "a.jsonl", json.dumps({"text": STORY, "published_at": "2024-03-08"}))
+    write(corpus, "b.jsonl", json.dumps({"text": STORY.replace("six months", "half a year")}))
+    out = tmp_path / "out"
+    disabled = NLP_PLUGINS + ("event_links", "entity_links", "claim_clusters")
+    run_pipeline(corpus, out, disable=disabled)
+    assert dated(out)[0]["b.jsonl"][:2] == (datetime(2024, 3, 8, tzinfo=timezone.utc), "group")
+
+    earlier = write(corpus, "c.jsonl", json.dumps({"text": STORY + " Repairs were promised.",
+                                                   "published_at": "2024-03-01"}))
+    summary = run_pipeline(corpus, out, disable=disabled)
+    scratch = tmp_path / "scratch"
+    run_pipeline(corpus, scratch, disable=disabled)
+
+    assert summary.enrich == {"mode": "incremental", "added": 1, "removed": 0}
+    assert dated(out) == dated(scratch)
+    # The new, earlier report is the group's source: the undated copy now takes its date.
+    assert dated(out)[0]["b.jsonl"][:2] == (datetime(2024, 3, 1, tzinfo=timezone.utc), "group")
+    assert dated(out)[0]["b.jsonl"][3] == "c.jsonl"
+
+    earlier.unlink()
+    run_pipeline(corpus, out, disable=disabled, prune=True)
+    shutil.rmtree(scratch)
+    run_pipeline(corpus, scratch, disable=disabled)
+    assert dated(out) == dated(scratch)
+    assert dated(out)[0]["b.jsonl"][:2] == (datetime(2024, 3, 8, tzinfo=timezone.utc), "group")
