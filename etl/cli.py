@@ -164,6 +164,12 @@ def run(paths: tuple[str, ...], out: str | None, config_file: str | None, plugin
                    f"(enrich and publish skipped)")
     click.echo(f"documents: {docs['seen']} seen, {docs['new']} new, {docs['changed']} changed, "
                f"{docs['unchanged']} unchanged, {docs['failed']} failed")
+    enrich = summary.enrich
+    if enrich.get("mode") == "incremental":
+        click.echo(f"enrich: incremental ({enrich['added']} documents added, {enrich['removed']} removed "
+                   f"since the last run)")
+    elif enrich.get("mode") == "full":
+        click.echo(f"enrich: whole corpus ({enrich['why']})")
     click.echo("rows: " + ", ".join(f"{table} {count}" for table, count in summary.rows.items()))
     if summary.errors:
         click.echo(f"errors: {summary.errors} (etl query \"SELECT * FROM error_summary\")")

@@ -75,7 +75,8 @@ class RunSummary:
     broken_plugins: list[dict[str, Any]] = field(default_factory=list)
     #: The version readers see after this run: its own, or (status "unchanged") the one it left published.
     published: str | None = None
-    #: How enrich ran: {"mode": "incremental", "added": n, "removed": n} or {"mode": "full", "why": ...}.
+    #: How enrich ran: {"mode": "incremental", "added": n, "removed": n} or {"mode": "full", "why": ...},
+    #: with each plugin's "seconds".
     enrich: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -505,7 +506,8 @@ def _enrich_and_load(pipeline: Pipeline, store: Store, run_id: str, progress: Pr
     live = store.manifest.live_versions()
     db, changes = _open_enrich(pipeline, store, run_id, work, state, enrich, fingerprint, live)
     with closing(db):
-        failures = run_enrich(pipeline, run, db, changes)
+        enrich["seconds"] = {}
+        failures = run_enrich(pipeline, run, db, changes, enrich["seconds"])
         timings["enrich"] = round(time.perf_counter() - enrich_started, 3)
         if failures:
             # A plugin that failed left its outputs as they were: the next run must redo it over everything.

@@ -349,13 +349,14 @@ def assemble_text(doc: Document) -> None:
 
 
 def run_enrich(pipeline: Pipeline, run: RunContext, db: duckdb.DuckDBPyConnection,
-               changes: Changes | None = None) -> list[PluginFailed]:
+               changes: Changes | None = None, seconds: dict[str, float] | None = None) -> list[PluginFailed]:
     """Every enrich plugin in its own transaction; a failure is rolled back and recorded in `errors`.
 
     With `changes` (an incremental run: `db` is the previous run's state with the changed documents'
     rows swapped), each plugin is told what changed, and what earlier plugins of this run touched in
-    what it reads (`etl.incremental`)."""
+    what it reads (`etl.incremental`). `seconds` receives each plugin's time."""
     failures: list[PluginFailed] = []
+    seconds = {} if seconds is None else seconds
     missing: dict[str, str] = {}
     plan = [step.plugin for step in pipeline.plans["enrich"]]
     touched = Touched(db, {t: s.names for t, s in pipeline.tables.items()}, plan,
@@ -363,6 +364,7 @@ def run_enrich(pipeline: Pipeline, run: RunContext, db: duckdb.DuckDBPyConnectio
     for step in pipeline.plans["enrich"]:
         contract = pipeline.contract("enrich", step.plugin)
         unmet = unmet_need(contract, missing)
+        started = time.perf_counter()
         try:
             if unmet:
                 raise NeedNotMet(f"skipped: it needs {unmet[0]!r}, which plugin {unmet[1]!r} failed to provide")
@@ -383,6 +385,8 @@ def run_enrich(pipeline: Pipeline, run: RunContext, db: duckdb.DuckDBPyConnectio
             db.execute("INSERT INTO errors (run_id, stage, plugin, error_type, message, \"at\") "
                        "VALUES (?, 'enrich', ?, ?, ?, now())",
                        [run.run_id, step.plugin, failure.error_type, str(exc) or failure.error_type])
+        finally:
+            seconds[step.plugin] = round(time.perf_counter() - started, 3)
     return failures
 
 
