@@ -1,5 +1,6 @@
 """Cost in proportion to what changed: a full run on BBC, an unchanged re-run, +1% new documents, and
-a run from scratch over the same files, with the published tables of the last two compared.
+a run from scratch over the same files, with the published tables of the last two compared, and how
+each run enriched (incrementally or over the whole corpus) with each enrich plugin's seconds.
 
     python bench/incremental.py                    # all 2,225 BBC articles + 22 rewritten ones
     python bench/incremental.py --docs 500 --added 5
@@ -98,6 +99,13 @@ def main() -> None:
             share = f"{seconds / full:.1%}" if not name.startswith("from scratch") else "–"
             print(f"| {name} | {seconds:.1f} | {share} | {timings.get('extract', '–')} | "
                   f"{timings.get('enrich', '–')} | {timings.get('publish', '–')} |")
+        for name, _, summary in rows:
+            enrich = summary.get("enrich") or {}
+            if enrich:
+                how = (f"incremental (+{enrich['added']} -{enrich['removed']})" if enrich["mode"] == "incremental"
+                       else f"whole corpus ({enrich.get('why')})")
+                plugins = ", ".join(f"{p} {s}" for p, s in enrich.get("seconds", {}).items())
+                print(f"{name}: enrich {how}; {plugins}")
         differences = differing_rows(work / "out", work / "scratch")
         print("\nrows differing between the incremental and the from-scratch tables:",
               ", ".join(f"{t} {n}" for t, n in differences.items()))

@@ -77,9 +77,12 @@ def test_runs_that_add_change_and_prune_publish_what_a_run_from_scratch_publishe
     shutil.copy(seeds[4], corpus / seeds[4].name)  # added
     changed = corpus / seeds[1].name
     changed.write_text(changed.read_text() + "\nKramatorsk was shelled again on Friday, officials said.\n")
-    run_pipeline(corpus, out, plugins=ONE_FILE_PER_DOC)
+    added = run_pipeline(corpus, out, plugins=ONE_FILE_PER_DOC)
     (corpus / seeds[0].name).unlink()  # removed
-    run_pipeline(corpus, out, plugins=ONE_FILE_PER_DOC, prune=True)
+    pruned = run_pipeline(corpus, out, plugins=ONE_FILE_PER_DOC, prune=True)
+    # Every built-in enrich plugin works incrementally: these two runs enriched only what changed.
+    assert (added.enrich["mode"], added.enrich["added"], added.enrich["removed"]) == ("incremental", 2, 1)
+    assert (pruned.enrich["mode"], pruned.enrich["added"], pruned.enrich["removed"]) == ("incremental", 0, 1)
 
     scratch = tmp_path / "scratch"
     run_pipeline(corpus, scratch, plugins=ONE_FILE_PER_DOC)
