@@ -303,9 +303,9 @@ def _store_nodes(db, names, dropped, entities, ambiguous, scripts: bool, create:
     links = [{"link": link, "role": role, "class": c, "key": k}
              for (c, k), found in sorted(node_links.items()) for link, role in found]
     if create:
-        db.execute(f"CREATE TABLE {NODES} (class VARCHAR, key VARCHAR, entity_id VARCHAR, canonical_name VARCHAR, "
-                   "ambiguous VARCHAR, component VARCHAR)")
-        db.execute(f"CREATE TABLE {LINKS} (link VARCHAR, role VARCHAR, class VARCHAR, key VARCHAR)")
+        db.execute(f"CREATE OR REPLACE TABLE {NODES} (class VARCHAR, key VARCHAR, entity_id VARCHAR, "
+                   "canonical_name VARCHAR, ambiguous VARCHAR, component VARCHAR)")
+        db.execute(f"CREATE OR REPLACE TABLE {LINKS} (link VARCHAR, role VARCHAR, class VARCHAR, key VARCHAR)")
         old = {}
     else:
         _register(db, "_el_nodes", _node_rows(dropped), ["class", "key"])
