@@ -151,13 +151,16 @@ def test_a_second_script_turns_the_cross_script_rules_on():
     assert_steps(before, after, before)
 
 
-def test_a_block_over_max_block_ties_all_its_names(monkeypatch):
-    monkeypatch.setattr(entity_links, "MAX_BLOCK", 3)
+def test_a_name_that_pushes_a_block_over_max_block_reclusters_the_block(monkeypatch):
+    """Over MAX_BLOCK names, a block compares only neighbours: a new name between two spellings keeps them
+    apart, though it is like neither of them."""
+    monkeypatch.setattr(entity_links, "MAX_BLOCK", 2)
     monkeypatch.setattr(entity_links, "WINDOW", 1)
-    names = ["Donbas", "Donbass", "Donbasse", "Donbask", "Donbaso"]
-    corpora = [{f"d{i}": (f"Fighting in {name} went on.", [(name, "GPE")]) for i, name in enumerate(names[:n])}
-               for n in (2, 3, 5, 4)]
-    assert_steps(*corpora)
+    pair = {"a": ("Shelling hit Novoselivka.", [("Novoselivka", "GPE")]),
+            "b": ("Shelling hit Novoselovka.", [("Novoselovka", "GPE")])}
+    between = {**pair, "x": ("Shelling hit Novoselkino.", [("Novoselkino", "GPE")])}
+    assert_steps(pair, between, pair)
+    assert len(set(entity_ids(full(pair)).values())) == 1 and len(set(entity_ids(full(between)).values())) == 3
 
 
 POOL = {
