@@ -50,6 +50,18 @@ so it depends only on the cluster, never on run or document order. `canonical_na
 in the corpus's majority language (`articles.language`), then the one with the most words, then the
 most mentions. `claims.speaker_entity_id` follows `speaker_mention_id`. Everything heavy (context,
 keys, counts) runs in DuckDB; Python sees one row per distinct name and language.
+
+Incremental (`changes`, see `etl.changes`). Names fall into components (`name_links`): the names a rule
+may compare or join (spelling variants, a stem, a short form and the names it may stand for, a block of
+script variants or one over MAX_BLOCK names). `cluster_names` over whole components gives what it gives
+over the corpus, so a call with changes prepares the changed documents' mentions only, clusters again
+the components their names were in or now reach, and rewrites only the documents that mention a name
+whose entity, canonical name or ambiguity changed, or whose mentions took another label. Kept between
+runs: `entity_links__mentions` (each mention prepared, with the label it was extracted with),
+`__nodes` (each name's entity and component), `__links`, `__state`. The corpus-wide inputs are read
+from the whole corpus each call: the label evidence (counts per name), the majority language and
+whether several scripts are present; a change of either of the last two reclusters every name.
+Mentions are matched by (doc_id, mention_id), which the host makes unique.
 """
 
 from __future__ import annotations
