@@ -289,3 +289,12 @@ def test_a_headline_mention_is_read_in_its_headline():
     labels = dict(db.execute("SELECT doc_id, label FROM entities").fetchall())
     # "in Bravik" in the headline is place evidence against the title's person evidence: neither label changes
     assert labels == {"a": "PERSON", "b": "GPE"}
+
+
+def test_a_product_model_joins_the_one_name_with_its_brand():
+    result = linked({
+        "a": ("The Velkor K90 flew. The K90 landed.", [("Velkor K90", "PRODUCT"), ("K90", "PRODUCT")]),
+        "b": ("Orders for the K90 rose; the K12 did not.", [("K90", "PRODUCT"), ("K12", "PRODUCT")]),
+    })
+    assert result["a", "K90", 0][1:] == result["b", "K90", 0][1:] == result["a", "Velkor K90", 0][1:]
+    assert result["b", "K12", 0][1] != result["a", "K90", 0][1]

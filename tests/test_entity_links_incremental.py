@@ -177,6 +177,9 @@ POOL = {
     "p10": ("Petrova declined. Trump agreed.", [("Petrova", "PERSON"), ("Trump", "PERSON")]),
     "p11": ("The Northern Defence Agency Ltd signed.", [("Northern Defence Agency Ltd", "ORG")]),
     "p12": ("The Northern Defense Agency Company agreed.", [("Northern Defense Agency Company", "ORG")]),
+    "p13": ("The Velkor K90 flew.", [("Velkor K90", "PRODUCT")]),
+    "p14": ("The K90 and the Tarsk K90 landed.", [("K90", "PRODUCT"), ("Tarsk K90", "PRODUCT")]),
+    "p15": ("The K90 flew again.", [("K90", "PRODUCT")]),
 }
 SPEAKERS = {"d1": "Donald Trump", "d4": "Trump", "p3": "NM", "p9": "Anna Petrova", "p10": "Petrova"}
 
@@ -184,7 +187,7 @@ SPEAKERS = {"d1": "Donald Trump", "d4": "Trump", "p3": "NM", "p9": "Anna Petrova
 @pytest.mark.parametrize("seed", range(4))
 def test_random_additions_changes_and_removals_equal_a_full_call(seed):
     rng = random.Random(seed)
-    current = dict(rng.sample(sorted(POOL.items()), 8))
+    current = dict(rng.sample(sorted(POOL.items()), 9))
     db = full(current, SPEAKERS)
     for _ in range(5):
         after = dict(current)

@@ -36,7 +36,8 @@ so a person never merges with a place. Within a class:
    the same consonant skeleton; two Latin spellings of a person or organisation in two languages only
    when their conventions are all that differs; a surname's gender ending keeps Zelenska from Zelensky;
 4. a short form joins the one longer name it stands for: a person name inside a longer one ending
-   with the same word ("Putin" / "Vladimir Putin"; also across scripts: "Зеленського"), an
+   with the same word ("Putin" / "Vladimir Putin"; also across scripts: "Зеленського"), a product's
+   model inside its name with the brand ("A380" / "Airbus A380"), an
    organisation's first words ("Northrop" / "Northrop Grumman"), an acronym of a name of its class
    ("GAO"). An acronym stands for the one name it spells out even when others begin with it ("GM",
    "GM Europe"); first words that begin several names stand for the one that adds only words of its
@@ -101,6 +102,8 @@ INFLECTING_LANGUAGES = frozenset({"ru", "uk", "be", "pl", "cs", "sk", "sl", "hr"
 MAX_BLOCK, WINDOW = 300, 20
 CLASS_OF = {"PERSON": "PER", "GPE": "LOC", "LOC": "LOC", "FAC": "LOC", "ORG": "ORG", "NORP": "NORP"}
 KIND_LABEL = {"PER": "PERSON", "ORG": "ORG"}  # LOC takes the name's own most used place label
+#: Classes whose short forms may be the last words of a longer name: a person's surname, a product's model.
+LAST_WORD_CLASSES = ("PER", "OTHER")
 FUNCTION_WORDS = {"of", "and", "the", "for", "de", "du", "des", "la", "le", "el"}
 
 _TITLES = alternation(TITLES)
@@ -392,7 +395,7 @@ def name_links(node: tuple[str, str], used: Counter, scripts: bool) -> list[tupl
     forms = name_forms(node, used) if scripts else ()
     for form in forms:
         found.append(("script\x1f" + "\x1f".join((cls, str(len(form.stems)), *map(skeleton, form.stems))), "s"))
-    if cls == "PER":
+    if cls in LAST_WORD_CLASSES:
         # A person name stands for a longer one ending with its last word and holding its other words.
         if len(words) == 1:
             found.append((f"last\x1f{cls}\x1f{words[-1]}", "l"))
@@ -400,10 +403,11 @@ def name_links(node: tuple[str, str], used: Counter, scripts: bool) -> list[tupl
             found.append((f"last\x1f{cls}\x1f{words[-1]}", "r"))
             found += [(f"last\x1f{cls}\x1f{words[-1]}\x1f{word}", "r") for word in words[:-1]]
             found.append((f"last\x1f{cls}\x1f{words[-1]}\x1f{words[0]}", "l"))
+    if cls == "PER":
         for form in forms:
             link = f"lastsk\x1f{cls}\x1f{skeleton(form.stems[-1])}"
             found += [(link, "l")] + ([(link, "r")] if len(words) >= 2 else [])
-    else:
+    if cls != "PER":
         found.append((f"prefix\x1f{cls}\x1f{' '.join(words)}", "l"))
         if cls == "ORG" and len(words) >= 2:
             found += [(f"prefix\x1f{cls}\x1f{' '.join(words[:n])}", "r") for n in range(1, len(words))]
@@ -780,8 +784,9 @@ def join_short_names(nodes, surfaces, find, union, forms=None, script_similarity
         words = stem(cls, key).split()
         if len(words) < 2:
             continue
-        if cls == "PER":
+        if cls in LAST_WORD_CLASSES:
             longer[cls, "last", words[-1]].append(node)
+        if cls == "PER":
             for form in forms.get(node, ()):
                 longer[cls, "last_skeleton", skeleton(form.stems[-1])].append((node, form))
         elif cls == "ORG":
@@ -806,6 +811,9 @@ def join_short_names(nodes, surfaces, find, union, forms=None, script_similarity
                       and part_of_name_across_scripts(form, longer_form, script_similarity)]
         else:
             found = list(prefix_of)
+            if cls in LAST_WORD_CLASSES:  # a product's model without its brand ("A380" of "Airbus A380")
+                found += [other for other in longer[cls, "last", words[-1]]
+                          if len(other[1].split()) > len(words) and is_subsequence(words, other[1].split())]
             if len(words) == 1 and is_acronym(surfaces[node]):
                 spelled_out = longer.get((cls, "initials", words[0]), [])
                 # the one name an acronym spells out is what it stands for, whatever else begins with
