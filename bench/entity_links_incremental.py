@@ -86,6 +86,7 @@ def main() -> None:
         state.register("_rows", rows)
         state.execute(f'INSERT INTO "{table}" SELECT * FROM _rows')
         state.unregister("_rows")
+    state.execute("CHECKPOINT")  # the host keeps the state between runs: the previous run's updates are settled
     start = time.perf_counter()
     entity_links.etl_enrich(db=state, config=Config(),
                             changes=Changes(added=frozenset(added | changed), removed=frozenset(changed | removed)))

@@ -361,18 +361,22 @@ def _write_back(db, changed, changes) -> None:
     overrides = [{"doc_id": d, "class": c, "key": k, "entity_id": e}
                  for d, c, k, e in resolve_in_documents(ambiguous, [row[:4] for row in rows])]
     _register(db, "_el_overrides", overrides, ["doc_id", "class", "key", "entity_id"])
+    # Materialized first: DuckDB plans an UPDATE over this join poorly on a table with deleted rows.
     db.execute(f"""
-        UPDATE entities SET label = coalesce(x.label, entities.label), entity_id = x.entity_id,
-            canonical_name = x.canonical_name
-        FROM (SELECT m.doc_id, m.mention_id, m.label, coalesce(o.entity_id, n.entity_id) AS entity_id,
+        CREATE OR REPLACE TEMP TABLE _el_write AS
+              SELECT m.doc_id, m.mention_id, m.label, coalesce(o.entity_id, n.entity_id) AS entity_id,
                      coalesce(c.canonical_name, n.canonical_name) AS canonical_name
               FROM {MENTIONS} m
               LEFT JOIN {NODES} n ON n.class = m.class AND n.key = m.key
               LEFT JOIN _el_overrides o ON o.doc_id = m.doc_id AND o.class = m.class AND o.key = m.key
               LEFT JOIN (SELECT DISTINCT entity_id, canonical_name FROM {NODES}
                          WHERE entity_id IN (SELECT entity_id FROM _el_overrides)) c ON c.entity_id = o.entity_id
-              WHERE m.doc_id IN (SELECT doc_id FROM _el_docs)) x
-        WHERE entities.doc_id = x.doc_id AND entities.mention_id = x.mention_id""")
+              WHERE m.doc_id IN (SELECT doc_id FROM _el_docs)""")
+    db.execute("""
+        UPDATE entities SET label = coalesce(x.label, entities.label), entity_id = x.entity_id,
+            canonical_name = x.canonical_name
+        FROM _el_write x WHERE entities.doc_id = x.doc_id AND entities.mention_id = x.mention_id""")
+    db.execute("DROP TABLE _el_write")
     db.execute("""
         UPDATE claims SET speaker_entity_id = s.entity_id
         FROM (SELECT mention_id, min(entity_id) AS entity_id FROM entities
