@@ -121,7 +121,7 @@ def linked_mentions():
         db.register("_rows", pa.Table.from_pylist(rows, schema=schema))
         db.execute(f'CREATE TABLE "{table}" AS SELECT * FROM _rows')
         db.unregister("_rows")
-    entity_links.etl_enrich(db=db, config=Config())
+    entity_links.etl_enrich(db=db, config=Config(), changes=None)
     return [(doc_id, text, gold[mention_id], entity_id, canonical) for doc_id, mention_id, text, entity_id, canonical
             in db.execute("SELECT doc_id, mention_id, text, entity_id, canonical_name FROM entities "
                           "ORDER BY doc_id, start").fetchall()]

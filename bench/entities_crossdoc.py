@@ -87,7 +87,7 @@ def predict(articles: list[Article]) -> list[list[dict]]:
         db.register("_rows", pa.Table.from_pylist(rows, schema=schema))
         db.execute(f'CREATE TABLE "{table}" AS SELECT * FROM _rows')
         db.unregister("_rows")
-    entity_links.etl_enrich(db=db, config=config)
+    entity_links.etl_enrich(db=db, config=config, changes=None)
     found = defaultdict(list)
     for doc_id, start, end, text, entity_id in db.execute(
             'SELECT doc_id, start, "end", text, entity_id FROM entities ORDER BY doc_id, start').fetchall():

@@ -122,7 +122,7 @@ def corpus_db(documents: dict[str, tuple]) -> duckdb.DuckDBPyConnection:
 def linked(documents) -> dict[tuple[str, str, int], tuple[str, str, str]]:
     """(doc_id, text, occurrence) -> (label, entity_id, canonical_name) after enrich."""
     db = corpus_db(documents)
-    entity_links.etl_enrich(db=db, config=Config())
+    entity_links.etl_enrich(db=db, config=Config(), changes=None)
     result, seen = {}, {}
     for doc_id, text, label, entity_id, canonical in db.execute(
             "SELECT doc_id, text, label, entity_id, canonical_name FROM entities ORDER BY doc_id, start").fetchall():
@@ -212,7 +212,7 @@ def test_a_new_document_that_changes_a_cluster_changes_only_that_cluster():
 def test_enrich_keeps_the_declared_columns():
     db = corpus_db(TRUMPS)
     before = {t: db.execute(f"DESCRIBE {t}").fetchall() for t in ("entities", "claims")}
-    entity_links.etl_enrich(db=db, config=Config())
+    entity_links.etl_enrich(db=db, config=Config(), changes=None)
     assert {t: db.execute(f"DESCRIBE {t}").fetchall() for t in ("entities", "claims")} == before
     assert not db.execute("SELECT table_name FROM duckdb_tables() WHERE table_name LIKE '\\_el\\_%' ESCAPE '\\'"
                           ).fetchall()
@@ -285,7 +285,16 @@ def test_a_headline_mention_is_read_in_its_headline():
     db.execute("INSERT INTO segments (doc_id, seq, label, text) VALUES ('b', 0, 'headline', ?)", [headline])
     db.execute("INSERT INTO entities (doc_id, mention_id, start, \"end\", text, label, sentence, segment, plugin) "
                "VALUES ('b', 'm-headline', ?, ?, 'Bravik', 'GPE', 0, 0, 'entities')", [start, start + 6])
-    entity_links.etl_enrich(db=db, config=Config())
+    entity_links.etl_enrich(db=db, config=Config(), changes=None)
     labels = dict(db.execute("SELECT doc_id, label FROM entities").fetchall())
     # "in Bravik" in the headline is place evidence against the title's person evidence: neither label changes
     assert labels == {"a": "PERSON", "b": "GPE"}
+
+
+def test_a_product_model_joins_the_one_name_with_its_brand():
+    result = linked({
+        "a": ("The Velkor K90 flew. The K90 landed.", [("Velkor K90", "PRODUCT"), ("K90", "PRODUCT")]),
+        "b": ("Orders for the K90 rose; the K12 did not.", [("K90", "PRODUCT"), ("K12", "PRODUCT")]),
+    })
+    assert result["a", "K90", 0][1:] == result["b", "K90", 0][1:] == result["a", "Velkor K90", 0][1:]
+    assert result["b", "K12", 0][1] != result["a", "K90", 0][1]

@@ -98,7 +98,7 @@ def test_majority_language_does_not_change_a_corpus_without_languages():
 @pytest.fixture
 def siversk_index():
     db = corpus_db(SIVERSK)
-    entity_links.etl_enrich(db=db, config=Config())
+    entity_links.etl_enrich(db=db, config=Config(), changes=None)
     db.execute(f"CREATE VIEW entity_index AS {builtin_views()['entity_index']}")
     return db
 

@@ -36,7 +36,8 @@ so a person never merges with a place. Within a class:
    the same consonant skeleton; two Latin spellings of a person or organisation in two languages only
    when their conventions are all that differs; a surname's gender ending keeps Zelenska from Zelensky;
 4. a short form joins the one longer name it stands for: a person name inside a longer one ending
-   with the same word ("Putin" / "Vladimir Putin"; also across scripts: "Зеленського"), an
+   with the same word ("Putin" / "Vladimir Putin"; also across scripts: "Зеленського"), a product's
+   model inside its name with the brand ("A380" / "Airbus A380"), an
    organisation's first words ("Northrop" / "Northrop Grumman"), an acronym of a name of its class
    ("GAO"). An acronym stands for the one name it spells out even when others begin with it ("GM",
    "GM Europe"); first words that begin several names stand for the one that adds only words of its
@@ -50,6 +51,18 @@ so it depends only on the cluster, never on run or document order. `canonical_na
 in the corpus's majority language (`articles.language`), then the one with the most words, then the
 most mentions. `claims.speaker_entity_id` follows `speaker_mention_id`. Everything heavy (context,
 keys, counts) runs in DuckDB; Python sees one row per distinct name and language.
+
+Incremental (`changes`, see `etl.changes`). Names fall into components (`name_links`): the names a rule
+may compare or join (spelling variants, a stem, a short form and the names it may stand for, a block of
+script variants or one over MAX_BLOCK names). `cluster_names` over whole components gives what it gives
+over the corpus, so a call with changes prepares the changed documents' mentions only, clusters again
+the components their names were in or now reach, and rewrites only the documents that mention a name
+whose entity, canonical name or ambiguity changed, or whose mentions took another label. Kept between
+runs: `entity_links__mentions` (each mention prepared, with the label it was extracted with),
+`__nodes` (each name's entity and component), `__links`, `__state`. The corpus-wide inputs are read
+from the whole corpus each call: the label evidence (counts per name), the majority language and
+whether several scripts are present; a change of either of the last two reclusters every name.
+Mentions are matched by (doc_id, mention_id), which the host makes unique.
 """
 
 from __future__ import annotations
@@ -89,6 +102,8 @@ INFLECTING_LANGUAGES = frozenset({"ru", "uk", "be", "pl", "cs", "sk", "sl", "hr"
 MAX_BLOCK, WINDOW = 300, 20
 CLASS_OF = {"PERSON": "PER", "GPE": "LOC", "LOC": "LOC", "FAC": "LOC", "ORG": "ORG", "NORP": "NORP"}
 KIND_LABEL = {"PER": "PERSON", "ORG": "ORG"}  # LOC takes the name's own most used place label
+#: Classes whose short forms may be the last words of a longer name: a person's surname, a product's model.
+LAST_WORD_CLASSES = ("PER", "OTHER")
 FUNCTION_WORDS = {"of", "and", "the", "for", "de", "du", "des", "la", "le", "el"}
 
 _TITLES = alternation(TITLES)
@@ -118,7 +133,8 @@ ORG_CONTEXT = [
 def etl_contract():
     return {"enrich": Contract(
         reads=("entities", "claims.speaker_mention_id", "articles.language"),
-        provides=("entities.label", "entities.entity_id", "entities.canonical_name", "claims.speaker_entity_id"))}
+        provides=("entities.label", "entities.entity_id", "entities.canonical_name", "claims.speaker_entity_id"),
+        incremental=True)}
 
 
 @hookimpl
@@ -132,75 +148,322 @@ def etl_settings():
     }
 
 
+#: Working tables kept between runs (see `etl.changes`): each mention as prepared, with the label it was
+#: extracted with and the one it has now; each name's entity, ambiguity and component; the links that
+#: make a component (`name_links`); the corpus-wide inputs the clusters were computed with.
+MENTIONS, NODES, LINKS, STATE = (f"{NAME}__{name}" for name in ("mentions", "nodes", "links", "state"))
+CLASS_SQL = """CASE WHEN label = 'PERSON' THEN 'PER' WHEN label IN ('GPE', 'LOC', 'FAC') THEN 'LOC'
+    WHEN label IN ('ORG', 'NORP') THEN label ELSE 'OTHER' END"""
+
+
 @hookimpl
-def etl_enrich(db, config):
+def etl_enrich(db, config, changes):
+    """Link every mention (changes None), or bring the links up to date with `changes`: only the names
+    whose component (see `name_links`) a changed document reaches are clustered again, and only the
+    documents that mention them are rewritten. The corpus-wide inputs (the relabelling evidence, the
+    majority language, whether several scripts are present) are read from the whole corpus each time:
+    a change of the majority language or of the scripts present reclusters every name."""
     settings = config.settings(NAME)
     similarity = settings.get("similarity", SIMILARITY)
     script_similarity = settings.get("script_similarity", SCRIPT_SIMILARITY)
-    prepare_mentions(db)
-    columns = ("key", "label", "mentions", "place", "person", "org")
-    stats = [dict(zip(columns, row)) for row in db.execute(
-        "SELECT key, label, count(*), count(*) FILTER (place), count(*) FILTER (person), "
-        "count(*) FILTER (org) FROM _el_mentions WHERE key IS NOT NULL GROUP BY key, label").fetchall()]
-    families = script_families(db.execute(
-        "SELECT DISTINCT key, surface, language FROM _el_mentions WHERE key IS NOT NULL").fetchall(), script_similarity)
-    relabelled = [{"key": k, "label": old, "new_label": new}
-                  for (k, old), new in corpus_labels(stats, families).items()]
-    _register(db, "_el_relabel", relabelled, ["key", "label", "new_label"])
-    db.execute("""
-        UPDATE _el_mentions m SET label = r.new_label FROM _el_relabel r
-        WHERE m.key = r.key AND m.label = r.label""")
-    db.execute("""UPDATE _el_mentions SET class = CASE
-        WHEN label = 'PERSON' THEN 'PER' WHEN label IN ('GPE', 'LOC', 'FAC') THEN 'LOC'
-        WHEN label IN ('ORG', 'NORP') THEN label ELSE 'OTHER' END""")
-    names = db.execute("SELECT class, key, surface, language, count(*) FROM _el_mentions WHERE key IS NOT NULL "
-                       "GROUP BY ALL").fetchall()
+    incremental = changes is not None and _has_state(db)
+    if not incremental:
+        for table in (MENTIONS, NODES, LINKS, STATE):
+            db.execute(f"DROP TABLE IF EXISTS {table}")
+        changes = None
+    seeds = _refresh_mentions(db, changes)
+    seeds |= _relabel(db, script_similarity)
     majority = db.execute(f"""SELECT {LANGUAGE_SQL.format(column="language")} AS lang FROM articles
                               WHERE lang IS NOT NULL GROUP BY lang ORDER BY count(*) DESC, lang LIMIT 1""").fetchall()
-    entities, ambiguous = cluster_names(names, similarity, script_similarity, majority[0][0] if majority else None)
-    _register(db, "_el_names", [{"class": c, "key": k, "entity_id": e, "canonical_name": n}
-                                for (c, k), (e, n) in entities.items()],
-              ["class", "key", "entity_id", "canonical_name"])
-    overrides = []
-    if ambiguous:
-        _register(db, "_el_ambiguous", [{"class": c, "key": k} for c, k in ambiguous], ["class", "key"])
-        rows = db.execute("""
-            SELECT DISTINCT m.doc_id, m.class, m.key, n.entity_id FROM _el_mentions m
-            JOIN _el_names n ON n.class = m.class AND n.key = m.key
-            WHERE m.doc_id IN (SELECT doc_id FROM _el_mentions JOIN _el_ambiguous USING (class, key))
-            """).fetchall()
-        canonical = {eid: name for eid, name in entities.values()}
-        overrides = [{"doc_id": d, "class": c, "key": k, "entity_id": e, "canonical_name": canonical[e]}
-                     for d, c, k, e in resolve_in_documents(ambiguous, rows)]
-    _register(db, "_el_overrides", overrides, ["doc_id", "class", "key", "entity_id", "canonical_name"])
-    db.execute("""
-        UPDATE entities SET label = coalesce(x.label, entities.label), entity_id = x.entity_id,
-            canonical_name = x.canonical_name
-        FROM (SELECT m.row, m.label::VARCHAR AS label,
-                     coalesce(o.entity_id, n.entity_id)::VARCHAR AS entity_id,
-                     coalesce(o.canonical_name, n.canonical_name)::VARCHAR AS canonical_name
-              FROM _el_mentions m
-              LEFT JOIN _el_names n ON n.class = m.class AND n.key = m.key
-              LEFT JOIN _el_overrides o ON o.doc_id = m.doc_id AND o.class = m.class AND o.key = m.key) x
-        WHERE entities.rowid = x.row""")
-    db.execute("""
-        UPDATE claims SET speaker_entity_id = s.entity_id
-        FROM (SELECT mention_id, min(entity_id) AS entity_id FROM entities GROUP BY mention_id) s
-        WHERE s.mention_id = claims.speaker_mention_id AND s.entity_id IS NOT NULL""")
-    for table in ("_el_mentions", "_el_relabel", "_el_names", "_el_ambiguous", "_el_overrides"):
+    majority = majority[0][0] if majority else None
+    scripts = several_scripts({("ANY", ""): Counter(dict.fromkeys(db.execute(
+        f"SELECT DISTINCT surface, language FROM {MENTIONS} WHERE key IS NOT NULL").fetchall(), 1))})
+    state = {"majority": str(majority), "scripts": str(scripts)}
+    if incremental and dict(db.execute(f"SELECT name, value FROM {STATE}").fetchall()) != state:
+        incremental = False  # every canonical name, or every cross-script link, may change
+    db.execute(f"CREATE OR REPLACE TABLE {STATE} (name VARCHAR, value VARCHAR)")
+    db.executemany(f"INSERT INTO {STATE} VALUES (?, ?)", sorted(state.items()))
+    if incremental:
+        reclustered = _reach(db, seeds, scripts, similarity)
+        names = _names(db, reclustered)
+    else:
+        names = db.execute(f"SELECT class, key, surface, language, count(*) FROM {MENTIONS} WHERE key IS NOT NULL "
+                           "GROUP BY ALL").fetchall()
+        reclustered = {(c, k) for c, k, *_ in names}
+    entities, ambiguous = cluster_names(names, similarity, script_similarity, majority, scripts)
+    changed = _store_nodes(db, names, seeds | reclustered, entities, ambiguous, scripts, create=not incremental)
+    _write_back(db, changed if incremental else None, changes)
+    for table in ("_el_mentions", "_el_nodes", "_el_docs", "_el_overrides", "_el_relabelled_docs"):
         db.execute(f"DROP TABLE IF EXISTS {table}")
 
 
-def prepare_mentions(db) -> None:
-    """One row per mention: its name (surface without article, possessive or title), the folded key
-    it is grouped by, and which kinds the words around it speak for."""
+def _has_state(db) -> bool:
+    tables = {row[0] for row in db.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    return {MENTIONS, NODES, LINKS, STATE} <= tables
+
+
+def _refresh_mentions(db, changes) -> set[tuple[str, str]]:
+    """Bring the prepared mentions up to date; return the names of the mentions that went away."""
+    if changes is None:
+        prepare_mentions(db)
+        db.execute(f"""CREATE TABLE {MENTIONS} AS SELECT doc_id, mention_id, label AS label0,
+            NULL::VARCHAR AS label, NULL::VARCHAR AS class, surface, language, key, place, person, org
+            FROM _el_mentions""")
+        return set()
+    gone = changes.removed | changes.touched
+    _register(db, "_el_docs", [{"doc_id": d} for d in sorted(gone)], ["doc_id"])
+    seeds = set(db.execute(f"SELECT DISTINCT class, key FROM {MENTIONS} WHERE key IS NOT NULL "
+                           "AND doc_id IN (SELECT doc_id FROM _el_docs)").fetchall())
+    # A touched document's rows hold the labels this plugin wrote: what they were extracted with is kept.
+    db.execute(f"""CREATE OR REPLACE TEMP TABLE _el_kept AS SELECT doc_id, mention_id, label0, label FROM {MENTIONS}
+                   WHERE doc_id IN (SELECT doc_id FROM _el_docs)""")
+    db.execute(f"DELETE FROM {MENTIONS} WHERE doc_id IN (SELECT doc_id FROM _el_docs)")
+    _register(db, "_el_docs", [{"doc_id": d} for d in sorted(changes.added | changes.touched)], ["doc_id"])
+    prepare_mentions(db, "_el_docs")
+    db.execute(f"""INSERT INTO {MENTIONS} SELECT m.doc_id, m.mention_id,
+            CASE WHEN k.label IS NOT DISTINCT FROM m.label THEN coalesce(k.label0, m.label) ELSE m.label END,
+            NULL, NULL, m.surface, m.language, m.key, m.place, m.person, m.org
+        FROM _el_mentions m LEFT JOIN _el_kept k USING (doc_id, mention_id)""")
+    db.execute("DROP TABLE _el_kept")
+    return seeds
+
+
+def _relabel(db, script_similarity: int) -> set[tuple[str, str]]:
+    """Give every mention the label the corpus evidence gives its name (`corpus_labels`, over the whole
+    corpus: a name's evidence is a few counts); return the names, before and after, whose mentions'
+    label changed (every new mention's)."""
+    columns = ("key", "label", "mentions", "place", "person", "org")
+    stats = [dict(zip(columns, row)) for row in db.execute(
+        f"SELECT key, label0, count(*), count(*) FILTER (place), count(*) FILTER (person), "
+        f"count(*) FILTER (org) FROM {MENTIONS} WHERE key IS NOT NULL GROUP BY key, label0").fetchall()]
+    families = script_families(db.execute(
+        f"SELECT DISTINCT key, surface, language FROM {MENTIONS} WHERE key IS NOT NULL").fetchall(),
+        script_similarity)
+    _register(db, "_el_relabel", [{"key": k, "label": old, "new_label": new}
+                                  for (k, old), new in corpus_labels(stats, families).items()],
+              ["key", "label", "new_label"])
+    db.execute(f"""CREATE OR REPLACE TEMP TABLE _el_changed AS
+        SELECT m.doc_id, m.mention_id, m.class AS old_class, m.key, x.label, {CLASS_SQL.replace("label", "x.label")}
+            AS class
+        FROM {MENTIONS} m LEFT JOIN _el_relabel r ON r.key = m.key AND r.label = m.label0
+        CROSS JOIN LATERAL (SELECT coalesce(r.new_label, m.label0) AS label) x
+        WHERE m.label IS DISTINCT FROM x.label OR m.class IS NULL""")
+    seeds = set(db.execute("SELECT old_class, key FROM _el_changed WHERE key IS NOT NULL AND old_class IS NOT NULL "
+                           "UNION SELECT class, key FROM _el_changed WHERE key IS NOT NULL").fetchall())
+    db.execute(f"""UPDATE {MENTIONS} m SET label = c.label, class = c.class FROM _el_changed c
+                   WHERE m.doc_id = c.doc_id AND m.mention_id IS NOT DISTINCT FROM c.mention_id""")
+    db.execute("CREATE OR REPLACE TEMP TABLE _el_relabelled_docs AS SELECT DISTINCT doc_id FROM _el_changed")
+    db.execute("DROP TABLE _el_changed")
+    db.execute("DROP TABLE _el_relabel")
+    return seeds
+
+
+def _node_rows(nodes) -> list[dict]:
+    return [{"class": c, "key": k} for c, k in sorted(nodes)]
+
+
+def _names(db, nodes) -> list[tuple]:
+    _register(db, "_el_nodes", _node_rows(nodes), ["class", "key"])
+    return db.execute(f"SELECT class, key, surface, language, count(*) FROM {MENTIONS} JOIN _el_nodes "
+                      "USING (class, key) GROUP BY ALL").fetchall()
+
+
+def _reach(db, seeds, scripts: bool, similarity: int) -> set[tuple[str, str]]:
+    """The names to cluster again: the components (`name_links`) the seeds were in, those their new links
+    reach, and the seeds still mentioned. It is a union of whole components of the new corpus: a path from
+    a seed through names that did not change stays within one old component."""
+    usage: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    for cls, key, surface, language, count in _names(db, seeds):
+        usage[cls, key][surface, language] += count
+    links = {node: name_links(node, used, scripts) for node, used in usage.items()}
+    _register(db, "_el_links", [{"link": link, "role": role} for found in links.values() for link, role in found],
+              ["link", "role"])
+    near = set(db.execute(f"""
+        SELECT DISTINCT l.class, l.key FROM {LINKS} l JOIN _el_links s ON l.link = s.link
+            AND (s.role = 'l' AND l.role = 'r' OR s.role = 'r' AND l.role = 'l' OR s.role = 's' AND l.role = 's')
+        """).fetchall())
+    blocks = defaultdict(list)
+    for link, cls, key in db.execute(f"""SELECT link, class, key FROM {LINKS} WHERE role = 'b'
+                                         AND link IN (SELECT link FROM _el_links WHERE role = 'b')""").fetchall():
+        blocks[link].append((cls, key))
+    in_block = defaultdict(list)
+    for node, found in links.items():
+        for link, role in found:
+            if role == "b":
+                in_block[link].append(node)
+    for link, members in blocks.items():
+        if len(members) + len(in_block[link]) > MAX_BLOCK:  # it is, or was, over MAX_BLOCK: all are tied
+            near.update(members)
+            continue
+        for node in in_block[link]:
+            near.update(m for m in members if same_name(stem(*node), stem(*m), similarity))
+    _register(db, "_el_nodes", _node_rows(near | set(seeds)), ["class", "key"])
+    reached = db.execute(f"""SELECT class, key FROM {NODES} WHERE component IN (
+                             SELECT component FROM {NODES} JOIN _el_nodes USING (class, key))""").fetchall()
+    db.execute("DROP TABLE _el_links")
+    return set(reached) | set(usage)
+
+
+def _store_nodes(db, names, dropped, entities, ambiguous, scripts: bool, create: bool) -> set[tuple[str, str]]:
+    """Replace the stored entity, ambiguity, component and links of `dropped` names by those of `names`;
+    return the names whose entity, canonical name or ambiguity is not what was stored."""
+    usage: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    for cls, key, surface, language, count in names:
+        usage[cls, key][surface, language] += count
+    node_links = {node: name_links(node, used, scripts) for node, used in usage.items()}
+    components = link_components(node_links, entities)
+    rows = [{"class": c, "key": k, "entity_id": entities[c, k][0], "canonical_name": entities[c, k][1],
+             "ambiguous": " ".join(sorted(ambiguous[c, k])) if (c, k) in ambiguous else None,
+             "component": components[c, k]} for c, k in sorted(usage)]
+    links = [{"link": link, "role": role, "class": c, "key": k}
+             for (c, k), found in sorted(node_links.items()) for link, role in found]
+    if create:
+        db.execute(f"CREATE OR REPLACE TABLE {NODES} (class VARCHAR, key VARCHAR, entity_id VARCHAR, "
+                   "canonical_name VARCHAR, ambiguous VARCHAR, component VARCHAR)")
+        db.execute(f"CREATE OR REPLACE TABLE {LINKS} (link VARCHAR, role VARCHAR, class VARCHAR, key VARCHAR)")
+        old = {}
+    else:
+        _register(db, "_el_nodes", _node_rows(dropped), ["class", "key"])
+        old = {(c, k): values for c, k, *values in db.execute(
+            f"SELECT class, key, entity_id, canonical_name, ambiguous FROM {NODES} JOIN _el_nodes USING (class, key)"
+        ).fetchall()}
+        for table in (NODES, LINKS):
+            db.execute(f"DELETE FROM {table} WHERE (class, key) IN (SELECT (class, key) FROM _el_nodes)")
+    _register(db, "_el_new", rows, ["class", "key", "entity_id", "canonical_name", "ambiguous", "component"])
+    db.execute(f"INSERT INTO {NODES} SELECT * FROM _el_new")
+    _register(db, "_el_new", links, ["link", "role", "class", "key"])
+    db.execute(f"INSERT INTO {LINKS} SELECT * FROM _el_new")
+    db.execute("DROP TABLE _el_new")
+    return {(r["class"], r["key"]) for r in rows
+            if old.get((r["class"], r["key"])) != [r["entity_id"], r["canonical_name"], r["ambiguous"]]}
+
+
+def _write_back(db, changed, changes) -> None:
+    """Write labels, entities and speakers into the documents (all when `changed` is None) that changed,
+    whose mentions took another label, or that mention a name of `changed`: the others hold what a call
+    over the whole corpus would write."""
+    if changed is None:
+        docs = f"SELECT DISTINCT doc_id FROM {MENTIONS}"
+    else:
+        _register(db, "_el_nodes", _node_rows(changed), ["class", "key"])
+        _register(db, "_el_changed_docs", [{"doc_id": d} for d in sorted(changes.added | changes.touched)],
+                  ["doc_id"])
+        docs = (f"SELECT doc_id FROM {MENTIONS} JOIN _el_nodes USING (class, key) "
+                f"UNION SELECT doc_id FROM _el_changed_docs UNION SELECT doc_id FROM _el_relabelled_docs")
+    db.execute(f"CREATE OR REPLACE TEMP TABLE _el_docs AS {docs}")
+    db.execute("DROP TABLE IF EXISTS _el_changed_docs")
+    rows = db.execute(f"""
+        SELECT DISTINCT m.doc_id, m.class, m.key, n.entity_id, n.ambiguous FROM {MENTIONS} m
+        JOIN {NODES} n USING (class, key)
+        WHERE m.doc_id IN (SELECT doc_id FROM _el_docs) AND m.doc_id IN (
+            SELECT doc_id FROM {MENTIONS} JOIN {NODES} USING (class, key) WHERE ambiguous IS NOT NULL)""").fetchall()
+    ambiguous = {(c, k): set(a.split()) for _, c, k, _, a in rows if a is not None}
+    overrides = [{"doc_id": d, "class": c, "key": k, "entity_id": e}
+                 for d, c, k, e in resolve_in_documents(ambiguous, [row[:4] for row in rows])]
+    _register(db, "_el_overrides", overrides, ["doc_id", "class", "key", "entity_id"])
+    # Materialized first: DuckDB plans an UPDATE over this join poorly on a table with deleted rows.
+    db.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _el_write AS
+              SELECT m.doc_id, m.mention_id, m.label, coalesce(o.entity_id, n.entity_id) AS entity_id,
+                     coalesce(c.canonical_name, n.canonical_name) AS canonical_name
+              FROM {MENTIONS} m
+              LEFT JOIN {NODES} n ON n.class = m.class AND n.key = m.key
+              LEFT JOIN _el_overrides o ON o.doc_id = m.doc_id AND o.class = m.class AND o.key = m.key
+              LEFT JOIN (SELECT DISTINCT entity_id, canonical_name FROM {NODES}
+                         WHERE entity_id IN (SELECT entity_id FROM _el_overrides)) c ON c.entity_id = o.entity_id
+              WHERE m.doc_id IN (SELECT doc_id FROM _el_docs)""")
+    db.execute("""
+        UPDATE entities SET label = coalesce(x.label, entities.label), entity_id = x.entity_id,
+            canonical_name = x.canonical_name
+        FROM _el_write x WHERE entities.doc_id = x.doc_id AND entities.mention_id = x.mention_id""")
+    db.execute("DROP TABLE _el_write")
+    db.execute("""
+        UPDATE claims SET speaker_entity_id = s.entity_id
+        FROM (SELECT mention_id, min(entity_id) AS entity_id FROM entities
+              WHERE doc_id IN (SELECT doc_id FROM _el_docs) GROUP BY mention_id) s
+        WHERE s.mention_id = claims.speaker_mention_id AND s.entity_id IS NOT NULL""")
+
+
+def name_links(node: tuple[str, str], used: Counter, scripts: bool) -> list[tuple[str, str]]:
+    """What ties a name to the others `cluster_names` may compare it with, as (link, role) pairs: two
+    names are compared only if they share a link with role 's' (possible spelling variants, a block of
+    script variants, a stem), or a link that one of them looks up ('l': a short form's lookup) and the
+    other is registered under ('r'), or are in one spelling block ('b') of over MAX_BLOCK names. The
+    connected names are a component, which `cluster_names` links as it would within the whole corpus."""
+    cls, key = node
+    words = stem(cls, key).split()
+    block = "\x1f".join((cls, str(len(words)), *(w[:2] for w in words)))
+    # Two names of a spelling block are tied when they are variants (`same_name`, and then one entity); a
+    # block over MAX_BLOCK compares neighbours, which any member changes: it ties them all.
+    found = [(f"block\x1f{block}", "b"), (f"stem\x1f{cls}\x1f{stem(cls, key)}", "s")]
+    forms = name_forms(node, used) if scripts else ()
+    for form in forms:
+        found.append(("script\x1f" + "\x1f".join((cls, str(len(form.stems)), *map(skeleton, form.stems))), "s"))
+    if cls in LAST_WORD_CLASSES:
+        # A person name stands for a longer one ending with its last word and holding its other words.
+        if len(words) == 1:
+            found.append((f"last\x1f{cls}\x1f{words[-1]}", "l"))
+        else:
+            found.append((f"last\x1f{cls}\x1f{words[-1]}", "r"))
+            found += [(f"last\x1f{cls}\x1f{words[-1]}\x1f{word}", "r") for word in words[:-1]]
+            found.append((f"last\x1f{cls}\x1f{words[-1]}\x1f{words[0]}", "l"))
+    if cls == "PER":
+        for form in forms:
+            link = f"lastsk\x1f{cls}\x1f{skeleton(form.stems[-1])}"
+            found += [(link, "l")] + ([(link, "r")] if len(words) >= 2 else [])
+    if cls != "PER":
+        found.append((f"prefix\x1f{cls}\x1f{' '.join(words)}", "l"))
+        if cls == "ORG" and len(words) >= 2:
+            found += [(f"prefix\x1f{cls}\x1f{' '.join(words[:n])}", "r") for n in range(1, len(words))]
+        if len(words) == 1 and is_acronym(Counter({surface: n for (surface, _), n in used.items()})):
+            found.append((f"initials\x1f{cls}\x1f{words[0]}", "l"))
+        if cls != "NORP" and len(words) >= 2:
+            found += [(f"initials\x1f{cls}\x1f{letters}", "r")
+                      for letters in sorted({initials(key), initials(" ".join(words))}) if len(letters) >= 2]
+    return sorted(set(found))
+
+
+def link_components(node_links: dict[tuple[str, str], list[tuple[str, str]]], entities: dict
+                    ) -> dict[tuple[str, str], str]:
+    """Each name's component (see `name_links`), named after its first name. `entities`: the names'
+    (entity_id, canonical_name), from `cluster_names`: the names of one entity are tied (it took ties to
+    make it), which ties the spelling variants of a block."""
+    parent = {node: node for node in node_links}
+
+    def find(node):
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    by_link: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    for node in node_links:
+        by_link["entity\x1f" + entities[node][0]]["s"].append(node)
+    for node, found in node_links.items():
+        for link, role in found:
+            by_link[link][role].append(node)
+    for roles in by_link.values():
+        tied = roles.get("s", []) + (roles.get("l", []) + roles.get("r", []) if roles.get("l") and roles.get("r")
+                                     else [])
+        tied += roles.get("b", []) if len(roles.get("b", [])) > MAX_BLOCK else []
+        for node in tied[1:]:
+            a, b = find(tied[0]), find(node)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    return {node: "\x1f".join(find(node)) for node in node_links}
+
+
+def prepare_mentions(db, docs: str | None = None) -> None:
+    """One row per mention (of the documents in table `docs`, if given): its name (surface without
+    article, possessive or title), the folded key it is grouped by, and which kinds the words around it
+    speak for."""
     def any_match(patterns):
         return " OR ".join(f"""regexp_matches({side}, '{pattern.replace("'", "''")}')""" for side, pattern in patterns)
 
     db.execute(rf"""
         CREATE OR REPLACE TEMP TABLE _el_mentions AS
         WITH m AS (
-            SELECT e.rowid AS row, e.doc_id, e.label, {LANGUAGE_SQL.format(column="a.language")} AS language,
+            SELECT e.doc_id, e.mention_id, e.label, {LANGUAGE_SQL.format(column="a.language")} AS language,
                 regexp_replace(regexp_replace(trim(e.text), '^(?i:the|a|an)\s+', ''), '(?:''s|’s|''|’)$', '')
                     AS bare,
                 substr(t.text, greatest(e.start - 40, 0) + 1, e.start - greatest(e.start - 40, 0)) AS before,
@@ -209,12 +472,13 @@ def prepare_mentions(db) -> None:
             -- a mention in a headline or caption has offsets into its segment, not into the body
             LEFT JOIN segments s ON e.segment IS NOT NULL AND s.doc_id = e.doc_id AND s.seq = e.segment
             CROSS JOIN LATERAL (SELECT CASE WHEN e.segment IS NULL THEN a.text ELSE s.text END AS text) t
+            {f"WHERE e.doc_id IN (SELECT doc_id FROM {docs})" if docs else ""}
         ), n AS (
             SELECT *, CASE WHEN label = 'PERSON' AND regexp_matches(bare, '{TITLE_PREFIX}\S')
                 THEN regexp_replace(bare, '{TITLE_PREFIX}', '') ELSE bare END AS surface
             FROM m
         )
-        SELECT row, doc_id, label, surface, language, NULL::VARCHAR AS class,
+        SELECT doc_id, mention_id, label, surface, language, NULL::VARCHAR AS class,
             nullif(trim(regexp_replace(regexp_replace(lower(strip_accents(surface)), '[.''’]', '', 'g'),
                                        '[^\pL\pN]+', ' ', 'g')), '') AS key,
             coalesce(({any_match(PLACE_CONTEXT[:1])}) AND NOT regexp_matches(after, '^[''’]s\b')
@@ -294,7 +558,8 @@ def script_families(written: Iterable[tuple[str, str, str | None]], similarity: 
 
 
 def cluster_names(names: Iterable[tuple[str, str, str, str | None, int]], similarity: int = SIMILARITY,
-                  script_similarity: int = SCRIPT_SIMILARITY, majority_language: str | None = None):
+                  script_similarity: int = SCRIPT_SIMILARITY, majority_language: str | None = None,
+                  scripts: bool | None = None):
     """Cluster (class, key, surface, language, mentions) rows into entities: a pure function of the rows.
 
     `language` is that of the mentions' articles (None when unknown); `majority_language` the corpus's
@@ -305,7 +570,9 @@ def cluster_names(names: Iterable[tuple[str, str, str, str | None, int]], simila
     for cls, key, surface, language, count in names:
         usage[cls, key][surface, language] += count
     surfaces = {node: Counter({surface: n for (surface, _), n in used.items()}) for node, used in usage.items()}
-    forms = {node: name_forms(node, used) for node, used in usage.items()} if several_scripts(usage) else {}
+    if scripts is None:
+        scripts = several_scripts(usage)
+    forms = {node: name_forms(node, used) for node, used in usage.items()} if scripts else {}
     nodes = sorted(usage)
     parent = {node: node for node in nodes}
 
@@ -521,8 +788,9 @@ def join_short_names(nodes, surfaces, find, union, forms=None, script_similarity
         words = stem(cls, key).split()
         if len(words) < 2:
             continue
-        if cls == "PER":
+        if cls in LAST_WORD_CLASSES:
             longer[cls, "last", words[-1]].append(node)
+        if cls == "PER":
             for form in forms.get(node, ()):
                 longer[cls, "last_skeleton", skeleton(form.stems[-1])].append((node, form))
         elif cls == "ORG":
@@ -547,6 +815,9 @@ def join_short_names(nodes, surfaces, find, union, forms=None, script_similarity
                       and part_of_name_across_scripts(form, longer_form, script_similarity)]
         else:
             found = list(prefix_of)
+            if cls in LAST_WORD_CLASSES:  # a product's model without its brand ("A380" of "Airbus A380")
+                found += [other for other in longer[cls, "last", words[-1]]
+                          if len(other[1].split()) > len(words) and is_subsequence(words, other[1].split())]
             if len(words) == 1 and is_acronym(surfaces[node]):
                 spelled_out = longer.get((cls, "initials", words[0]), [])
                 # the one name an acronym spells out is what it stands for, whatever else begins with
