@@ -22,7 +22,9 @@ that event.
 * A claim with no event forms a proposition of its own content words and the entities it names, so
   copies of one statement still meet.
 
-Every step is a lookup or a group-by: the cost is linear in the number of claims and events.
+Every step is a lookup or a group-by: the cost is linear in the number of claims and events. Called
+incrementally (`etl_enrich`), it redoes only the documents a change can reach, and leaves exactly what a
+call over the whole corpus would.
 """
 
 from __future__ import annotations
@@ -98,7 +100,9 @@ def etl_enrich(db, changes=None):
                        extracted_stance VARCHAR, cluster_id VARCHAR, event_id VARCHAR, stance VARCHAR,
                        opposes VARCHAR)""")
         db.execute(f"CREATE OR REPLACE TABLE {CHOSEN} (event_class VARCHAR, target VARCHAR, event_id VARCHAR)")
-        db.execute("CREATE OR REPLACE TEMP TABLE _cc_changes AS SELECT doc_id, 'added' AS change FROM articles")
+        db.execute("""CREATE OR REPLACE TEMP TABLE _cc_changes AS
+                      SELECT doc_id, 'added' AS change
+                      FROM (SELECT doc_id FROM articles UNION SELECT doc_id FROM claims)""")
     else:
         kept = {row[0] for row in db.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()}
         if not {STATE, CHOSEN} <= kept:
