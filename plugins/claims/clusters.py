@@ -22,7 +22,9 @@ that event.
 * A claim with no event forms a proposition of its own content words and the entities it names, so
   copies of one statement still meet.
 
-Every step is a lookup or a group-by: the cost is linear in the number of claims and events.
+Every step is a lookup or a group-by: the cost is linear in the number of claims and events. Called
+incrementally (`etl_enrich`), it redoes only the documents a change can reach, and leaves exactly what a
+call over the whole corpus would.
 """
 
 from __future__ import annotations
@@ -40,6 +42,10 @@ from etl import Contract, hookimpl
 from ..events.lexicon import OPPOSITES
 
 NAME = "claim_clusters"
+#: Working tables kept between runs: each claim's extracted stance and own proposition, and the opposites
+#: chosen (`choose_opposites`).
+STATE = f"{NAME}__claims"
+CHOSEN = f"{NAME}__opposites"
 #: The side of each pair of opposites that names the proposition ("captured" is asserted or denied;
 #: "held" denies it), and event classes that, said of a place, deny its capture.
 PROPOSITION_SIDE = frozenset({"capture", "win", "rise", "open", "convict", "approve", "advance", "agree"})
@@ -69,26 +75,91 @@ class ContentEvent:
 
 @hookimpl
 def etl_contract():
-    return {"enrich": Contract(reads=("claims", "events.event_id", "entities.entity_id", "articles.derived_from"),
-                               provides=("claims.cluster_id", "claims.event_id", "claims.stance"))}
+    # Every column of `events` is read (class, modality, patient and place, not only the id), and of
+    # `claims` the speakers entity_links links: declaring them is what puts a document whose inputs an
+    # earlier plugin changed into `changes.touched` in an incremental run.
+    return {"enrich": Contract(reads=("claims", "events", "entities.entity_id", "articles.derived_from"),
+                               provides=("claims.cluster_id", "claims.event_id", "claims.stance"),
+                               incremental=True)}
 
 
 @hookimpl
-def etl_enrich(db):
-    claims = db.sql("""SELECT claim_id, doc_id, content, stance, start, "end", cue
-                       FROM claims ORDER BY doc_id, cue_start, claim_id""").fetchall()
+def etl_enrich(db, changes=None):
+    """A full call works out every claim's proposition; an incremental one (`changes`) redoes only the
+    documents whose claims can have moved, from the same inputs, and leaves what a full call would.
+
+    A claim's proposition depends on its own document (its events and entities, the claim before it), on
+    the corpus-wide choice of the event an opposite denies (`opposed_propositions`) and, for a rewrite, on
+    its source's claims. So the documents redone are those added or touched, those with a claim whose
+    opposite's choice changed, and, for following sources, the rewrites of any of these or of a removed
+    document. The next call starts from two working tables: each claim's extracted stance (a denial
+    overwrites `claims.stance`) with its own proposition before following a source, and the opposites'
+    choices."""
+    if changes is None:
+        db.execute(f"""CREATE OR REPLACE TABLE {STATE} (claim_id VARCHAR, doc_id VARCHAR,
+                       extracted_stance VARCHAR, cluster_id VARCHAR, event_id VARCHAR, stance VARCHAR,
+                       opposes VARCHAR)""")
+        db.execute(f"CREATE OR REPLACE TABLE {CHOSEN} (event_class VARCHAR, target VARCHAR, event_id VARCHAR)")
+        db.execute("""CREATE OR REPLACE TEMP TABLE _cc_changes AS
+                      SELECT doc_id, 'added' AS change
+                      FROM (SELECT doc_id FROM articles UNION SELECT doc_id FROM claims)""")
+    else:
+        kept = {row[0] for row in db.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()}
+        if not {STATE, CHOSEN} <= kept:
+            # Without the extracted stances no call can be exact; failing makes the host's next run full.
+            raise RuntimeError(f"{NAME}: an incremental call without the working tables {STATE}, {CHOSEN}")
+        db.execute(f"CREATE OR REPLACE TEMP TABLE _cc_changes AS SELECT doc_id, change FROM {changes.table}")
+    # A changed document is both removed and added: its old claims go before its new ones come.
+    db.execute(f"DELETE FROM {STATE} WHERE doc_id IN (SELECT doc_id FROM _cc_changes WHERE change <> 'touched')")
+    db.execute(f"""INSERT INTO {STATE} (claim_id, doc_id, extracted_stance)
+                   SELECT claim_id, doc_id, stance FROM claims
+                   WHERE doc_id IN (SELECT doc_id FROM _cc_changes WHERE change = 'added')""")
+    choose_opposites(db)
+    db.execute(f"""CREATE OR REPLACE TEMP TABLE _cc_redo AS
+        SELECT doc_id FROM _cc_changes WHERE change <> 'removed'
+        UNION SELECT doc_id FROM {STATE} WHERE opposes IN (SELECT target FROM _cc_moved)""")
+    own_propositions(db)
+    # The rewrites whose own claims or whose source's may have changed; a removed source's rewrites go
+    # back to their own propositions.
+    db.execute("""CREATE OR REPLACE TEMP TABLE _cc_rewrites AS
+        SELECT doc_id FROM articles
+        WHERE derived_from IS NOT NULL AND derived_from <> doc_id
+          AND (doc_id IN (SELECT doc_id FROM _cc_redo) OR derived_from IN (SELECT doc_id FROM _cc_redo)
+               OR derived_from IN (SELECT doc_id FROM _cc_changes WHERE change = 'removed'))""")
+    follow_sources(db)
+    db.execute(f"""
+        UPDATE claims SET cluster_id = p.cluster_id, event_id = p.event_id, stance = p.stance
+        FROM (SELECT s.claim_id, s.stance,
+                     CASE WHEN f.claim_id IS NULL THEN s.cluster_id ELSE f.cluster_id END AS cluster_id,
+                     CASE WHEN f.claim_id IS NULL THEN s.event_id ELSE f.event_id END AS event_id
+              FROM {STATE} s LEFT JOIN _cc_follow f ON f.claim_id = s.claim_id
+              WHERE s.doc_id IN (SELECT doc_id FROM _cc_redo UNION SELECT doc_id FROM _cc_rewrites)) p
+        WHERE claims.claim_id = p.claim_id""")
+    for table in ("_cc_changes", "_cc_moved", "_cc_redo", "_cc_rewrites", "_cc_follow"):
+        db.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def own_propositions(db) -> None:
+    """Each claim of the documents in `_cc_redo`: its proposition before any source is followed, into
+    the working table."""
+    claims = db.sql(f"""SELECT c.claim_id, c.doc_id, c.content, s.extracted_stance, c.start, c."end", c.cue
+                        FROM claims c JOIN {STATE} s ON s.claim_id = c.claim_id AND s.doc_id = c.doc_id
+                        WHERE c.doc_id IN (SELECT doc_id FROM _cc_redo)
+                        ORDER BY c.doc_id, c.cue_start, c.claim_id""").fetchall()
     if not claims:
         return
     events = content_events(db)
     proposition_of = opposed_propositions(db)
     names = entity_names(db)
-    rows = {"claim_id": [], "cluster_id": [], "event_id": [], "stance": []}
+    rows: dict[str, list] = {"claim_id": [], "cluster_id": [], "event_id": [], "stance": [], "opposes": []}
     previous: dict[str, tuple[str, str | None]] = {}
     for claim_id, doc_id, content, stance, start, end, cue in claims:
         event = main_event(events.get(doc_id, ()), start, end)
-        event_id, key = None, None
+        event_id, key, opposes = None, None, None
         if event is not None and event.event_id is not None:
             event_id = event.event_id
+            if opposite_sides(event):
+                opposes = event.target
             opposed = opposite_event(event, proposition_of)
             if opposed is not None:
                 event_id = opposed
@@ -105,41 +176,47 @@ def etl_enrich(db):
         rows["cluster_id"].append(hashlib.sha256(key.encode()).hexdigest()[:16])
         rows["event_id"].append(event_id)
         rows["stance"].append(stance)
-    follow_sources(db, rows)
-    db.register("_propositions", pa.table(rows))
-    db.execute("""UPDATE claims SET cluster_id = p.cluster_id, event_id = p.event_id, stance = p.stance
-                  FROM _propositions p WHERE claims.claim_id = p.claim_id""")
+        rows["opposes"].append(opposes)
+    db.register("_propositions", pa.table(rows, schema=pa.schema([(name, pa.string()) for name in rows])))
+    db.execute(f"""UPDATE {STATE} SET cluster_id = p.cluster_id, event_id = p.event_id, stance = p.stance,
+                                      opposes = p.opposes
+                   FROM _propositions p WHERE {STATE}.claim_id = p.claim_id""")
     db.unregister("_propositions")
 
 
-def follow_sources(db, rows: dict[str, list]) -> None:
+def follow_sources(db) -> None:
     """A rewrite restates its source's statements in other words ("ready to fight on" / "prepared to
-    continue"): a claim of a document derived from another takes the proposition of the source's claim by
-    the same speaker whose content it most resembles, when they share enough words."""
+    continue"): a claim of a document derived from another (in `_cc_rewrites`) takes the proposition of
+    the source's claim by the same speaker whose content it most resembles, when they share enough words.
+    It takes the source claim's own proposition: a source is never itself a rewrite (copies points every
+    member of a group at the group's one source), and so no claim's result depends on the order of others."""
     pairs = db.sql("""
         SELECT d.claim_id, s.claim_id, d.content, s.content
         FROM claims d
         JOIN articles a ON a.doc_id = d.doc_id AND a.derived_from IS NOT NULL AND a.derived_from <> a.doc_id
         JOIN claims s ON s.doc_id = a.derived_from
          AND coalesce(s.speaker_entity_id, lower(s.speaker)) = coalesce(d.speaker_entity_id, lower(d.speaker))
+        WHERE d.doc_id IN (SELECT doc_id FROM _cc_rewrites)
         ORDER BY d.claim_id, s.claim_id""").fetchall()
     best: dict[str, tuple[float, str]] = {}
     for derived, source, derived_content, source_content in pairs:
         score = fuzz.token_set_ratio(derived_content or "", source_content or "")
         if score >= REWRITE_SIMILARITY and score > best.get(derived, (0.0, ""))[0]:
             best[derived] = (score, source)
-    index = {claim_id: i for i, claim_id in enumerate(rows["claim_id"])}
-    for derived, (_, source) in best.items():
-        i, j = index[derived], index[source]
-        rows["cluster_id"][i], rows["event_id"][i] = rows["cluster_id"][j], rows["event_id"][j]
+    db.register("_cc_best", pa.table({"claim_id": pa.array(list(best), pa.string()),
+                                      "source": pa.array([s for _, s in best.values()], pa.string())}))
+    db.execute(f"""CREATE OR REPLACE TEMP TABLE _cc_follow AS
+                   SELECT b.claim_id, s.cluster_id, s.event_id
+                   FROM _cc_best b JOIN {STATE} s ON s.claim_id = b.source""")
+    db.unregister("_cc_best")
 
 
 def content_events(db) -> dict[str, list[ContentEvent]]:
-    """The event mentions of every document that holds a claim, in text order."""
+    """The event mentions of every document in `_cc_redo`, in text order."""
     rows = db.sql("""
         SELECT e.doc_id, e.start, e.event_id, e.event_class, e.kind, e.modality,
                coalesce(e.patient_entity_id, e.place_entity_id)
-        FROM events e SEMI JOIN claims c ON c.doc_id = e.doc_id
+        FROM events e WHERE e.doc_id IN (SELECT doc_id FROM _cc_redo)
         ORDER BY e.doc_id, e.start""").fetchall()
     by_doc: dict[str, list[ContentEvent]] = defaultdict(list)
     for doc_id, start, event_id, event_class, kind, modality, target in rows:
@@ -156,38 +233,64 @@ def main_event(events, start: int | None, end: int | None) -> ContentEvent | Non
                  and (e.event_class or e.kind == "verbal")), None)
 
 
+def choose_opposites(db) -> None:
+    """(class, entity) -> the event most often reported as that class done to or at that entity, kept in
+    the working table; the entities whose choice changed since the table was last written go to
+    `_cc_moved`. The count is one group-by in DuckDB: a new report of a capture can change which event
+    every "still holds" of that place denies, wherever it is."""
+    sides = ", ".join(f"'{side}'" for side in sorted(PROPOSITION_SIDE))
+    db.execute(f"""CREATE OR REPLACE TEMP TABLE _cc_chosen AS
+        SELECT event_class, target, event_id FROM (
+            SELECT event_class, target, event_id,
+                   row_number() OVER (PARTITION BY event_class, target ORDER BY n DESC, event_id) AS rank
+            FROM (SELECT event_class, coalesce(patient_entity_id, place_entity_id) AS target, event_id,
+                         count(*) AS n
+                  FROM events
+                  WHERE event_class IN ({sides}) AND event_id IS NOT NULL AND modality = 'asserted'
+                    AND coalesce(patient_entity_id, place_entity_id) IS NOT NULL
+                  GROUP BY ALL))
+        WHERE rank = 1""")
+    db.execute(f"""CREATE OR REPLACE TEMP TABLE _cc_moved AS
+        SELECT DISTINCT target FROM _cc_chosen n FULL JOIN {CHOSEN} o USING (event_class, target)
+        WHERE n.event_id IS DISTINCT FROM o.event_id""")
+    db.execute(f"""DELETE FROM {CHOSEN} WHERE target IN (SELECT target FROM _cc_moved)""")
+    db.execute(f"""INSERT INTO {CHOSEN} SELECT * FROM _cc_chosen WHERE target IN (SELECT target FROM _cc_moved)""")
+    db.execute("DROP TABLE _cc_chosen")
+
+
 def opposed_propositions(db) -> dict[tuple[str, str], str]:
-    """(class, entity) -> the event most often reported as that class done to or at that entity."""
-    rows = db.sql("""
-        SELECT event_class, coalesce(patient_entity_id, place_entity_id) AS target, event_id, count(*) AS n
-        FROM events
-        WHERE event_class IS NOT NULL AND event_id IS NOT NULL AND modality = 'asserted'
-          AND coalesce(patient_entity_id, place_entity_id) IS NOT NULL
-        GROUP BY ALL ORDER BY n DESC, event_id""").fetchall()
-    chosen: dict[tuple[str, str], str] = {}
-    for event_class, target, event_id, _ in rows:
-        if event_class in PROPOSITION_SIDE:
-            chosen.setdefault((event_class, target), event_id)
-    return chosen
+    """The chosen opposites of the entities the events of the documents in `_cc_redo` are done to."""
+    rows = db.sql(f"""
+        SELECT event_class, target, event_id FROM {CHOSEN}
+        WHERE target IN (SELECT coalesce(patient_entity_id, place_entity_id) FROM events
+                         WHERE doc_id IN (SELECT doc_id FROM _cc_redo))""").fetchall()
+    return {(event_class, target): event_id for event_class, target, event_id in rows}
+
+
+def opposite_sides(event: ContentEvent) -> list[str]:
+    """The events this one would deny by stating their opposite, in the order they are looked up."""
+    if event.target is None or event.event_class in PROPOSITION_SIDE:
+        return []
+    sides = {OPPOSITES.get(event.event_class or "")} | ({"capture"} if event.event_class in DENIES_CAPTURE else set())
+    return sorted(s for s in sides if s in PROPOSITION_SIDE)
 
 
 def opposite_event(event: ContentEvent, proposition_of: dict[tuple[str, str], str]) -> str | None:
     """The event this one denies by stating its opposite, when the corpus reports one about its target."""
-    if event.target is None or event.event_class in PROPOSITION_SIDE:
-        return None
-    sides = {OPPOSITES.get(event.event_class or "")} | ({"capture"} if event.event_class in DENIES_CAPTURE else set())
-    for side in sorted(s for s in sides if s in PROPOSITION_SIDE):
+    for side in opposite_sides(event):
         if (side, event.target) in proposition_of:
             return proposition_of[(side, event.target)]
     return None
 
 
 def entity_names(db) -> dict[tuple[str, int, int], list[str]]:
-    """(doc_id, claim start, claim end) -> the entities named inside the claim's content."""
+    """(doc_id, claim start, claim end) -> the entities named inside the content of each claim of the
+    documents in `_cc_redo`."""
     rows = db.sql("""
         SELECT c.doc_id, c.start, c."end", coalesce(e.entity_id, lower(e.text))
         FROM claims c JOIN entities e ON e.doc_id = c.doc_id AND e.start >= c.start AND e."end" <= c."end"
         WHERE e.segment IS NULL  -- a headline's or caption's offsets are into its own text, not the body's
+          AND c.doc_id IN (SELECT doc_id FROM _cc_redo)
         """).fetchall()
     found: dict[tuple[str, int, int], list[str]] = defaultdict(list)
     for doc_id, start, end, entity in rows:
