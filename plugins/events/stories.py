@@ -1,0 +1,496 @@
+"""Stories for `event_links`: documents that report one happening, grouped so that a call over the whole
+corpus and an incremental call give the same stories.
+
+- **Vectors of their own.** A document is a vector of its content words and linked entities, each word
+  weighted by how rare it is in general language (`wordfreq`, by the document's `articles.language`),
+  each entity by a fixed weight. Nothing in a vector depends on the rest of the corpus, so vectors are
+  computed once per document and kept (`event_links__vectors`). A corpus IDF would change every vector
+  whenever a document comes in; on ECB+ the general-language rarity scores within 0.1 CoNLL of it on
+  dev (bench/events_ecbplus.py).
+- **Candidate pairs.** A term in more than one document and at most `cap` of them (`story_max_df` of
+  the corpus, at most `MAX_POSTING`) is eligible; each document proposes its `MAX_TERMS_PER_DOC`
+  rarest eligible terms (`event_links__selected`), and two documents proposing one term are a candidate
+  pair, with its cosine (`event_links__pairs`). A term's eligibility changes only when its document
+  frequency (or the cap) crosses a bound: then the documents holding it choose again.
+- **Units.** Average linkage only merges two groups with a mean of at least `story_similarity`, hence
+  with one pair at least that close; so stories never cross the components of the graph of candidate
+  pairs of at least min(`NEIGHBOURHOOD_LINK`, `story_similarity`) plus copy groups (`articles.dup_group`).
+  Each such unit is clustered on its own: the documents of a neighbourhood (chained by close pairs) are
+  compared all with all, then average linkage (scipy) over the unit, copies of a report kept together.
+  An incremental call re-clusters only the units that hold a document added, removed, touched or whose
+  candidate pairs changed, and the units those now reach.
+
+Every value is computed in an order that does not depend on which other documents are in the call
+(vocabulary sorted by term, units by doc id), so a pair's cosine and a unit's clusters are bit for bit
+those of a call over the whole corpus.
+"""
+
+from __future__ import annotations
+
+import functools
+import heapq
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+
+import pyarrow as pa
+
+PREFIX = "event_links__"
+VECTORS, TERMS, SELECTED, PAIRS, STORIES = (PREFIX + name for name in
+                                            ("vectors", "terms", "selected", "pairs", "stories"))
+#: A word's weight: `WORD_CEILING` minus its Zipf frequency (log10 per billion words: "the" 7.7,
+#: "earthquake" 4.2, unseen 0), at least `WORD_FLOOR`; tuned on ECB+ dev.
+WORD_CEILING = 8.0
+WORD_FLOOR = 0.5
+ENTITY_WEIGHT = 4.0
+#: Words of a language wordfreq does not list all weigh this (on ECB+ dev, flat word weights at half the
+#: entities' lost 0.3 CoNLL against the general-language rarity).
+UNLISTED_WORD_WEIGHT = 2.0
+MAX_TERMS_PER_DOC = 40
+#: A term in more documents than this proposes no pair, whatever the corpus's size: `story_max_df` alone
+#: (a share) lets a term's documents grow with the corpus, and its pairs with their square.
+MAX_POSTING = 200
+#: Documents chained by pairs this similar are compared all with all (up to `MAX_NEIGHBOURHOOD` of them).
+NEIGHBOURHOOD_LINK = 0.12
+MAX_NEIGHBOURHOOD = 2000
+#: Units up to this size are clustered on a dense distance matrix (scipy); larger ones on the sparse pairs.
+DENSE_UNIT = 4000
+_WORD = re.compile(r"[^\W\d_][\w'’-]{2,}")
+# Words of news prose that say nothing of what a report is about.
+_STOP = frozenset("""
+    the and for that with this from have has had was were are been being will would could should their there
+    they them his her its our your who whom which what when where while after before about into over under
+    than then also more most some such only other said says say told tell according just very much many
+    year years month months week weeks day days time times today yesterday tomorrow new last first second
+    one two three four five six seven eight nine ten people news report reported reports statement officials
+    official monday tuesday wednesday thursday friday saturday sunday january february march april may june
+    july august september october november december told added including however because during since
+    until against between both each few those these being here another still even back well made make
+""".split())
+
+Vector = dict[str, float]
+
+
+def stories(db, threshold: float, max_df: float, changes=None) -> dict[str, str] | None:
+    """doc_id -> story id (the smallest doc_id of its story) for the documents whose story was computed
+    in this call: every document in a full call (`changes` None), else those of the units the changes
+    reach. The working tables are brought up to date either way."""
+    n = db.execute("SELECT count(*) FROM articles").fetchall()[0][0]
+    cap = min(MAX_POSTING, max(2, int(max_df * n)))
+    link = min(NEIGHBOURHOOD_LINK, threshold)
+    if changes is None:
+        vectors = _full_tables(db, cap)
+        return _cluster(db, sorted(vectors), vectors, threshold, link)
+    return _incremental(db, cap, threshold, link, changes)
+
+
+# --- vectors -------------------------------------------------------------------------------------------------
+
+
+def terms(text: str) -> list[str]:
+    return [w for w in (m.lower() for m in _WORD.findall(text)) if w not in _STOP]
+
+
+@functools.lru_cache(maxsize=None)
+def _frequencies(language: str | None) -> dict[str, float] | None:
+    import wordfreq
+
+    # The small lists (words down to a Zipf frequency of 3) load in milliseconds and, every rarer word
+    # taking the top weight, score on ECB+ as the large ones do.
+    if not language or language not in wordfreq.available_languages("small"):
+        return None
+    return wordfreq.get_frequency_dict(language, "small")
+
+
+def term_weight(term: str, frequencies: dict[str, float] | None) -> float:
+    if term.startswith("entity:"):
+        return ENTITY_WEIGHT
+    if frequencies is None:
+        return UNLISTED_WORD_WEIGHT
+    frequency = frequencies.get(term, 0.0)
+    zipf = math.log10(frequency * 1e9) if frequency > 0 else 0.0
+    return max(WORD_FLOOR, WORD_CEILING - zipf)
+
+
+def document_vector(text: str, language: str | None, entity_ids: Iterable[str]) -> list[tuple[str, float]]:
+    """(term, unit weight) of one document, rarest (heaviest) term first, then by term."""
+    counts = Counter(terms(text or "") + ["entity:" + e for e in entity_ids])
+    frequencies = _frequencies(language)
+    rarity = {t: term_weight(t, frequencies) for t in counts}
+    weights = {t: (1 + math.log(c)) * rarity[t] for t, c in counts.items()}
+    norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+    return [(t, weights[t] / norm) for t in sorted(counts, key=lambda t: (-rarity[t], t))]
+
+
+def _vectors_of(db, docs: list[str] | None) -> dict[str, list[tuple[str, float]]]:
+    where = "" if docs is None else "WHERE doc_id IN (SELECT doc_id FROM _el_docs)"
+    if docs is not None:
+        db.register("_el_docs", pa.table({"doc_id": pa.array(docs, pa.string())}))
+    try:
+        names: dict[str, list[str]] = defaultdict(list)
+        for doc_id, entity_id in db.execute(f"""SELECT doc_id, entity_id FROM entities {where}
+                                               {'AND' if where else 'WHERE'} entity_id IS NOT NULL
+                                               ORDER BY doc_id, start""").fetchall():
+            names[doc_id].append(entity_id)
+        return {doc_id: document_vector(text, language, names.get(doc_id, ()))
+                for doc_id, text, language in db.execute(
+                    f"SELECT doc_id, text, language FROM articles {where} ORDER BY doc_id").fetchall()}
+    finally:
+        if docs is not None:
+            db.unregister("_el_docs")
+
+
+def _vectors_table(vectors: dict[str, list[tuple[str, float]]]) -> pa.Table:
+    docs, names, weights, ranks = [], [], [], []
+    for doc_id, vector in vectors.items():
+        for rank, (term, weight) in enumerate(vector):
+            docs.append(doc_id)
+            names.append(term)
+            weights.append(weight)
+            ranks.append(rank)
+    return pa.table({"doc_id": pa.array(docs, pa.string()), "term": pa.array(names, pa.string()),
+                     "weight": pa.array(weights, pa.float64()), "rank": pa.array(ranks, pa.int32())})
+
+
+def _stored_vectors(db, docs: Iterable[str]) -> dict[str, Vector]:
+    docs = sorted(set(docs))
+    vectors: dict[str, Vector] = {doc: {} for doc in docs}
+    if not docs:
+        return vectors
+    with _registered(db, "_el_docs", docs):
+        for doc_id, term, weight in db.execute(f"""SELECT doc_id, term, weight FROM {VECTORS}
+                                                   WHERE doc_id IN (SELECT doc_id FROM _el_docs)""").fetchall():
+            vectors[doc_id][term] = weight
+    return vectors
+
+
+class _registered:
+    """A list of doc ids as a one-column DuckDB view for the length of a `with`."""
+
+    def __init__(self, db, name: str, docs: Iterable[str]):
+        self.db, self.name = db, name
+        db.register(name, pa.table({"doc_id": pa.array(sorted(set(docs)), pa.string())}))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.db.unregister(self.name)
+
+
+def _select_sql(docs_filter: str) -> str:
+    """Each document's `MAX_TERMS_PER_DOC` heaviest eligible terms."""
+    return f"""SELECT doc_id, term FROM (
+                   SELECT v.doc_id, v.term, row_number() OVER (PARTITION BY v.doc_id ORDER BY v.rank) AS r
+                   FROM {VECTORS} v JOIN {TERMS} t ON t.term = v.term
+                   WHERE t.eligible {docs_filter})
+               WHERE r <= {MAX_TERMS_PER_DOC}"""
+
+
+_PAIRS_SQL = f"""SELECT DISTINCT least(s1.doc_id, s2.doc_id) AS a, greatest(s1.doc_id, s2.doc_id) AS b
+                 FROM {SELECTED} s1 JOIN {SELECTED} s2 ON s1.term = s2.term AND s1.doc_id <> s2.doc_id"""
+
+
+def _full_tables(db, cap: int) -> dict[str, Vector]:
+    ordered = _vectors_of(db, None)
+    for table in (VECTORS, TERMS, SELECTED, PAIRS, STORIES):
+        db.execute(f"DROP TABLE IF EXISTS {table}")
+    db.register("_el_vectors", _vectors_table(ordered))
+    db.execute(f"CREATE TABLE {VECTORS} AS SELECT * FROM _el_vectors")
+    db.unregister("_el_vectors")
+    db.execute(f"""CREATE TABLE {TERMS} AS SELECT term, count(*) AS df, count(*) > 1 AND count(*) <= {cap}
+                   AS eligible FROM {VECTORS} GROUP BY term""")
+    db.execute(f"CREATE TABLE {SELECTED} AS {_select_sql('')}")
+    vectors = {doc: dict(vector) for doc, vector in ordered.items()}
+    pairs = db.execute(f"{_PAIRS_SQL} ORDER BY a, b").fetchall()
+    _store_pairs(db, pair_cosines(pairs, vectors), create=True)
+    db.execute(f"CREATE TABLE {STORIES} (doc_id VARCHAR, unit VARCHAR, story VARCHAR)")
+    return vectors
+
+
+def _store_pairs(db, found: list[tuple[tuple[str, str], float]], create: bool = False) -> None:
+    db.register("_el_pairs", pa.table({"a": pa.array([p[0][0] for p in found], pa.string()),
+                                       "b": pa.array([p[0][1] for p in found], pa.string()),
+                                       "cosine": pa.array([p[1] for p in found], pa.float64())}))
+    if create:
+        db.execute(f"CREATE TABLE {PAIRS} AS SELECT * FROM _el_pairs")
+    else:
+        db.execute(f"INSERT INTO {PAIRS} SELECT * FROM _el_pairs")
+    db.unregister("_el_pairs")
+
+
+# --- an incremental call -------------------------------------------------------------------------------------
+
+
+def _incremental(db, cap: int, threshold: float, link: float, changes) -> dict[str, str]:
+    removed = set(changes.removed)
+    fresh = set(changes.added) | set(changes.touched)  # documents whose vector is computed again
+    gone = removed | set(changes.touched)  # documents whose stored rows are dropped
+    with _registered(db, "_el_gone", gone):
+        dirty_units = {u for (u,) in db.execute(
+            f"SELECT DISTINCT unit FROM {STORIES} WHERE doc_id IN (SELECT doc_id FROM _el_gone)").fetchall()}
+        # Document frequencies follow the vectors that leave and come.
+        new_vectors = _vectors_of(db, sorted(fresh))
+        db.register("_el_vectors", _vectors_table(new_vectors))
+        db.execute(f"""CREATE TEMP TABLE _el_delta AS SELECT term, sum(d) AS d FROM (
+                           SELECT term, -1 AS d FROM {VECTORS} WHERE doc_id IN (SELECT doc_id FROM _el_gone)
+                           UNION ALL SELECT term, 1 FROM _el_vectors) GROUP BY term""")
+        db.execute(f"DELETE FROM {VECTORS} WHERE doc_id IN (SELECT doc_id FROM _el_gone)")
+        db.execute(f"INSERT INTO {VECTORS} SELECT * FROM _el_vectors")
+        db.unregister("_el_vectors")
+        db.execute(f"""INSERT INTO {TERMS} SELECT term, 0, false FROM _el_delta
+                       WHERE term NOT IN (SELECT term FROM {TERMS})""")
+        db.execute(f"UPDATE {TERMS} SET df = df + _el_delta.d FROM _el_delta WHERE {TERMS}.term = _el_delta.term")
+        db.execute("DROP TABLE _el_delta")
+        # A term whose document frequency (or the cap, with the corpus's size) crossed a bound.
+        db.execute(f"""CREATE TEMP TABLE _el_flipped AS SELECT term FROM {TERMS}
+                       WHERE eligible <> (df > 1 AND df <= {cap})""")
+        db.execute(f"UPDATE {TERMS} SET eligible = (df > 1 AND df <= {cap}) "
+                   f"WHERE term IN (SELECT term FROM _el_flipped)")
+        db.execute(f"DELETE FROM {TERMS} WHERE df <= 0")
+        db.execute(f"DELETE FROM {SELECTED} WHERE doc_id IN (SELECT doc_id FROM _el_gone)")
+        db.execute(f"DELETE FROM {STORIES} WHERE doc_id IN (SELECT doc_id FROM _el_gone)")
+    with _registered(db, "_el_fresh", fresh):
+        db.execute(f"""CREATE TEMP TABLE _el_choosing AS SELECT doc_id FROM _el_fresh UNION
+                       SELECT DISTINCT doc_id FROM {VECTORS} WHERE term IN (SELECT term FROM _el_flipped)""")
+    db.execute("DROP TABLE _el_flipped")
+    db.execute(f"CREATE TEMP TABLE _el_chosen AS {_select_sql('AND v.doc_id IN (SELECT doc_id FROM _el_choosing)')}")
+    # Documents whose proposed terms changed: their candidate pairs are computed again.
+    moved = {d for (d,) in db.execute(f"""
+        SELECT doc_id FROM (SELECT doc_id, term FROM _el_chosen EXCEPT
+                            SELECT doc_id, term FROM {SELECTED} WHERE doc_id IN (SELECT doc_id FROM _el_choosing))
+        UNION SELECT doc_id FROM (SELECT doc_id, term FROM {SELECTED}
+                                  WHERE doc_id IN (SELECT doc_id FROM _el_choosing)
+                                  EXCEPT SELECT doc_id, term FROM _el_chosen)""").fetchall()} | fresh
+    db.execute(f"DELETE FROM {SELECTED} WHERE doc_id IN (SELECT doc_id FROM _el_choosing)")
+    db.execute(f"INSERT INTO {SELECTED} SELECT doc_id, term FROM _el_chosen")
+    db.execute("DROP TABLE _el_chosen")
+    db.execute("DROP TABLE _el_choosing")
+    with _registered(db, "_el_moved", moved | removed):
+        dirty_units |= {u for (u,) in db.execute(
+            f"SELECT DISTINCT unit FROM {STORIES} WHERE doc_id IN (SELECT doc_id FROM _el_moved)").fetchall()}
+        db.execute(f"""DELETE FROM {PAIRS} WHERE a IN (SELECT doc_id FROM _el_moved)
+                       OR b IN (SELECT doc_id FROM _el_moved)""")
+    with _registered(db, "_el_moved", moved):
+        pairs = db.execute(f"""SELECT DISTINCT least(s1.doc_id, s2.doc_id) AS a, greatest(s1.doc_id, s2.doc_id) AS b
+                               FROM {SELECTED} s1 JOIN {SELECTED} s2 ON s1.term = s2.term AND s1.doc_id <> s2.doc_id
+                               WHERE s1.doc_id IN (SELECT doc_id FROM _el_moved) ORDER BY a, b""").fetchall()
+    _store_pairs(db, pair_cosines(pairs, _stored_vectors(db, (d for pair in pairs for d in pair))))
+    with _registered(db, "_el_units", dirty_units):
+        seeds = moved | {d for (d,) in db.execute(
+            f"SELECT doc_id FROM {STORIES} WHERE unit IN (SELECT doc_id FROM _el_units)").fetchall()}
+    seeds -= removed - set(changes.added)
+    reached = _reach(db, seeds, link)
+    with _registered(db, "_el_reached", reached):
+        db.execute(f"DELETE FROM {STORIES} WHERE doc_id IN (SELECT doc_id FROM _el_reached)")
+    return _cluster(db, sorted(reached), _stored_vectors(db, reached), threshold, link)
+
+
+def _reach(db, seeds: set[str], link: float) -> set[str]:
+    """`seeds` and every document joined to them by a chain of close pairs or copy groups."""
+    reached, frontier = set(seeds), set(seeds)
+    while frontier:
+        with _registered(db, "_el_frontier", frontier):
+            found = {d for (d,) in db.execute(f"""
+                SELECT b FROM {PAIRS} WHERE cosine >= ? AND a IN (SELECT doc_id FROM _el_frontier)
+                UNION SELECT a FROM {PAIRS} WHERE cosine >= ? AND b IN (SELECT doc_id FROM _el_frontier)
+                UNION SELECT doc_id FROM articles WHERE dup_group IN (
+                    SELECT dup_group FROM articles WHERE doc_id IN (SELECT doc_id FROM _el_frontier))""",
+                [link, link]).fetchall()}
+        frontier = found - reached
+        reached |= frontier
+    return reached
+
+
+# --- clustering of units -------------------------------------------------------------------------------------
+
+
+def _cluster(db, docs: list[str], vectors: dict[str, Vector], threshold: float, link: float) -> dict[str, str]:
+    """Stories of `docs` (sorted, whole units), stored in `event_links__stories` and returned."""
+    if not docs:
+        return {}
+    import numpy as np
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    n = len(docs)
+    db.register("_el_index", pa.table({"doc_id": pa.array(docs, pa.string()),
+                                       "i": pa.array(range(n), pa.int64())}))
+    try:
+        found = db.execute(f"""SELECT x.i AS a, y.i AS b, p.cosine FROM {PAIRS} p
+                               JOIN _el_index x ON x.doc_id = p.a JOIN _el_index y ON y.doc_id = p.b
+                               ORDER BY a, b""").fetchnumpy()
+        copies = db.execute("""SELECT x.i, min(x.i) OVER (PARTITION BY coalesce(a.dup_group, a.doc_id))
+                               FROM articles a JOIN _el_index x ON x.doc_id = a.doc_id ORDER BY x.i""").fetchnumpy()
+    finally:
+        db.unregister("_el_index")
+    left, right, cosine = (np.asarray(found[k]) for k in ("a", "b", "cosine"))
+    group = np.asarray(copies[list(copies)[1]], dtype=np.int64)
+    close = cosine >= link
+
+    def components(rows, columns) -> np.ndarray:
+        graph = coo_matrix((np.ones(len(rows)), (rows, columns)), shape=(n, n))
+        return connected_components(graph, directed=False)[1]
+
+    neighbourhood = components(left[close], right[close])
+    unit = components(np.concatenate([left[close], np.arange(n)]), np.concatenate([right[close], group]))
+    inside = unit[left] == unit[right]  # a weak pair between two units weighs in no mean that may merge
+    left, right, cosine = left[inside], right[inside], cosine[inside]
+    by_unit = np.argsort(unit[left], kind="stable")
+    pair_bounds = np.searchsorted(unit[left][by_unit], np.arange(unit.max() + 2))
+    order = np.argsort(unit, kind="stable")  # members of each unit in doc order
+    member_bounds = np.searchsorted(unit[order], np.arange(unit.max() + 2))
+    story = [""] * n
+    for label in range(unit.max() + 1):
+        members = order[member_bounds[label]:member_bounds[label + 1]]
+        if len(members) == 1:
+            story[members[0]] = docs[members[0]]
+            continue
+        picked = by_unit[pair_bounds[label]:pair_bounds[label + 1]]
+        names = [docs[i] for i in members.tolist()]
+        for i, doc in zip(members.tolist(), unit_stories(names, members, left[picked], right[picked],
+                                                         cosine[picked], neighbourhood, group, vectors,
+                                                         threshold)):
+            story[i] = doc
+    db.register("_el_stories", pa.table({"doc_id": pa.array(docs, pa.string()),
+                                         "unit": pa.array([docs[i] for i in order[member_bounds[unit]].tolist()],
+                                                          pa.string()),
+                                         "story": pa.array(story, pa.string())}))
+    db.execute(f"INSERT INTO {STORIES} SELECT * FROM _el_stories")
+    db.unregister("_el_stories")
+    return dict(zip(docs, story))
+
+
+def unit_stories(names: list[str], members, left, right, cosine, neighbourhood, group, vectors: dict[str, Vector],
+                 threshold: float) -> list[str]:
+    """Average linkage of one unit: for each of its `members` (indexes, ascending, whose doc ids are `names`)
+    the smallest doc id of its story. `left`, `right`, `cosine`: the unit's candidate pairs; pairs neither
+    a candidate nor in one neighbourhood count as 0."""
+    import numpy as np
+
+    n = len(members)
+    position = {index: k for k, index in enumerate(members.tolist())}
+    similarity = np.zeros((n, n)) if n <= DENSE_UNIT else None
+    sparse: dict[tuple[int, int], float] = {}
+    hoods = neighbourhood[members]
+    for label in np.unique(hoods).tolist():
+        inside = np.flatnonzero(hoods == label)
+        if not 1 < len(inside) <= MAX_NEIGHBOURHOOD:
+            continue
+        block = _products([names[k] for k in inside.tolist()], vectors)
+        if similarity is not None:
+            similarity[np.ix_(inside, inside)] = block.toarray()
+        else:
+            block = block.tocoo()
+            for i, j, v in zip(block.row.tolist(), block.col.tolist(), block.data.tolist()):
+                if i < j:
+                    sparse[(int(inside[i]), int(inside[j]))] = v
+    rows = np.array([position[i] for i in left.tolist()], dtype=np.int64)
+    columns = np.array([position[i] for i in right.tolist()], dtype=np.int64)
+    # A candidate pair's cosine is the one stored; a completed pair's, the neighbourhood's product.
+    groups = np.array([position[i] for i in group[members].tolist()], dtype=np.int64)
+    if similarity is None:
+        sparse.update(zip(zip(rows.tolist(), columns.tolist()), cosine.tolist()))
+        by_group: dict[int, list[int]] = defaultdict(list)
+        for k, g in enumerate(groups.tolist()):
+            by_group[g].append(k)
+        merged = average_linkage(sorted(by_group.values()), sparse, threshold)
+        return [names[merged[k]] for k in range(n)]
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    similarity[rows, columns] = cosine
+    similarity[columns, rows] = cosine
+    # Copies are one story from the start: as close as can be, they merge before anything else, and what
+    # they merge with next is decided by the mean over all their members, as for one group.
+    similarity[groups[:, None] == groups[None, :]] = 1.0
+    distances = np.clip(1.0 - similarity[np.triu_indices(n, 1)], 0.0, None)
+    labels = fcluster(linkage(distances, method="average"), 1.0 - threshold, criterion="distance").tolist()
+    smallest: dict[int, str] = {}
+    for name, label in zip(names, labels):
+        smallest.setdefault(label, name)
+    return [smallest[label] for label in labels]
+
+
+def average_linkage(groups: list[list[int]], similarity: dict[tuple[int, int], float],
+                    threshold: float) -> dict[int, int]:
+    """Merge `groups` (lists of documents) while the mean similarity of two groups reaches `threshold`; for
+    units too large for a dense matrix. A heap holds the current mean of every pair of groups with a
+    similar pair between them."""
+    group_of = {doc: index for index, members in enumerate(groups) for doc in members}
+    members = {index: list(docs) for index, docs in enumerate(groups)}
+    sums: dict[int, dict[int, float]] = defaultdict(dict)
+    for (a, b), value in sorted(similarity.items()):
+        ga, gb = group_of[a], group_of[b]
+        if ga != gb:
+            sums[ga][gb] = sums[ga].get(gb, 0.0) + value
+            sums[gb][ga] = sums[gb].get(ga, 0.0) + value
+    heap = [(-total / (len(members[a]) * len(members[b])), a, b)
+            for a, row in sums.items() for b, total in row.items() if a < b]
+    heapq.heapify(heap)
+    while heap:
+        negative, a, b = heapq.heappop(heap)
+        if a not in members or b not in members or b not in sums[a]:
+            continue
+        mean = sums[a][b] / (len(members[a]) * len(members[b]))
+        if abs(mean + negative) > 1e-12:
+            continue  # stale: this pair's mean changed since it was pushed
+        if mean < threshold:
+            break
+        members[a].extend(members.pop(b))
+        for other, total in sums.pop(b).items():
+            sums[other].pop(b, None)
+            if other == a:
+                continue
+            sums[a][other] = sums[a].get(other, 0.0) + total
+            sums[other][a] = sums[a][other]
+        for other, total in sums[a].items():
+            heapq.heappush(heap, (-total / (len(members[a]) * len(members[other])), min(a, other), max(a, other)))
+    return {doc: min(docs) for docs in members.values() for doc in docs}
+
+
+# --- cosines -------------------------------------------------------------------------------------------------
+
+
+def unit_matrix(docs: list[str], vectors: dict[str, Vector]):
+    """The documents' unit vectors as the rows of a sparse matrix, in the order of `docs`, columns in the
+    order of the terms: a pair's products are then summed in one order whatever the other rows, so its
+    cosine is the same in any call."""
+    from scipy.sparse import csr_matrix
+
+    vocabulary = {term: i for i, term in enumerate(sorted({t for doc in docs for t in vectors[doc]}))}
+    rows, columns, weights = [], [], []
+    for row, doc in enumerate(docs):
+        for term, weight in vectors[doc].items():
+            rows.append(row)
+            columns.append(vocabulary[term])
+            weights.append(weight)
+    matrix = csr_matrix((weights, (rows, columns)), shape=(len(docs), max(1, len(vocabulary))))
+    matrix.sort_indices()
+    return matrix
+
+
+def _products(docs: list[str], vectors: dict[str, Vector]):
+    """The cosines of every pair of `docs` as one sparse product (a neighbourhood of two thousand documents
+    is two million pairs)."""
+    matrix = unit_matrix(docs, vectors)
+    return matrix @ matrix.T
+
+
+def pair_cosines(pairs: list[tuple[str, str]], vectors: dict[str, Vector],
+                 chunk: int = 20_000) -> list[tuple[tuple[str, str], float]]:
+    """((a, b), cosine) of each of `pairs` whose cosine is above 0, a chunk of pairs at a time as the row
+    sums of two sparse matrices multiplied element by element."""
+    if not pairs:
+        return []
+    docs = sorted({d for pair in pairs for d in pair})
+    row_of = {doc: row for row, doc in enumerate(docs)}
+    matrix = unit_matrix(docs, vectors)
+    found = []
+    for start in range(0, len(pairs), chunk):
+        part = pairs[start:start + chunk]
+        left = matrix[[row_of[a] for a, _ in part]]
+        right = matrix[[row_of[b] for _, b in part]]
+        values = left.multiply(right).sum(axis=1).A1.tolist()
+        found.extend((tuple(pair), value) for pair, value in zip(part, values) if value > 0)
+    return found
