@@ -81,8 +81,8 @@ def etl_enrich(db, config, changes):
     if not stories:
         return
     db.register("_el_story_docs", pa.table({"doc_id": pa.array(sorted(stories), pa.string())}))
-    mentions = [Mention(*row) for row in db.execute("""
-        SELECT e.event_mention_id, e.doc_id, e.lemma, e.event_class,
+    rows = db.execute("""
+        SELECT e.event_id, e.event_mention_id, e.doc_id, e.lemma, e.event_class,
                CASE WHEN p.label IN ('GPE', 'LOC', 'FAC') THEN e.patient_entity_id END,
                CASE WHEN d.written THEN e.range_start END, CASE WHEN d.written THEN e.range_end END
         FROM events e
@@ -91,11 +91,15 @@ def etl_enrich(db, config, changes):
                    WHERE doc_id IN (SELECT doc_id FROM _el_story_docs) GROUP BY ALL) d
                ON d.doc_id = e.doc_id AND d.sentence = e.sentence AND d.value = e.date_value
         WHERE e.doc_id IN (SELECT doc_id FROM _el_story_docs)
-        ORDER BY e.doc_id, e.start""").fetchall()]
+        ORDER BY e.doc_id, e.start""").fetchall()
     db.unregister("_el_story_docs")
-    if not mentions:
+    if not rows:
         return
-    ids = event_ids(mentions, stories)
+    ids = event_ids([Mention(*row[1:]) for row in rows], stories)
+    # Most ids of an incremental call are those the rows hold already: only the others are written.
+    ids = {row[1]: ids[row[1]] for row in rows if ids[row[1]] != row[0]}
+    if not ids:
+        return
     db.register("_event_ids", pa.table({"event_mention_id": list(ids), "event_id": list(ids.values())}))
     db.execute("""UPDATE events SET event_id = i.event_id FROM _event_ids i
                   WHERE events.event_mention_id = i.event_mention_id""")

@@ -28,6 +28,7 @@ those of a call over the whole corpus.
 from __future__ import annotations
 
 import functools
+import hashlib
 import heapq
 import math
 import re
@@ -73,15 +74,15 @@ Vector = dict[str, float]
 
 
 def stories(db, threshold: float, max_df: float, changes=None) -> dict[str, str] | None:
-    """doc_id -> story id (the smallest doc_id of its story) for the documents whose story was computed
-    in this call: every document in a full call (`changes` None), else those of the units the changes
-    reach. The working tables are brought up to date either way."""
+    """doc_id -> story id (the smallest doc_id of its story) for the documents whose events must be read:
+    every document in a full call (`changes` None), else those of the stories the changes altered (whole
+    stories). The working tables are brought up to date either way."""
     n = db.execute("SELECT count(*) FROM articles").fetchall()[0][0]
     cap = min(MAX_POSTING, max(2, int(max_df * n)))
     link = min(NEIGHBOURHOOD_LINK, threshold)
     if changes is None:
-        vectors = _full_tables(db, cap)
-        return _cluster(db, sorted(vectors), vectors, threshold, link)
+        docs = _full_tables(db, cap)
+        return _cluster(db, docs, _stored_matrix(db, docs), threshold, link)
     return _incremental(db, cap, threshold, link, changes)
 
 
@@ -150,19 +151,39 @@ def _vectors_table(vectors: dict[str, list[tuple[str, float]]]) -> pa.Table:
             weights.append(weight)
             ranks.append(rank)
     return pa.table({"doc_id": pa.array(docs, pa.string()), "term": pa.array(names, pa.string()),
-                     "weight": pa.array(weights, pa.float64()), "rank": pa.array(ranks, pa.int32())})
+                     "weight": pa.array(weights, pa.float64()), "rank": pa.array(ranks, pa.int32()),
+                     "key": pa.array([term_key(t) for t in names], pa.int64())})
 
 
-def _stored_vectors(db, docs: Iterable[str]) -> dict[str, Vector]:
-    docs = sorted(set(docs))
-    vectors: dict[str, Vector] = {doc: {} for doc in docs}
+@functools.lru_cache(maxsize=1 << 16)
+def term_key(term: str) -> int:
+    """A number of the term's own, by which columns are ordered (sorting numbers is cheaper than words)."""
+    return int.from_bytes(hashlib.blake2b(term.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+def _stored_matrix(db, docs: list[str]):
+    """The stored unit vectors of `docs` (sorted) as the rows of a sparse matrix, columns in the order of
+    the terms' keys: a pair's products are then summed in one order whatever the other rows, so its
+    cosine is the same in any call."""
+    from scipy.sparse import csr_matrix
+
     if not docs:
-        return vectors
-    with _registered(db, "_el_docs", docs):
-        for doc_id, term, weight in db.execute(f"""SELECT doc_id, term, weight FROM {VECTORS}
-                                                   WHERE doc_id IN (SELECT doc_id FROM _el_docs)""").fetchall():
-            vectors[doc_id][term] = weight
-    return vectors
+        return csr_matrix((0, 1))
+    db.register("_el_index", pa.table({"doc_id": pa.array(docs, pa.string()),
+                                       "i": pa.array(range(len(docs)), pa.int64())}))
+    try:
+        found = db.execute(f"""SELECT x.i, v.key, v.weight
+                               FROM {VECTORS} v JOIN _el_index x ON x.doc_id = v.doc_id""").fetchnumpy()
+    finally:
+        db.unregister("_el_index")
+    import numpy as np
+
+    rows = np.asarray(found["i"])
+    columns = np.unique(np.asarray(found["key"]), return_inverse=True)[1].reshape(-1)
+    matrix = csr_matrix((found["weight"], (rows, columns)),
+                        shape=(len(docs), int(columns.max()) + 1 if len(columns) else 1))
+    matrix.sort_indices()
+    return matrix
 
 
 class _registered:
@@ -192,7 +213,7 @@ _PAIRS_SQL = f"""SELECT DISTINCT least(s1.doc_id, s2.doc_id) AS a, greatest(s1.d
                  FROM {SELECTED} s1 JOIN {SELECTED} s2 ON s1.term = s2.term AND s1.doc_id <> s2.doc_id"""
 
 
-def _full_tables(db, cap: int) -> dict[str, Vector]:
+def _full_tables(db, cap: int) -> list[str]:
     ordered = _vectors_of(db, None)
     for table in (VECTORS, TERMS, SELECTED, PAIRS, STORIES):
         db.execute(f"DROP TABLE IF EXISTS {table}")
@@ -202,11 +223,11 @@ def _full_tables(db, cap: int) -> dict[str, Vector]:
     db.execute(f"""CREATE TABLE {TERMS} AS SELECT term, count(*) AS df, count(*) > 1 AND count(*) <= {cap}
                    AS eligible FROM {VECTORS} GROUP BY term""")
     db.execute(f"CREATE TABLE {SELECTED} AS {_select_sql('')}")
-    vectors = {doc: dict(vector) for doc, vector in ordered.items()}
+    docs = sorted(ordered)
     pairs = db.execute(f"{_PAIRS_SQL} ORDER BY a, b").fetchall()
-    _store_pairs(db, pair_cosines(pairs, vectors), create=True)
+    _store_pairs(db, pair_cosines(pairs, docs, _stored_matrix(db, docs)), create=True)
     db.execute(f"CREATE TABLE {STORIES} (doc_id VARCHAR, unit VARCHAR, story VARCHAR)")
-    return vectors
+    return docs
 
 
 def _store_pairs(db, found: list[tuple[tuple[str, str], float]], create: bool = False) -> None:
@@ -228,8 +249,10 @@ def _incremental(db, cap: int, threshold: float, link: float, changes) -> dict[s
     fresh = set(changes.added) | set(changes.touched)  # documents whose vector is computed again
     gone = removed | set(changes.touched)  # documents whose stored rows are dropped
     with _registered(db, "_el_gone", gone):
-        dirty_units = {u for (u,) in db.execute(
-            f"SELECT DISTINCT unit FROM {STORIES} WHERE doc_id IN (SELECT doc_id FROM _el_gone)").fetchall()}
+        left = db.execute(f"SELECT DISTINCT unit, story FROM {STORIES} "
+                          f"WHERE doc_id IN (SELECT doc_id FROM _el_gone)").fetchall()
+        dirty_units = {unit for unit, _ in left}
+        lost_members = {story for _, story in left}  # stories a document left: their events are read again
         # Document frequencies follow the vectors that leave and come.
         new_vectors = _vectors_of(db, sorted(fresh))
         db.register("_el_vectors", _vectors_table(new_vectors))
@@ -276,15 +299,36 @@ def _incremental(db, cap: int, threshold: float, link: float, changes) -> dict[s
         pairs = db.execute(f"""SELECT DISTINCT least(s1.doc_id, s2.doc_id) AS a, greatest(s1.doc_id, s2.doc_id) AS b
                                FROM {SELECTED} s1 JOIN {SELECTED} s2 ON s1.term = s2.term AND s1.doc_id <> s2.doc_id
                                WHERE s1.doc_id IN (SELECT doc_id FROM _el_moved) ORDER BY a, b""").fetchall()
-    _store_pairs(db, pair_cosines(pairs, _stored_vectors(db, (d for pair in pairs for d in pair))))
+    involved = sorted({d for pair in pairs for d in pair})
+    _store_pairs(db, pair_cosines(pairs, involved, _stored_matrix(db, involved)))
     with _registered(db, "_el_units", dirty_units):
         seeds = moved | {d for (d,) in db.execute(
             f"SELECT doc_id FROM {STORIES} WHERE unit IN (SELECT doc_id FROM _el_units)").fetchall()}
     seeds -= removed - set(changes.added)
     reached = _reach(db, seeds, link)
     with _registered(db, "_el_reached", reached):
+        before = dict(db.execute(f"SELECT doc_id, story FROM {STORIES} "
+                                 f"WHERE doc_id IN (SELECT doc_id FROM _el_reached)").fetchall())
         db.execute(f"DELETE FROM {STORIES} WHERE doc_id IN (SELECT doc_id FROM _el_reached)")
-    return _cluster(db, sorted(reached), _stored_vectors(db, reached), threshold, link)
+    reached = sorted(reached)
+    after = _cluster(db, reached, _stored_matrix(db, reached), threshold, link)
+    return _changed_stories(before, after, fresh, lost_members)
+
+
+def _changed_stories(before: dict[str, str], after: dict[str, str], fresh: set[str],
+                     lost_members: set[str]) -> dict[str, str]:
+    """The part of `after` (doc -> story) whose events must be read again: the stories whose members
+    changed, or hold a document whose rows are new or whose inputs changed. (A story left as it was
+    keeps its events: they depend on its members' mentions only.)"""
+    members_after: dict[str, set[str]] = defaultdict(set)
+    members_before: dict[str, set[str]] = defaultdict(set)
+    for doc, story in after.items():
+        members_after[story].add(doc)
+    for doc, story in before.items():
+        members_before[story].add(doc)
+    changed = {story for story, members in members_after.items()
+               if story in lost_members or members != members_before.get(story) or members & fresh}
+    return {doc: story for doc, story in after.items() if story in changed}
 
 
 def _reach(db, seeds: set[str], link: float) -> set[str]:
@@ -306,8 +350,9 @@ def _reach(db, seeds: set[str], link: float) -> set[str]:
 # --- clustering of units -------------------------------------------------------------------------------------
 
 
-def _cluster(db, docs: list[str], vectors: dict[str, Vector], threshold: float, link: float) -> dict[str, str]:
-    """Stories of `docs` (sorted, whole units), stored in `event_links__stories` and returned."""
+def _cluster(db, docs: list[str], matrix, threshold: float, link: float) -> dict[str, str]:
+    """Stories of `docs` (sorted, whole units; `matrix` their vectors), stored in `event_links__stories`
+    and returned."""
     if not docs:
         return {}
     import numpy as np
@@ -350,7 +395,7 @@ def _cluster(db, docs: list[str], vectors: dict[str, Vector], threshold: float, 
         picked = by_unit[pair_bounds[label]:pair_bounds[label + 1]]
         names = [docs[i] for i in members.tolist()]
         for i, doc in zip(members.tolist(), unit_stories(names, members, left[picked], right[picked],
-                                                         cosine[picked], neighbourhood, group, vectors,
+                                                         cosine[picked], neighbourhood, group, matrix,
                                                          threshold)):
             story[i] = doc
     db.register("_el_stories", pa.table({"doc_id": pa.array(docs, pa.string()),
@@ -362,7 +407,7 @@ def _cluster(db, docs: list[str], vectors: dict[str, Vector], threshold: float, 
     return dict(zip(docs, story))
 
 
-def unit_stories(names: list[str], members, left, right, cosine, neighbourhood, group, vectors: dict[str, Vector],
+def unit_stories(names: list[str], members, left, right, cosine, neighbourhood, group, matrix,
                  threshold: float) -> list[str]:
     """Average linkage of one unit: for each of its `members` (indexes, ascending, whose doc ids are `names`)
     the smallest doc id of its story. `left`, `right`, `cosine`: the unit's candidate pairs; pairs neither
@@ -378,7 +423,8 @@ def unit_stories(names: list[str], members, left, right, cosine, neighbourhood, 
         inside = np.flatnonzero(hoods == label)
         if not 1 < len(inside) <= MAX_NEIGHBOURHOOD:
             continue
-        block = _products([names[k] for k in inside.tolist()], vectors)
+        rows = matrix[members[inside]]
+        block = rows @ rows.T
         if similarity is not None:
             similarity[np.ix_(inside, inside)] = block.toarray()
         else:
@@ -452,40 +498,13 @@ def average_linkage(groups: list[list[int]], similarity: dict[tuple[int, int], f
 # --- cosines -------------------------------------------------------------------------------------------------
 
 
-def unit_matrix(docs: list[str], vectors: dict[str, Vector]):
-    """The documents' unit vectors as the rows of a sparse matrix, in the order of `docs`, columns in the
-    order of the terms: a pair's products are then summed in one order whatever the other rows, so its
-    cosine is the same in any call."""
-    from scipy.sparse import csr_matrix
-
-    vocabulary = {term: i for i, term in enumerate(sorted({t for doc in docs for t in vectors[doc]}))}
-    rows, columns, weights = [], [], []
-    for row, doc in enumerate(docs):
-        for term, weight in vectors[doc].items():
-            rows.append(row)
-            columns.append(vocabulary[term])
-            weights.append(weight)
-    matrix = csr_matrix((weights, (rows, columns)), shape=(len(docs), max(1, len(vocabulary))))
-    matrix.sort_indices()
-    return matrix
-
-
-def _products(docs: list[str], vectors: dict[str, Vector]):
-    """The cosines of every pair of `docs` as one sparse product (a neighbourhood of two thousand documents
-    is two million pairs)."""
-    matrix = unit_matrix(docs, vectors)
-    return matrix @ matrix.T
-
-
-def pair_cosines(pairs: list[tuple[str, str]], vectors: dict[str, Vector],
+def pair_cosines(pairs: list[tuple[str, str]], docs: list[str], matrix,
                  chunk: int = 20_000) -> list[tuple[tuple[str, str], float]]:
-    """((a, b), cosine) of each of `pairs` whose cosine is above 0, a chunk of pairs at a time as the row
-    sums of two sparse matrices multiplied element by element."""
+    """((a, b), cosine) of each of `pairs` whose cosine is above 0 (`matrix`: the vectors of `docs`), a
+    chunk of pairs at a time as the row sums of two sparse matrices multiplied element by element."""
     if not pairs:
         return []
-    docs = sorted({d for pair in pairs for d in pair})
     row_of = {doc: row for row, doc in enumerate(docs)}
-    matrix = unit_matrix(docs, vectors)
     found = []
     for start in range(0, len(pairs), chunk):
         part = pairs[start:start + chunk]
