@@ -10,6 +10,7 @@ call on the final corpus.
 
 from __future__ import annotations
 
+import hashlib
 import random
 from dataclasses import dataclass, field, replace
 
@@ -60,7 +61,9 @@ def tables(corpus: dict[str, Doc]) -> dict[str, pa.Table]:
             entities.append({"doc_id": doc_id, "mention_id": f"{doc_id}:e{k}", "entity_id": name,
                              "label": "GPE", "start": 1000 + k})
         for k, (trigger, day) in enumerate(zip(doc.triggers, doc.dates or [None] * len(doc.triggers))):
-            events.append({"doc_id": doc_id, "event_mention_id": f"{doc_id}:v{k}", "start": k, "lemma": trigger,
+            # Ids as the product makes them, in no relation to the order of the documents.
+            mention_id = hashlib.sha256(f"{doc_id}:v{k}".encode()).hexdigest()[:16]
+            events.append({"doc_id": doc_id, "event_mention_id": mention_id, "start": k, "lemma": trigger,
                            "event_class": None, "sentence": 0, "agent_mention_id": None,
                            "patient_mention_id": f"{doc_id}:e{k % len(doc.names)}", "place_mention_id": None,
                            "date_value": day, "range_start": day and _date(day), "range_end": day and _date(day),
