@@ -104,6 +104,12 @@ def _frequencies(language: str | None) -> dict[str, float] | None:
     return wordfreq.get_frequency_dict(language, "small")
 
 
+@functools.lru_cache(maxsize=None)
+def _weights(language: str | None) -> dict[str, float]:
+    """The weights of the terms met so far in one language (a run meets the same words again and again)."""
+    return {}
+
+
 def term_weight(term: str, frequencies: dict[str, float] | None) -> float:
     if term.startswith("entity:"):
         return ENTITY_WEIGHT
@@ -117,8 +123,13 @@ def term_weight(term: str, frequencies: dict[str, float] | None) -> float:
 def document_vector(text: str, language: str | None, entity_ids: Iterable[str]) -> list[tuple[str, float]]:
     """(term, unit weight) of one document, rarest (heaviest) term first, then by term."""
     counts = Counter(terms(text or "") + ["entity:" + e for e in entity_ids])
-    frequencies = _frequencies(language)
-    rarity = {t: term_weight(t, frequencies) for t in counts}
+    known = _weights(language)
+    rarity = {}
+    for t in counts:
+        weight = known.get(t)
+        if weight is None:
+            weight = known[t] = term_weight(t, _frequencies(language))
+        rarity[t] = weight
     weights = {t: (1 + math.log(c)) * rarity[t] for t, c in counts.items()}
     norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
     return [(t, weights[t] / norm) for t in sorted(counts, key=lambda t: (-rarity[t], t))]
@@ -224,20 +235,32 @@ def _full_tables(db, cap: int) -> list[str]:
                    AS eligible FROM {VECTORS} GROUP BY term""")
     db.execute(f"CREATE TABLE {SELECTED} AS {_select_sql('')}")
     docs = sorted(ordered)
-    pairs = db.execute(f"{_PAIRS_SQL} ORDER BY a, b").fetchall()
-    _store_pairs(db, pair_cosines(pairs, docs, _stored_matrix(db, docs)), create=True)
+    db.execute(f"CREATE TABLE {PAIRS} (a VARCHAR, b VARCHAR, cosine DOUBLE)")
+    _store_pairs(db, _PAIRS_SQL, docs)
     db.execute(f"CREATE TABLE {STORIES} (doc_id VARCHAR, unit VARCHAR, story VARCHAR)")
     return docs
 
 
-def _store_pairs(db, found: list[tuple[tuple[str, str], float]], create: bool = False) -> None:
-    db.register("_el_pairs", pa.table({"a": pa.array([p[0][0] for p in found], pa.string()),
-                                       "b": pa.array([p[0][1] for p in found], pa.string()),
-                                       "cosine": pa.array([p[1] for p in found], pa.float64())}))
-    if create:
-        db.execute(f"CREATE TABLE {PAIRS} AS SELECT * FROM _el_pairs")
-    else:
-        db.execute(f"INSERT INTO {PAIRS} SELECT * FROM _el_pairs")
+def _store_pairs(db, pairs_sql: str, docs: list[str]) -> None:
+    """Insert the pairs `pairs_sql` selects (columns a < b, all in `docs`, sorted) with their cosines."""
+    import numpy as np
+
+    db.register("_el_index", pa.table({"doc_id": pa.array(docs, pa.string()),
+                                       "i": pa.array(range(len(docs)), pa.int64())}))
+    try:
+        found = db.execute(f"""SELECT x.i AS a, y.i AS b FROM ({pairs_sql}) p
+                               JOIN _el_index x ON x.doc_id = p.a JOIN _el_index y ON y.doc_id = p.b
+                               ORDER BY a, b""").fetchnumpy()
+    finally:
+        db.unregister("_el_index")
+    left, right = np.asarray(found["a"], dtype=np.int64), np.asarray(found["b"], dtype=np.int64)
+    cosine = pair_cosines(_stored_matrix(db, docs), left, right)
+    keep = cosine > 0
+    names = np.array(docs, dtype=object)
+    db.register("_el_pairs", pa.table({"a": pa.array(names[left[keep]], pa.string()),
+                                       "b": pa.array(names[right[keep]], pa.string()),
+                                       "cosine": pa.array(cosine[keep], pa.float64())}))
+    db.execute(f"INSERT INTO {PAIRS} SELECT * FROM _el_pairs")
     db.unregister("_el_pairs")
 
 
@@ -296,11 +319,9 @@ def _incremental(db, cap: int, threshold: float, link: float, changes) -> dict[s
         db.execute(f"""DELETE FROM {PAIRS} WHERE a IN (SELECT doc_id FROM _el_moved)
                        OR b IN (SELECT doc_id FROM _el_moved)""")
     with _registered(db, "_el_moved", moved):
-        pairs = db.execute(f"""SELECT DISTINCT least(s1.doc_id, s2.doc_id) AS a, greatest(s1.doc_id, s2.doc_id) AS b
-                               FROM {SELECTED} s1 JOIN {SELECTED} s2 ON s1.term = s2.term AND s1.doc_id <> s2.doc_id
-                               WHERE s1.doc_id IN (SELECT doc_id FROM _el_moved) ORDER BY a, b""").fetchall()
-    involved = sorted({d for pair in pairs for d in pair})
-    _store_pairs(db, pair_cosines(pairs, involved, _stored_matrix(db, involved)))
+        new_pairs = f"{_PAIRS_SQL} WHERE s1.doc_id IN (SELECT doc_id FROM _el_moved)"
+        involved = sorted({d for pair in db.execute(new_pairs).fetchall() for d in pair})
+        _store_pairs(db, new_pairs, involved)
     with _registered(db, "_el_units", dirty_units):
         seeds = moved | {d for (d,) in db.execute(
             f"SELECT doc_id FROM {STORIES} WHERE unit IN (SELECT doc_id FROM _el_units)").fetchall()}
@@ -498,18 +519,20 @@ def average_linkage(groups: list[list[int]], similarity: dict[tuple[int, int], f
 # --- cosines -------------------------------------------------------------------------------------------------
 
 
-def pair_cosines(pairs: list[tuple[str, str]], docs: list[str], matrix,
-                 chunk: int = 20_000) -> list[tuple[tuple[str, str], float]]:
-    """((a, b), cosine) of each of `pairs` whose cosine is above 0 (`matrix`: the vectors of `docs`), a
-    chunk of pairs at a time as the row sums of two sparse matrices multiplied element by element."""
-    if not pairs:
-        return []
-    row_of = {doc: row for row, doc in enumerate(docs)}
-    found = []
-    for start in range(0, len(pairs), chunk):
-        part = pairs[start:start + chunk]
-        left = matrix[[row_of[a] for a, _ in part]]
-        right = matrix[[row_of[b] for _, b in part]]
-        values = left.multiply(right).sum(axis=1).A1.tolist()
-        found.extend((tuple(pair), value) for pair, value in zip(part, values) if value > 0)
-    return found
+def pair_cosines(matrix, left, right, cells: int = 1 << 22):
+    """The cosines of the pairs of rows (`left[k]`, `right[k]`) of `matrix`, `left` ascending: products of
+    blocks of rows with all rows, `cells` values at a time (each sum taken in the order of the columns)."""
+    import numpy as np
+
+    cosine = np.zeros(len(left))
+    if not len(left):
+        return cosine
+    transposed = matrix.T.tocsr()
+    step = max(1, cells // matrix.shape[0])
+    bounds = np.searchsorted(left, np.arange(0, int(left[-1]) + step + 1, step))
+    for first, start, end in zip(range(0, int(left[-1]) + 1, step), bounds[:-1], bounds[1:]):
+        if start == end:
+            continue
+        block = (matrix[first:first + step] @ transposed).toarray()
+        cosine[start:end] = block[left[start:end] - first, right[start:end]]
+    return cosine
