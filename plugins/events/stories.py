@@ -525,18 +525,19 @@ def average_linkage(groups: list[list[int]], similarity: dict[tuple[int, int], f
 
 def pair_cosines(matrix, left, right, cells: int = 1 << 22):
     """The cosines of the pairs of rows (`left[k]`, `right[k]`) of `matrix`, `left` ascending: products of
-    blocks of rows with all rows, `cells` values at a time (each sum taken in the order of the columns)."""
+    blocks of the rows in `left` with all rows, `cells` values at a time (each sum taken in the order of
+    the columns, whatever the block)."""
     import numpy as np
 
     cosine = np.zeros(len(left))
     if not len(left):
         return cosine
     transposed = matrix.T.tocsr()
+    rows = np.unique(left)
     step = max(1, cells // matrix.shape[0])
-    bounds = np.searchsorted(left, np.arange(0, int(left[-1]) + step + 1, step))
-    for first, start, end in zip(range(0, int(left[-1]) + 1, step), bounds[:-1], bounds[1:]):
-        if start == end:
-            continue
-        block = (matrix[first:first + step] @ transposed).toarray()
-        cosine[start:end] = block[left[start:end] - first, right[start:end]]
+    for first in range(0, len(rows), step):
+        block_rows = rows[first:first + step]
+        start, end = np.searchsorted(left, [block_rows[0], block_rows[-1] + 1])
+        block = (matrix[block_rows] @ transposed).toarray()
+        cosine[start:end] = block[np.searchsorted(block_rows, left[start:end]), right[start:end]]
     return cosine
