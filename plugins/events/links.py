@@ -1,7 +1,7 @@
 """Cross-document event identity: mentions of one real-world event share `events.event_id`.
 
-Two steps, each about linear in the corpus, and incremental (`changes`): a call after documents came,
-went or changed gives what a call over the whole corpus would.
+Two steps, and incremental (`changes`): a call after documents came, went or changed gives what a call
+over the whole corpus would, and its cost follows the stories the changes reach.
 
 1. **Stories** (`etl_plugins.events.stories`). Documents are grouped into stories: reports of the same
    happening share rare words and names. Each document is a vector of its content words, weighted by
@@ -13,8 +13,8 @@ went or changed gives what a call over the whole corpus would.
 2. **Events within a story.** Mentions of one event class ("captured", "seized", "the fall" of a place;
    `lexicon.CLASSES`), or of one lemma when the lexicon has no class for it, are one event unless their
    arguments tell them apart: two different places, two different patients, or dates that cannot
-   be the same day keep two captures, two earthquakes, two arrests apart. Only the mentions of the
-   documents whose story was computed again get their ids again.
+   be the same day keep two captures, two earthquakes, two arrests apart. An incremental call reads
+   again only the stories whose members, or whose members' rows, changed.
 
 `event_id` is derived from the content (the earliest mention's id), so a run from scratch and an
 incremental run give the same ids. The entity ids of each mention's agent, patient and place are

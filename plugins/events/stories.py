@@ -6,7 +6,7 @@ corpus and an incremental call give the same stories.
   each entity by a fixed weight. Nothing in a vector depends on the rest of the corpus, so vectors are
   computed once per document and kept (`event_links__vectors`). A corpus IDF would change every vector
   whenever a document comes in; on ECB+ the general-language rarity scores within 0.1 CoNLL of it on
-  dev (bench/events_ecbplus.py).
+  dev and 0.2 on train (bench/events_ecbplus.py).
 - **Candidate pairs.** A term in more than one document and at most `cap` of them (`story_max_df` of
   the corpus, at most `MAX_POSTING`) is eligible; each document proposes its `MAX_TERMS_PER_DOC`
   rarest eligible terms (`event_links__selected`), and two documents proposing one term are a candidate
@@ -69,9 +69,6 @@ _STOP = frozenset("""
     july august september october november december told added including however because during since
     until against between both each few those these being here another still even back well made make
 """.split())
-
-Vector = dict[str, float]
-
 
 def stories(db, threshold: float, max_df: float, changes=None) -> dict[str, str] | None:
     """doc_id -> story id (the smallest doc_id of its story) for the documents whose events must be read:
