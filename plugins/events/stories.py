@@ -128,7 +128,8 @@ def document_vector(text: str, language: str | None, entity_ids: Iterable[str]) 
             weight = known[t] = term_weight(t, _frequencies(language))
         rarity[t] = weight
     weights = {t: (1 + math.log(c)) * rarity[t] for t, c in counts.items()}
-    norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+    # fsum: exactly rounded whatever the order of the terms (two entity rows at one offset may come either way)
+    norm = math.sqrt(math.fsum(w * w for w in weights.values())) or 1.0
     return [(t, weights[t] / norm) for t in sorted(counts, key=lambda t: (-rarity[t], t))]
 
 
