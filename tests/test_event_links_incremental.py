@@ -171,9 +171,14 @@ def evolve(rng: random.Random, corpus: dict[str, Doc], adds: int, removes: int,
     return final, touched
 
 
-@pytest.mark.parametrize("seed, settings", [(1, {}), (2, {"story_max_df": 0.2}), (3, {"story_similarity": 0.1}),
-                                            (4, {})])
-def test_a_chain_of_incremental_calls_equals_full_calls(seed, settings):
+@pytest.mark.parametrize("seed, settings, limits", [
+    (1, {}, {}), (2, {"story_max_df": 0.2}, {}), (3, {"story_similarity": 0.1}, {}), (4, {}, {}),
+    # Units too large for a dense matrix (the sparse average linkage), neighbourhoods too large to complete.
+    (5, {"story_max_df": 0.2}, {"DENSE_UNIT": 3, "MAX_NEIGHBOURHOOD": 4}),
+])
+def test_a_chain_of_incremental_calls_equals_full_calls(seed, settings, limits, monkeypatch):
+    for name, value in limits.items():
+        monkeypatch.setattr(stories, name, value)
     rng = random.Random(seed)
     counter = [0]
     corpus = {}
