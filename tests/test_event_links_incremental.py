@@ -237,6 +237,17 @@ def test_a_new_document_that_joins_two_stories_merges_them_in_the_incremental_ca
     assert provided(db) == provided(again)
 
 
+def test_without_its_working_tables_an_incremental_call_computes_everything():
+    rng = random.Random(9)
+    corpus = {f"d{k:02d}": make_doc(rng) for k in range(30)}
+    db = database(corpus)
+    links.etl_enrich(db=db, config=config(), changes=Changes(added=frozenset(corpus)))
+    whole = database(corpus)
+    links.etl_enrich(db=whole, config=config(), changes=None)
+    assert provided(db) == provided(whole)
+    assert db.execute("SELECT count(*) FROM events WHERE event_id IS NULL").fetchall() == [(0,)]
+
+
 def test_word_weights_do_not_depend_on_the_corpus():
     one = stories.document_vector("The earthquake destroyed Valparaiso", "en", ["Q1"])
     assert dict(one) == dict(stories.document_vector("The earthquake destroyed Valparaiso", "en", ["Q1"]))

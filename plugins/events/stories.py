@@ -83,6 +83,12 @@ def stories(db, threshold: float, max_df: float, changes=None) -> dict[str, str]
     return _incremental(db, cap, threshold, link, changes)
 
 
+def has_state(db) -> bool:
+    """Whether the working tables an incremental call starts from are all there."""
+    found = {name for (name,) in db.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    return {VECTORS, TERMS, SELECTED, PAIRS, STORIES} <= found
+
+
 # --- vectors -------------------------------------------------------------------------------------------------
 
 
