@@ -7,6 +7,14 @@ Alternates N pairs (with the default plugins / with `--disable events --disable 
 start of each run (other work on the machine skews every figure). Then one run with ETL_TRACE_PLUGINS=1 and the
 per-plugin sums of the traced hook durations (summed over worker processes, so CPU-ish seconds, not wall).
 The sample is bench/throughput.py's (topic folders in turn), copied to a temporary folder.
+
+    python bench/events_cost.py --links-only OUT [--add 22] [--remove 0] [--seed 1]
+
+`event_links` alone, at plugin level, on the tables an output folder publishes (read, never written): a full call
+on the corpus without `--add` random documents (and with one changed document and two touched ones: their
+entity ids and copy group as they were before), the host's swap simulated, the incremental call timed, then a full
+call on the final corpus timed and compared with it: every `events` value event_links provides and its working
+tables must be equal.
 """
 
 from __future__ import annotations
@@ -47,13 +55,93 @@ def run(corpus: Path, out: Path, workers: int, extra: tuple[str, ...] = (), trac
     return summary
 
 
+LINKS_TABLES = ("articles", "events", "dates", "entities")
+LINKS_PROVIDED = ("event_id", "agent_entity_id", "patient_entity_id", "place_entity_id")
+
+
+def links_only(out: Path, add: int, remove: int, seed: int) -> None:
+    import random
+
+    import duckdb
+    import pyarrow as pa
+
+    from etl import Changes, read_published
+    from etl.config import Config
+    from etl_plugins.events import links, stories
+
+    published = {name: read_published(out, name) for name in LINKS_TABLES}
+    config = Config(plugins={links.NAME: {n: s.default for n, s in links.etl_settings().items()}})
+
+    def database(skip: set[str]) -> duckdb.DuckDBPyConnection:
+        db = duckdb.connect()
+        db.execute("SET enable_progress_bar = false")
+        db.register("_skip", pa.table({"doc_id": pa.array(sorted(skip), pa.string())}))
+        for name, table in published.items():
+            db.register("_rows", table)
+            db.execute(f"CREATE TABLE {name} AS SELECT * FROM _rows WHERE doc_id NOT IN (SELECT doc_id FROM _skip)")
+            db.unregister("_rows")
+        db.unregister("_skip")
+        db.execute(f"UPDATE events SET {', '.join(c + ' = NULL' for c in LINKS_PROVIDED)}")
+        return db
+
+    docs = sorted(published["articles"].column("doc_id").to_pylist())
+    picked = random.Random(seed).sample(docs, add + remove + 3)
+    added, removed = set(picked[:add]), set(picked[add:add + remove])
+    changed, touched_entities, touched_copy = picked[-3:]
+    state = database(added)
+    state.execute("UPDATE articles SET text = substr(text, 1, length(text) // 2) WHERE doc_id = ?", [changed])
+    state.execute("UPDATE entities SET entity_id = NULL WHERE doc_id = ?", [touched_entities])
+    state.execute("UPDATE articles SET dup_group = doc_id WHERE doc_id = ?", [touched_copy])
+    started = time.perf_counter()
+    links.etl_enrich(db=state, config=config, changes=None)
+    before = time.perf_counter() - started
+    final = database(removed)
+    swapped = sorted(added | {changed})
+    for name in LINKS_TABLES:
+        state.execute(f"DELETE FROM {name} WHERE doc_id IN (SELECT unnest(?))", [sorted(removed | {changed})])
+        rows = final.execute(f"SELECT * FROM {name} WHERE doc_id IN (SELECT unnest(?))", [swapped]).fetchall()
+        if rows:
+            state.executemany(f"INSERT INTO {name} VALUES ({', '.join('?' * len(rows[0]))})", rows)
+    for mention_id, entity_id in final.execute("SELECT mention_id, entity_id FROM entities WHERE doc_id = ?",
+                                               [touched_entities]).fetchall():
+        state.execute("UPDATE entities SET entity_id = ? WHERE mention_id = ?", [entity_id, mention_id])
+    state.execute("UPDATE articles SET dup_group = ? WHERE doc_id = ?",
+                  [final.execute("SELECT dup_group FROM articles WHERE doc_id = ?", [touched_copy]).fetchall()[0][0],
+                   touched_copy])
+    changes = Changes(added=frozenset(added | {changed}), removed=frozenset(removed | {changed}),
+                      touched=frozenset({touched_entities, touched_copy}))
+    started = time.perf_counter()
+    links.etl_enrich(db=state, config=config, changes=changes)
+    incremental = time.perf_counter() - started
+    started = time.perf_counter()
+    links.etl_enrich(db=final, config=config, changes=None)
+    full = time.perf_counter() - started
+    query = f"SELECT event_mention_id, {', '.join(LINKS_PROVIDED)} FROM events ORDER BY 1"
+    equal = state.execute(query).fetchall() == final.execute(query).fetchall()
+    kept = all(state.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
+               == final.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
+               for t in (stories.VECTORS, stories.TERMS, stories.SELECTED, stories.PAIRS, stories.STORIES))
+    print(f"{len(docs)} documents in {out}: +{add} added, -{remove} removed, 1 changed, 2 touched; load1 "
+          f"{os.getloadavg()[0]:.2f}\n  event_links full call on corpus A {before:.2f} s; incremental call "
+          f"{incremental:.2f} s; full call on the final corpus {full:.2f} s ({incremental / full:.1%})\n"
+          f"  events equal to the full call: {equal}; working tables equal: {kept}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--links-only", type=Path, metavar="OUT", help="event_links alone, full and incremental, "
+                        "on the tables OUT publishes (see above)")
+    parser.add_argument("--add", type=int, default=22)
+    parser.add_argument("--remove", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--docs", type=int, default=500)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--corpus", type=Path, default=throughput.CORPUS)
     args = parser.parse_args()
+    if args.links_only:
+        links_only(args.links_only, args.add, args.remove, args.seed)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         texts = Path(tmp) / "texts"
         texts.mkdir()

@@ -74,9 +74,10 @@ def write_corpus(documents: list[ecbplus.Document], folder: Path) -> dict[str, e
     return by_file
 
 
-def etl_run(folder: Path, out: Path, workers: int, disable: list[str]) -> tuple[dict, float]:
+def etl_run(folder: Path, out: Path, workers: int, disable: list[str], rebuild: bool = False) -> tuple[dict, float]:
     started = time.perf_counter()
     command = [sys.executable, "-m", "etl", "run", str(folder), "--out", str(out), "--json", "--workers", str(workers)]
+    command += ["--rebuild"] * rebuild
     command += [argument for name in disable for argument in ("--disable", name)]
     result = subprocess.run(command, capture_output=True, text=True, check=False,
                             env=dict(os.environ, ETL_DISABLE_PLUGIN_AUTOLOAD="1"))
@@ -326,6 +327,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     parser.add_argument("--corpus", type=Path, help="write the rebuilt documents here and keep them (with --out, a "
                         "second run re-extracts nothing and only enrich runs again)")
+    parser.add_argument("--rebuild", action="store_true", help="passed to `etl run`: extract, enrich and publish "
+                        "again even when the inputs did not change (to score changed code on a kept --out)")
     parser.add_argument("--skip-gold-only", action="store_true", help="do not score the gold-only baselines")
     args = parser.parse_args(argv)
     if not ecbplus.ECBPLUS.is_dir():
@@ -340,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
             corpus = args.corpus or workdir / "corpus"
             out = args.out or workdir / "etl-out"
             by_file = write_corpus(documents, corpus)
-            summary, seconds = etl_run(corpus, out, args.workers, args.disable)
+            summary, seconds = etl_run(corpus, out, args.workers, args.disable, args.rebuild)
             report["etl"] = {"seconds": seconds, "docs": len(by_file), "docs_per_second": len(by_file) / seconds,
                              "workers": args.workers, "summary": summary, "out": str(out)}
             rows, notes, info = read_events(out, by_file)

@@ -1,0 +1,547 @@
+"""Stories for `event_links`: documents that report one happening, grouped so that a call over the whole
+corpus and an incremental call give the same stories.
+
+- **Vectors of their own.** A document is a vector of its content words and linked entities, each word
+  weighted by how rare it is in general language (`wordfreq`, by the document's `articles.language`),
+  each entity by a fixed weight. Nothing in a vector depends on the rest of the corpus, so vectors are
+  computed once per document and kept (`event_links__vectors`). A corpus IDF would change every vector
+  whenever a document comes in; on ECB+ the general-language rarity scores within 0.1 CoNLL of it on
+  dev and 0.2 on train (bench/events_ecbplus.py).
+- **Candidate pairs.** A term in more than one document and at most `cap` of them (`story_max_df` of
+  the corpus, at most `MAX_POSTING`) is eligible; each document proposes its `MAX_TERMS_PER_DOC`
+  rarest eligible terms (`event_links__selected`), and two documents proposing one term are a candidate
+  pair, with its cosine (`event_links__pairs`). A term's eligibility changes only when its document
+  frequency (or the cap) crosses a bound: then the documents holding it choose again.
+- **Units.** Average linkage only merges two groups with a mean of at least `story_similarity`, hence
+  with one pair at least that close; so stories never cross the components of the graph of candidate
+  pairs of at least min(`NEIGHBOURHOOD_LINK`, `story_similarity`) plus copy groups (`articles.dup_group`).
+  Each such unit is clustered on its own: the documents of a neighbourhood (chained by close pairs) are
+  compared all with all, then average linkage (scipy) over the unit, copies of a report kept together.
+  An incremental call re-clusters only the units that hold a document added, removed, touched or whose
+  candidate pairs changed, and the units those now reach.
+
+Every value is computed in an order that does not depend on which other documents are in the call
+(vocabulary sorted by term, units by doc id), so a pair's cosine and a unit's clusters are bit for bit
+those of a call over the whole corpus.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import heapq
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+
+import pyarrow as pa
+
+PREFIX = "event_links__"
+VECTORS, TERMS, SELECTED, PAIRS, STORIES = (PREFIX + name for name in
+                                            ("vectors", "terms", "selected", "pairs", "stories"))
+#: A word's weight: `WORD_CEILING` minus its Zipf frequency (log10 per billion words: "the" 7.7,
+#: "earthquake" 4.2, unseen 0), at least `WORD_FLOOR`; tuned on ECB+ dev.
+WORD_CEILING = 8.0
+WORD_FLOOR = 0.5
+ENTITY_WEIGHT = 4.0
+#: Words of a language wordfreq does not list all weigh this (on ECB+ dev, flat word weights at half the
+#: entities' lost 0.3 CoNLL against the general-language rarity).
+UNLISTED_WORD_WEIGHT = 2.0
+MAX_TERMS_PER_DOC = 40
+#: A term in more documents than this proposes no pair, whatever the corpus's size: `story_max_df` alone
+#: (a share) lets a term's documents grow with the corpus, and its pairs with their square.
+MAX_POSTING = 200
+#: Documents chained by pairs this similar are compared all with all (up to `MAX_NEIGHBOURHOOD` of them).
+NEIGHBOURHOOD_LINK = 0.12
+MAX_NEIGHBOURHOOD = 2000
+#: Units up to this size are clustered on a dense distance matrix (scipy); larger ones on the sparse pairs.
+DENSE_UNIT = 4000
+_WORD = re.compile(r"[^\W\d_][\w'’-]{2,}")
+# Words of news prose that say nothing of what a report is about.
+_STOP = frozenset("""
+    the and for that with this from have has had was were are been being will would could should their there
+    they them his her its our your who whom which what when where while after before about into over under
+    than then also more most some such only other said says say told tell according just very much many
+    year years month months week weeks day days time times today yesterday tomorrow new last first second
+    one two three four five six seven eight nine ten people news report reported reports statement officials
+    official monday tuesday wednesday thursday friday saturday sunday january february march april may june
+    july august september october november december told added including however because during since
+    until against between both each few those these being here another still even back well made make
+""".split())
+
+def stories(db, threshold: float, max_df: float, changes=None) -> dict[str, str] | None:
+    """doc_id -> story id (the smallest doc_id of its story) for the documents whose events must be read:
+    every document in a full call (`changes` None), else those of the stories the changes altered (whole
+    stories). The working tables are brought up to date either way."""
+    n = db.execute("SELECT count(*) FROM articles").fetchall()[0][0]
+    cap = min(MAX_POSTING, max(2, int(max_df * n)))
+    link = min(NEIGHBOURHOOD_LINK, threshold)
+    if changes is None:
+        docs = _full_tables(db, cap)
+        return _cluster(db, docs, _stored_matrix(db, docs), threshold, link)
+    return _incremental(db, cap, threshold, link, changes)
+
+
+def has_state(db) -> bool:
+    """Whether the working tables an incremental call starts from are all there."""
+    found = {name for (name,) in db.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    return {VECTORS, TERMS, SELECTED, PAIRS, STORIES} <= found
+
+
+# --- vectors -------------------------------------------------------------------------------------------------
+
+
+def terms(text: str) -> list[str]:
+    return [w for w in (m.lower() for m in _WORD.findall(text)) if w not in _STOP]
+
+
+@functools.lru_cache(maxsize=None)
+def _frequencies(language: str | None) -> dict[str, float] | None:
+    import wordfreq
+
+    # The small lists (words down to a Zipf frequency of 3) load in milliseconds and, every rarer word
+    # taking the top weight, score on ECB+ as the large ones do.
+    if not language or language not in wordfreq.available_languages("small"):
+        return None
+    return wordfreq.get_frequency_dict(language, "small")
+
+
+@functools.lru_cache(maxsize=None)
+def _weights(language: str | None) -> dict[str, float]:
+    """The weights of the terms met so far in one language (a run meets the same words again and again)."""
+    return {}
+
+
+def term_weight(term: str, frequencies: dict[str, float] | None) -> float:
+    if term.startswith("entity:"):
+        return ENTITY_WEIGHT
+    if frequencies is None:
+        return UNLISTED_WORD_WEIGHT
+    frequency = frequencies.get(term, 0.0)
+    zipf = math.log10(frequency * 1e9) if frequency > 0 else 0.0
+    return max(WORD_FLOOR, WORD_CEILING - zipf)
+
+
+def document_vector(text: str, language: str | None, entity_ids: Iterable[str]) -> list[tuple[str, float]]:
+    """(term, unit weight) of one document, rarest (heaviest) term first, then by term."""
+    counts = Counter(terms(text or "") + ["entity:" + e for e in entity_ids])
+    known = _weights(language)
+    rarity = {}
+    for t in counts:
+        weight = known.get(t)
+        if weight is None:
+            weight = known[t] = term_weight(t, _frequencies(language))
+        rarity[t] = weight
+    weights = {t: (1 + math.log(c)) * rarity[t] for t, c in counts.items()}
+    # fsum: exactly rounded whatever the order of the terms (two entity rows at one offset may come either way)
+    norm = math.sqrt(math.fsum(w * w for w in weights.values())) or 1.0
+    return [(t, weights[t] / norm) for t in sorted(counts, key=lambda t: (-rarity[t], t))]
+
+
+def _vectors_of(db, docs: list[str] | None) -> dict[str, list[tuple[str, float]]]:
+    where = "" if docs is None else "WHERE doc_id IN (SELECT doc_id FROM _el_docs)"
+    if docs is not None:
+        db.register("_el_docs", pa.table({"doc_id": pa.array(docs, pa.string())}))
+    try:
+        names: dict[str, list[str]] = defaultdict(list)
+        for doc_id, entity_id in db.execute(f"""SELECT doc_id, entity_id FROM entities {where}
+                                               {'AND' if where else 'WHERE'} entity_id IS NOT NULL
+                                               ORDER BY doc_id, start""").fetchall():
+            names[doc_id].append(entity_id)
+        return {doc_id: document_vector(text, language, names.get(doc_id, ()))
+                for doc_id, text, language in db.execute(
+                    f"SELECT doc_id, text, language FROM articles {where} ORDER BY doc_id").fetchall()}
+    finally:
+        if docs is not None:
+            db.unregister("_el_docs")
+
+
+def _vectors_table(vectors: dict[str, list[tuple[str, float]]]) -> pa.Table:
+    docs, names, weights, ranks = [], [], [], []
+    for doc_id, vector in vectors.items():
+        for rank, (term, weight) in enumerate(vector):
+            docs.append(doc_id)
+            names.append(term)
+            weights.append(weight)
+            ranks.append(rank)
+    return pa.table({"doc_id": pa.array(docs, pa.string()), "term": pa.array(names, pa.string()),
+                     "weight": pa.array(weights, pa.float64()), "rank": pa.array(ranks, pa.int32()),
+                     "key": pa.array([term_key(t) for t in names], pa.int64())})
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def term_key(term: str) -> int:
+    """A number of the term's own, by which columns are ordered (sorting numbers is cheaper than words)."""
+    return int.from_bytes(hashlib.blake2b(term.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+def _stored_matrix(db, docs: list[str]):
+    """The stored unit vectors of `docs` (sorted) as the rows of a sparse matrix, columns in the order of
+    the terms' keys: a pair's products are then summed in one order whatever the other rows, so its
+    cosine is the same in any call."""
+    from scipy.sparse import csr_matrix
+
+    if not docs:
+        return csr_matrix((0, 1))
+    db.register("_el_index", pa.table({"doc_id": pa.array(docs, pa.string()),
+                                       "i": pa.array(range(len(docs)), pa.int64())}))
+    try:
+        found = db.execute(f"""SELECT x.i, v.key, v.weight
+                               FROM {VECTORS} v JOIN _el_index x ON x.doc_id = v.doc_id""").fetchnumpy()
+    finally:
+        db.unregister("_el_index")
+    import numpy as np
+
+    rows = np.asarray(found["i"])
+    columns = np.unique(np.asarray(found["key"]), return_inverse=True)[1].reshape(-1)
+    matrix = csr_matrix((found["weight"], (rows, columns)),
+                        shape=(len(docs), int(columns.max()) + 1 if len(columns) else 1))
+    matrix.sort_indices()
+    return matrix
+
+
+class _registered:
+    """A list of doc ids as a one-column DuckDB view for the length of a `with`."""
+
+    def __init__(self, db, name: str, docs: Iterable[str]):
+        self.db, self.name = db, name
+        db.register(name, pa.table({"doc_id": pa.array(sorted(set(docs)), pa.string())}))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.db.unregister(self.name)
+
+
+def _select_sql(docs_filter: str) -> str:
+    """Each document's `MAX_TERMS_PER_DOC` heaviest eligible terms."""
+    return f"""SELECT doc_id, term FROM (
+                   SELECT v.doc_id, v.term, row_number() OVER (PARTITION BY v.doc_id ORDER BY v.rank) AS r
+                   FROM {VECTORS} v JOIN {TERMS} t ON t.term = v.term
+                   WHERE t.eligible {docs_filter})
+               WHERE r <= {MAX_TERMS_PER_DOC}"""
+
+
+_PAIRS_SQL = f"""SELECT DISTINCT least(s1.doc_id, s2.doc_id) AS a, greatest(s1.doc_id, s2.doc_id) AS b
+                 FROM {SELECTED} s1 JOIN {SELECTED} s2 ON s1.term = s2.term AND s1.doc_id <> s2.doc_id"""
+
+
+def _full_tables(db, cap: int) -> list[str]:
+    ordered = _vectors_of(db, None)
+    for table in (VECTORS, TERMS, SELECTED, PAIRS, STORIES):
+        db.execute(f"DROP TABLE IF EXISTS {table}")
+    db.register("_el_vectors", _vectors_table(ordered))
+    db.execute(f"CREATE TABLE {VECTORS} AS SELECT * FROM _el_vectors")
+    db.unregister("_el_vectors")
+    db.execute(f"""CREATE TABLE {TERMS} AS SELECT term, count(*) AS df, count(*) > 1 AND count(*) <= {cap}
+                   AS eligible FROM {VECTORS} GROUP BY term""")
+    db.execute(f"CREATE TABLE {SELECTED} AS {_select_sql('')}")
+    docs = sorted(ordered)
+    db.execute(f"CREATE TABLE {PAIRS} (a VARCHAR, b VARCHAR, cosine DOUBLE)")
+    _store_pairs(db, _PAIRS_SQL, docs)
+    db.execute(f"CREATE TABLE {STORIES} (doc_id VARCHAR, unit VARCHAR, story VARCHAR)")
+    return docs
+
+
+def _store_pairs(db, pairs_sql: str, docs: list[str]) -> None:
+    """Insert the pairs `pairs_sql` selects (columns a < b, all in `docs`, sorted) with their cosines."""
+    import numpy as np
+
+    db.register("_el_index", pa.table({"doc_id": pa.array(docs, pa.string()),
+                                       "i": pa.array(range(len(docs)), pa.int64())}))
+    try:
+        found = db.execute(f"""SELECT x.i AS a, y.i AS b FROM ({pairs_sql}) p
+                               JOIN _el_index x ON x.doc_id = p.a JOIN _el_index y ON y.doc_id = p.b
+                               ORDER BY a, b""").fetchnumpy()
+    finally:
+        db.unregister("_el_index")
+    left, right = np.asarray(found["a"], dtype=np.int64), np.asarray(found["b"], dtype=np.int64)
+    cosine = pair_cosines(_stored_matrix(db, docs), left, right)
+    keep = cosine > 0
+    names = np.array(docs, dtype=object)
+    db.register("_el_pairs", pa.table({"a": pa.array(names[left[keep]], pa.string()),
+                                       "b": pa.array(names[right[keep]], pa.string()),
+                                       "cosine": pa.array(cosine[keep], pa.float64())}))
+    db.execute(f"INSERT INTO {PAIRS} SELECT * FROM _el_pairs")
+    db.unregister("_el_pairs")
+
+
+# --- an incremental call -------------------------------------------------------------------------------------
+
+
+def _incremental(db, cap: int, threshold: float, link: float, changes) -> dict[str, str]:
+    removed = set(changes.removed)
+    fresh = set(changes.added) | set(changes.touched)  # documents whose vector is computed again
+    gone = removed | set(changes.touched)  # documents whose stored rows are dropped
+    with _registered(db, "_el_gone", gone):
+        left = db.execute(f"SELECT DISTINCT unit, story FROM {STORIES} "
+                          f"WHERE doc_id IN (SELECT doc_id FROM _el_gone)").fetchall()
+        dirty_units = {unit for unit, _ in left}
+        lost_members = {story for _, story in left}  # stories a document left: their events are read again
+        # Document frequencies follow the vectors that leave and come.
+        new_vectors = _vectors_of(db, sorted(fresh))
+        db.register("_el_vectors", _vectors_table(new_vectors))
+        db.execute(f"""CREATE TEMP TABLE _el_delta AS SELECT term, sum(d) AS d FROM (
+                           SELECT term, -1 AS d FROM {VECTORS} WHERE doc_id IN (SELECT doc_id FROM _el_gone)
+                           UNION ALL SELECT term, 1 FROM _el_vectors) GROUP BY term""")
+        db.execute(f"DELETE FROM {VECTORS} WHERE doc_id IN (SELECT doc_id FROM _el_gone)")
+        db.execute(f"INSERT INTO {VECTORS} SELECT * FROM _el_vectors")
+        db.unregister("_el_vectors")
+        db.execute(f"""INSERT INTO {TERMS} SELECT term, 0, false FROM _el_delta
+                       WHERE term NOT IN (SELECT term FROM {TERMS})""")
+        db.execute(f"UPDATE {TERMS} SET df = df + _el_delta.d FROM _el_delta WHERE {TERMS}.term = _el_delta.term")
+        db.execute("DROP TABLE _el_delta")
+        # A term whose document frequency (or the cap, with the corpus's size) crossed a bound.
+        db.execute(f"""CREATE TEMP TABLE _el_flipped AS SELECT term FROM {TERMS}
+                       WHERE eligible <> (df > 1 AND df <= {cap})""")
+        db.execute(f"UPDATE {TERMS} SET eligible = (df > 1 AND df <= {cap}) "
+                   f"WHERE term IN (SELECT term FROM _el_flipped)")
+        db.execute(f"DELETE FROM {TERMS} WHERE df <= 0")
+        db.execute(f"DELETE FROM {SELECTED} WHERE doc_id IN (SELECT doc_id FROM _el_gone)")
+        db.execute(f"DELETE FROM {STORIES} WHERE doc_id IN (SELECT doc_id FROM _el_gone)")
+    with _registered(db, "_el_fresh", fresh):
+        db.execute(f"""CREATE TEMP TABLE _el_choosing AS SELECT doc_id FROM _el_fresh UNION
+                       SELECT DISTINCT doc_id FROM {VECTORS} WHERE term IN (SELECT term FROM _el_flipped)""")
+    db.execute("DROP TABLE _el_flipped")
+    db.execute(f"CREATE TEMP TABLE _el_chosen AS {_select_sql('AND v.doc_id IN (SELECT doc_id FROM _el_choosing)')}")
+    # Documents whose proposed terms changed: their candidate pairs are computed again.
+    moved = {d for (d,) in db.execute(f"""
+        SELECT doc_id FROM (SELECT doc_id, term FROM _el_chosen EXCEPT
+                            SELECT doc_id, term FROM {SELECTED} WHERE doc_id IN (SELECT doc_id FROM _el_choosing))
+        UNION SELECT doc_id FROM (SELECT doc_id, term FROM {SELECTED}
+                                  WHERE doc_id IN (SELECT doc_id FROM _el_choosing)
+                                  EXCEPT SELECT doc_id, term FROM _el_chosen)""").fetchall()} | fresh
+    db.execute(f"DELETE FROM {SELECTED} WHERE doc_id IN (SELECT doc_id FROM _el_choosing)")
+    db.execute(f"INSERT INTO {SELECTED} SELECT doc_id, term FROM _el_chosen")
+    db.execute("DROP TABLE _el_chosen")
+    db.execute("DROP TABLE _el_choosing")
+    with _registered(db, "_el_moved", moved | removed):
+        dirty_units |= {u for (u,) in db.execute(
+            f"SELECT DISTINCT unit FROM {STORIES} WHERE doc_id IN (SELECT doc_id FROM _el_moved)").fetchall()}
+        db.execute(f"""DELETE FROM {PAIRS} WHERE a IN (SELECT doc_id FROM _el_moved)
+                       OR b IN (SELECT doc_id FROM _el_moved)""")
+    with _registered(db, "_el_moved", moved):
+        new_pairs = f"{_PAIRS_SQL} WHERE s1.doc_id IN (SELECT doc_id FROM _el_moved)"
+        involved = sorted({d for pair in db.execute(new_pairs).fetchall() for d in pair})
+        _store_pairs(db, new_pairs, involved)
+    with _registered(db, "_el_units", dirty_units):
+        seeds = moved | {d for (d,) in db.execute(
+            f"SELECT doc_id FROM {STORIES} WHERE unit IN (SELECT doc_id FROM _el_units)").fetchall()}
+    seeds -= removed - set(changes.added)
+    reached = _reach(db, seeds, link)
+    with _registered(db, "_el_reached", reached):
+        before = dict(db.execute(f"SELECT doc_id, story FROM {STORIES} "
+                                 f"WHERE doc_id IN (SELECT doc_id FROM _el_reached)").fetchall())
+        db.execute(f"DELETE FROM {STORIES} WHERE doc_id IN (SELECT doc_id FROM _el_reached)")
+    reached = sorted(reached)
+    after = _cluster(db, reached, _stored_matrix(db, reached), threshold, link)
+    return _changed_stories(before, after, fresh, lost_members)
+
+
+def _changed_stories(before: dict[str, str], after: dict[str, str], fresh: set[str],
+                     lost_members: set[str]) -> dict[str, str]:
+    """The part of `after` (doc -> story) whose events must be read again: the stories whose members
+    changed, or hold a document whose rows are new or whose inputs changed. (A story left as it was
+    keeps its events: they depend on its members' mentions only.)"""
+    members_after: dict[str, set[str]] = defaultdict(set)
+    members_before: dict[str, set[str]] = defaultdict(set)
+    for doc, story in after.items():
+        members_after[story].add(doc)
+    for doc, story in before.items():
+        members_before[story].add(doc)
+    changed = {story for story, members in members_after.items()
+               if story in lost_members or members != members_before.get(story) or members & fresh}
+    return {doc: story for doc, story in after.items() if story in changed}
+
+
+def _reach(db, seeds: set[str], link: float) -> set[str]:
+    """`seeds` and every document joined to them by a chain of close pairs or copy groups."""
+    reached, frontier = set(seeds), set(seeds)
+    while frontier:
+        with _registered(db, "_el_frontier", frontier):
+            found = {d for (d,) in db.execute(f"""
+                SELECT b FROM {PAIRS} WHERE cosine >= ? AND a IN (SELECT doc_id FROM _el_frontier)
+                UNION SELECT a FROM {PAIRS} WHERE cosine >= ? AND b IN (SELECT doc_id FROM _el_frontier)
+                UNION SELECT doc_id FROM articles WHERE dup_group IN (
+                    SELECT dup_group FROM articles WHERE doc_id IN (SELECT doc_id FROM _el_frontier))""",
+                [link, link]).fetchall()}
+        frontier = found - reached
+        reached |= frontier
+    return reached
+
+
+# --- clustering of units -------------------------------------------------------------------------------------
+
+
+def _cluster(db, docs: list[str], matrix, threshold: float, link: float) -> dict[str, str]:
+    """Stories of `docs` (sorted, whole units; `matrix` their vectors), stored in `event_links__stories`
+    and returned."""
+    if not docs:
+        return {}
+    import numpy as np
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    n = len(docs)
+    db.register("_el_index", pa.table({"doc_id": pa.array(docs, pa.string()),
+                                       "i": pa.array(range(n), pa.int64())}))
+    try:
+        found = db.execute(f"""SELECT x.i AS a, y.i AS b, p.cosine FROM {PAIRS} p
+                               JOIN _el_index x ON x.doc_id = p.a JOIN _el_index y ON y.doc_id = p.b
+                               ORDER BY a, b""").fetchnumpy()
+        copies = db.execute("""SELECT x.i, min(x.i) OVER (PARTITION BY coalesce(a.dup_group, a.doc_id))
+                               FROM articles a JOIN _el_index x ON x.doc_id = a.doc_id ORDER BY x.i""").fetchnumpy()
+    finally:
+        db.unregister("_el_index")
+    left, right, cosine = (np.asarray(found[k]) for k in ("a", "b", "cosine"))
+    group = np.asarray(copies[list(copies)[1]], dtype=np.int64)
+    close = cosine >= link
+
+    def components(rows, columns) -> np.ndarray:
+        graph = coo_matrix((np.ones(len(rows)), (rows, columns)), shape=(n, n))
+        return connected_components(graph, directed=False)[1]
+
+    neighbourhood = components(left[close], right[close])
+    unit = components(np.concatenate([left[close], np.arange(n)]), np.concatenate([right[close], group]))
+    inside = unit[left] == unit[right]  # a weak pair between two units weighs in no mean that may merge
+    left, right, cosine = left[inside], right[inside], cosine[inside]
+    by_unit = np.argsort(unit[left], kind="stable")
+    pair_bounds = np.searchsorted(unit[left][by_unit], np.arange(unit.max() + 2))
+    order = np.argsort(unit, kind="stable")  # members of each unit in doc order
+    member_bounds = np.searchsorted(unit[order], np.arange(unit.max() + 2))
+    story = [""] * n
+    for label in range(unit.max() + 1):
+        members = order[member_bounds[label]:member_bounds[label + 1]]
+        if len(members) == 1:
+            story[members[0]] = docs[members[0]]
+            continue
+        picked = by_unit[pair_bounds[label]:pair_bounds[label + 1]]
+        names = [docs[i] for i in members.tolist()]
+        for i, doc in zip(members.tolist(), unit_stories(names, members, left[picked], right[picked],
+                                                         cosine[picked], neighbourhood, group, matrix,
+                                                         threshold)):
+            story[i] = doc
+    db.register("_el_stories", pa.table({"doc_id": pa.array(docs, pa.string()),
+                                         "unit": pa.array([docs[i] for i in order[member_bounds[unit]].tolist()],
+                                                          pa.string()),
+                                         "story": pa.array(story, pa.string())}))
+    db.execute(f"INSERT INTO {STORIES} SELECT * FROM _el_stories")
+    db.unregister("_el_stories")
+    return dict(zip(docs, story))
+
+
+def unit_stories(names: list[str], members, left, right, cosine, neighbourhood, group, matrix,
+                 threshold: float) -> list[str]:
+    """Average linkage of one unit: for each of its `members` (indexes, ascending, whose doc ids are `names`)
+    the smallest doc id of its story. `left`, `right`, `cosine`: the unit's candidate pairs; pairs neither
+    a candidate nor in one neighbourhood count as 0."""
+    import numpy as np
+
+    n = len(members)
+    position = {index: k for k, index in enumerate(members.tolist())}
+    similarity = np.zeros((n, n)) if n <= DENSE_UNIT else None
+    sparse: dict[tuple[int, int], float] = {}
+    hoods = neighbourhood[members]
+    for label in np.unique(hoods).tolist():
+        inside = np.flatnonzero(hoods == label)
+        if not 1 < len(inside) <= MAX_NEIGHBOURHOOD:
+            continue
+        rows = matrix[members[inside]]
+        block = rows @ rows.T
+        if similarity is not None:
+            similarity[np.ix_(inside, inside)] = block.toarray()
+        else:
+            block = block.tocoo()
+            for i, j, v in zip(block.row.tolist(), block.col.tolist(), block.data.tolist()):
+                if i < j:
+                    sparse[(int(inside[i]), int(inside[j]))] = v
+    rows = np.array([position[i] for i in left.tolist()], dtype=np.int64)
+    columns = np.array([position[i] for i in right.tolist()], dtype=np.int64)
+    # A candidate pair's cosine is the one stored; a completed pair's, the neighbourhood's product.
+    groups = np.array([position[i] for i in group[members].tolist()], dtype=np.int64)
+    if similarity is None:
+        sparse.update(zip(zip(rows.tolist(), columns.tolist()), cosine.tolist()))
+        by_group: dict[int, list[int]] = defaultdict(list)
+        for k, g in enumerate(groups.tolist()):
+            by_group[g].append(k)
+        merged = average_linkage(sorted(by_group.values()), sparse, threshold)
+        return [names[merged[k]] for k in range(n)]
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
+
+    similarity[rows, columns] = cosine
+    similarity[columns, rows] = cosine
+    # Copies are one story from the start: as close as can be, they merge before anything else, and what
+    # they merge with next is decided by the mean over all their members, as for one group.
+    similarity[groups[:, None] == groups[None, :]] = 1.0
+    np.subtract(1.0, similarity, out=similarity)  # distances, in place: a unit of 4,000 is 128 MB a copy
+    np.clip(similarity, 0.0, None, out=similarity)
+    np.fill_diagonal(similarity, 0.0)
+    distances = squareform(similarity, checks=False)
+    labels = fcluster(linkage(distances, method="average"), 1.0 - threshold, criterion="distance").tolist()
+    smallest: dict[int, str] = {}
+    for name, label in zip(names, labels):
+        smallest.setdefault(label, name)
+    return [smallest[label] for label in labels]
+
+
+def average_linkage(groups: list[list[int]], similarity: dict[tuple[int, int], float],
+                    threshold: float) -> dict[int, int]:
+    """Merge `groups` (lists of documents) while the mean similarity of two groups reaches `threshold`; for
+    units too large for a dense matrix. A heap holds the current mean of every pair of groups with a
+    similar pair between them."""
+    group_of = {doc: index for index, members in enumerate(groups) for doc in members}
+    members = {index: list(docs) for index, docs in enumerate(groups)}
+    sums: dict[int, dict[int, float]] = defaultdict(dict)
+    for (a, b), value in sorted(similarity.items()):
+        ga, gb = group_of[a], group_of[b]
+        if ga != gb:
+            sums[ga][gb] = sums[ga].get(gb, 0.0) + value
+            sums[gb][ga] = sums[gb].get(ga, 0.0) + value
+    heap = [(-total / (len(members[a]) * len(members[b])), a, b)
+            for a, row in sums.items() for b, total in row.items() if a < b]
+    heapq.heapify(heap)
+    while heap:
+        negative, a, b = heapq.heappop(heap)
+        if a not in members or b not in members or b not in sums[a]:
+            continue
+        mean = sums[a][b] / (len(members[a]) * len(members[b]))
+        if abs(mean + negative) > 1e-12:
+            continue  # stale: this pair's mean changed since it was pushed
+        if mean < threshold:
+            break
+        members[a].extend(members.pop(b))
+        for other, total in sums.pop(b).items():
+            sums[other].pop(b, None)
+            if other == a:
+                continue
+            sums[a][other] = sums[a].get(other, 0.0) + total
+            sums[other][a] = sums[a][other]
+        for other, total in sums[a].items():
+            heapq.heappush(heap, (-total / (len(members[a]) * len(members[other])), min(a, other), max(a, other)))
+    return {doc: min(docs) for docs in members.values() for doc in docs}
+
+
+# --- cosines -------------------------------------------------------------------------------------------------
+
+
+def pair_cosines(matrix, left, right, cells: int = 1 << 22):
+    """The cosines of the pairs of rows (`left[k]`, `right[k]`) of `matrix`, `left` ascending: products of
+    blocks of the rows in `left` with all rows, `cells` values at a time (each sum taken in the order of
+    the columns, whatever the block)."""
+    import numpy as np
+
+    cosine = np.zeros(len(left))
+    if not len(left):
+        return cosine
+    transposed = matrix.T.tocsr()
+    rows = np.unique(left)
+    step = max(1, cells // matrix.shape[0])
+    for first in range(0, len(rows), step):
+        block_rows = rows[first:first + step]
+        start, end = np.searchsorted(left, [block_rows[0], block_rows[-1] + 1])
+        block = (matrix[block_rows] @ transposed).toarray()
+        cosine[start:end] = block[np.searchsorted(block_rows, left[start:end]), right[start:end]]
+    return cosine
