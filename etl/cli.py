@@ -166,8 +166,8 @@ def run(paths: tuple[str, ...], out: str | None, config_file: str | None, plugin
                f"{docs['unchanged']} unchanged, {docs['failed']} failed")
     enrich = summary.enrich
     if enrich.get("mode") == "incremental":
-        click.echo(f"enrich: incremental ({enrich['added']} documents added, {enrich['removed']} removed "
-                   f"since the last run)")
+        click.echo(f"enrich: incremental (documents since the last run: {enrich['added']} added, "
+                   f"{enrich['removed']} removed)")
     elif enrich.get("mode") == "full":
         click.echo(f"enrich: whole corpus ({enrich['why']})")
     click.echo("rows: " + ", ".join(f"{table} {count}" for table, count in summary.rows.items()))

@@ -48,6 +48,9 @@ def test_run_json_summary_and_unchanged_second_run(seeds_copy, tmp_path):
     assert second.exit_code == 0
     assert "5 seen, 0 new, 0 changed, 5 unchanged, 0 failed" in second.output
     assert re.search(r"rows: articles 5, segments \d+, sentences \d+, entities \d+", second.output)
+    (seeds_copy / "late.txt").write_text("Officials said on Friday that the bridge at Siversk was destroyed.")
+    third = invoke("run", seeds_copy, "--out", out, "--workers", 1)
+    assert "enrich: incremental (documents since the last run: 1 added, 0 removed)" in third.output
 
 
 def test_bad_command_lines_and_configs_exit_non_zero(seeds_copy, tmp_path):
