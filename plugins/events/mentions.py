@@ -90,8 +90,9 @@ def document_events(parsed, entities: Sequence[dict], dates: Sequence[dict]) -> 
                 continue
             event = EventMention(token.idx, token.idx + len(token.text), token.text, base_lemma(token),
                                  KIND_OF.get(token.pos_, "nominal"), None, index)
-            event.polarity = polarity(token)
-            event.modality = modality(token, sentence)
+            group = _verb_group(token, sentence.start)  # read once, for polarity and modality
+            event.polarity = polarity(token, group)
+            event.modality = modality(token, sentence, group)
             event.agent, event.patient, event.place = arguments(token, mentions, text)
             if event.patient is None and event.place is None:
                 event.patient = event.place = settlement_anaphor(token, places, text, settlements)
@@ -164,19 +165,20 @@ def event_class(event: EventMention, token=None, text: str = "") -> str | None:
     return cls
 
 
-def polarity(token) -> str:
+def polarity(token, group: list | None = None) -> str:
     """Negative when a negation stands in the verb group before the trigger, or "no" before a noun."""
-    for left in _verb_group(token):
+    for left in _verb_group(token) if group is None else group:
         if left.lower_ in NEGATIONS:
             return "negative"
     return "positive"
 
 
-def _verb_group(token) -> list:
+def _verb_group(token, sentence_start: int | None = None) -> list:
     """The auxiliaries, particles and adverbs right before the trigger ("has not yet been")."""
     group = []
     i = token.i - 1
-    sentence_start = token.sent.start
+    if sentence_start is None:
+        sentence_start = token.sent.start
     while i >= sentence_start and len(group) < 5:
         left = token.doc[i]
         if left.pos_ in ("AUX", "PART", "ADV") or left.lower_ in NEGATIONS or left.tag_ == "MD":
@@ -191,8 +193,8 @@ def _verb_group(token) -> list:
     return group
 
 
-def modality(token, sentence) -> str:
-    group = _verb_group(token)
+def modality(token, sentence, group: list | None = None) -> str:
+    group = _verb_group(token, sentence.start) if group is None else group
     for left in group:
         word = left.lower_
         if word in HEDGE_WORDS:
