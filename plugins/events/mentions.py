@@ -141,7 +141,9 @@ def is_trigger(token) -> bool:
     return lemma in EVENT_NOUNS or base_lemma(token) in CLASS_OF
 
 
-def event_class(event: EventMention, token=None, text: str = "") -> str | None:
+def event_class(event: EventMention, token=None, text: str | None = None) -> str | None:
+    if token is not None and text is None:
+        text = token.doc.text  # the caller's copy spares joining the tokens again: pass it
     if token is not None and event.lemma in ("remain", "stay") and _UNDER_CONTROL.match(
             text[event.end:event.end + 60]):
         return "hold"
