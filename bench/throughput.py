@@ -13,7 +13,9 @@ Prints, for the same texts and the same number of processes:
 * peak resident memory of the run's main process and of its largest worker.
 
 Each timing is wall-clock and includes loading the model, as a user waits for it. Run it on a quiet
-machine: other load on the cores skews every figure.
+machine: other load on the cores skews every figure. Beside each wall time, the CPU seconds of the
+processes it started (user + system, all processes of the run): on a shared machine the CPU ratio
+moves much less than the wall ratio, and says how much work the pipeline adds to the model's.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -56,8 +59,14 @@ def sample(corpus: Path, count: int, target: Path) -> int:
     return min(count, len(chosen))
 
 
+def children_cpu() -> float:
+    """CPU seconds (user + system) of the finished child processes of this one, theirs included."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def etl_run(corpus: Path, out: Path, workers: int, *extra: str) -> dict:
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), children_cpu()
     result = subprocess.run([sys.executable, "-m", "etl", "run", str(corpus), "--out", str(out),
                              "--workers", str(workers), "--json", *extra],
                             capture_output=True, text=True, env=dict(os.environ, ETL_DISABLE_PLUGIN_AUTOLOAD="1"))
@@ -65,6 +74,7 @@ def etl_run(corpus: Path, out: Path, workers: int, *extra: str) -> dict:
         sys.exit(f"etl run failed:\n{result.stderr}")
     summary = json.loads(result.stdout)
     summary["wall"] = time.perf_counter() - started
+    summary["cpu"] = children_cpu() - cpu
     return summary
 
 
@@ -84,21 +94,26 @@ def main() -> None:
         n = sample(args.corpus, args.docs, texts)
         print(f"{n} BBC articles, {args.workers} processes, model {MODEL}")
 
-        ratios = []
+        ratios, cpu_ratios = [], []
         for attempt in range(args.repeat):  # alternated, so that a slow spell of the machine hits both
+            cpu = children_cpu()
             bare = subprocess.run([sys.executable, "-c", BARE, str(texts), MODEL, str(args.workers)],
                                   capture_output=True, text=True, check=True).stdout.split()
+            bare_cpu = children_cpu() - cpu
             bare_rate = int(bare[0]) / float(bare[1])
-            print(f"bare spaCy nlp.pipe (all components): {float(bare[1]):7.1f} s  {bare_rate:7.1f} docs/s")
+            print(f"bare spaCy nlp.pipe (all components): {float(bare[1]):7.1f} s  {bare_rate:7.1f} docs/s  "
+                  f"(CPU {bare_cpu:.1f} s)")
             shutil.rmtree(Path(tmp) / "out", ignore_errors=True)
             first = etl_run(texts, Path(tmp) / "out", args.workers)
             rate = first["documents"]["seen"] / first["wall"]
             ratios.append(rate / bare_rate)
+            cpu_ratios.append(bare_cpu / first["cpu"])
             print(f"etl run, default plugins:           {first['wall']:7.1f} s  {rate:7.1f} docs/s  "
-                  f"ratio to bare {rate / bare_rate:.2f}")
+                  f"ratio to bare {rate / bare_rate:.2f}  (CPU {first['cpu']:.1f} s, ratio {cpu_ratios[-1]:.2f})")
         if args.repeat > 1:
             print(f"ratio to bare, median of {args.repeat}: {statistics.median(ratios):.2f} "
-                  f"(each: {', '.join(f'{r:.2f}' for r in ratios)})")
+                  f"(each: {', '.join(f'{r:.2f}' for r in ratios)}); CPU ratio {statistics.median(cpu_ratios):.2f} "
+                  f"(each: {', '.join(f'{r:.2f}' for r in cpu_ratios)})")
         again = etl_run(texts, Path(tmp) / "out", args.workers)
         print(f"etl run again, nothing changed:     {again['wall']:7.1f} s  "
               f"({again['wall'] / first['wall']:.1%} of the first; "

@@ -101,3 +101,31 @@ def test_the_detector_is_built_once_per_process_and_the_mode_is_checked():
     assert language.detector("low") is language.detector("low")
     with pytest.raises(ValueError, match="accuracy must be 'low' or 'high'"):
         language.detector("medium")
+
+
+def test_a_sure_opening_settles_the_language_else_the_full_sample_is_read(monkeypatch):
+    read = []
+
+    class Stub:  # lingua's answer: sure of the opening, or not, as the test says
+        sure = True
+
+        def compute_language_confidence_values(self, text):
+            read.append(len(text))
+            from lingua import Language
+            value = 0.9999 if self.sure or len(text) > SETTINGS["quick_chars"] else 0.6
+            return [type("Value", (), {"language": Language.FRENCH if len(text) > SETTINGS["quick_chars"]
+                                       else Language.ENGLISH, "value": value})()]
+
+    stub = Stub()
+    monkeypatch.setattr(language, "detector", lambda accuracy: stub)
+    text = "word " * 400
+    assert language.detect_language(text, SETTINGS) == "en" and read == [SETTINGS["quick_chars"]]
+    read.clear()
+    stub.sure = False
+    assert language.detect_language(text, SETTINGS) == "fr", "unsure of the opening: the full sample decides"
+    assert read == [SETTINGS["quick_chars"], SETTINGS["sample_chars"]]
+    read.clear()
+    assert language.detect_language(text, dict(SETTINGS, quick_chars=0)) == "fr" and read == [SETTINGS["sample_chars"]]
+    read.clear()
+    assert language.detect_language("word " * 40, SETTINGS) == "en", "shorter than the opening: read once, whole"
+    assert read == [200]

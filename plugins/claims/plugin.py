@@ -61,9 +61,14 @@ def etl_extract(documents, config, run):
 def candidate_sentences(nlp_doc) -> list:
     """Sentences with a cue outside quotation marks: the only ones worth parsing."""
     quotes = attr.find_quotes(nlp_doc.text)
+    lexicon = attr.lexicon_for(nlp_doc.lang_)
+    # A cue's lemma is a speech verb, "according to" starts with "according": the set lookup spares
+    # the full test to every other token.
+    words = lexicon.speech if lexicon is not None else frozenset()
     found = []
     for sent in nlp_doc.sents:
-        if any((attr.is_cue(t) or attr.is_according_to(t)) and not attr.quote_at(quotes, t.idx) for t in sent):
+        if any((t.lemma_.lower() in words or t.lower_ == "according")
+               and (attr.is_cue(t) or attr.is_according_to(t)) and not attr.quote_at(quotes, t.idx) for t in sent):
             found.append(sent)
     return found
 

@@ -78,7 +78,9 @@ def document_events(parsed, entities: Sequence[dict], dates: Sequence[dict]) -> 
         if row.get("range_start") is not None and row.get("kind") in ("date", "time"):
             dates_by_sentence.setdefault(row.get("sentence"), []).append(row)
     places = sorted((row for row in entities if row.get("label") in PLACE_LABELS), key=lambda row: row["start"])
-    settlements = settlement_names(parsed.text, places)
+    # `Doc.text` joins every token again on each access: read it once per document.
+    text = parsed.text
+    settlements = settlement_names(text, places)
     found = []
     for index, sentence in enumerate(parsed.sents):
         mentions = by_sentence.get(index, [])
@@ -88,15 +90,16 @@ def document_events(parsed, entities: Sequence[dict], dates: Sequence[dict]) -> 
                 continue
             event = EventMention(token.idx, token.idx + len(token.text), token.text, base_lemma(token),
                                  KIND_OF.get(token.pos_, "nominal"), None, index)
-            event.polarity = polarity(token)
-            event.modality = modality(token, sentence)
-            event.agent, event.patient, event.place = arguments(token, mentions)
+            group = _verb_group(token, sentence.start)  # read once, for polarity and modality
+            event.polarity = polarity(token, group)
+            event.modality = modality(token, sentence, group)
+            event.agent, event.patient, event.place = arguments(token, mentions, text)
             if event.patient is None and event.place is None:
-                event.patient = event.place = settlement_anaphor(token, places, settlements)
-            event.event_class = event_class(event, token)
+                event.patient = event.place = settlement_anaphor(token, places, text, settlements)
+            event.event_class = event_class(event, token, text)
             if event.event_class == "hold" and event.patient is None and event.place is None:
                 # What "remains under control" is a place, named just before ("Siversk ... it remains").
-                event.patient = event.place = preceding_place(token, places, settlements)
+                event.patient = event.place = preceding_place(token, places, text, settlements)
             event.date = nearest(dates_by_sentence.get(index, []), token.idx)
             found.append(event)
     return found
@@ -138,17 +141,19 @@ def is_trigger(token) -> bool:
     return lemma in EVENT_NOUNS or base_lemma(token) in CLASS_OF
 
 
-def event_class(event: EventMention, token=None) -> str | None:
+def event_class(event: EventMention, token=None, text: str | None = None) -> str | None:
+    if token is not None and text is None:
+        text = token.doc.text  # the caller's copy spares joining the tokens again: pass it
     if token is not None and event.lemma in ("remain", "stay") and _UNDER_CONTROL.match(
-            token.doc.text[event.end:event.end + 60]):
+            text[event.end:event.end + 60]):
         return "hold"
     if token is not None and event.lemma in CONTROL_VERBS and _TAKES_CONTROL.match(
-            token.doc.text[event.end:event.end + 40]):
+            text[event.end:event.end + 40]):
         return "capture"
     if token is not None and event.lemma == "control":
         # "under the control of" a place is held; "(full) control of" a place is taken.
-        return "hold" if _UNDER.search(token.doc.text[max(0, event.start - 30):event.start]) else "capture"
-    if token is not None and event.lemma == "talk" and token.doc.text[event.end:event.end + 7].startswith(" about"):
+        return "hold" if _UNDER.search(text[max(0, event.start - 30):event.start]) else "capture"
+    if token is not None and event.lemma == "talk" and text[event.end:event.end + 7].startswith(" about"):
         return "report"  # "talking about full control of the city is impossible": a word about a claim
     cls = CLASS_OF.get(event.lemma)
     if event.lemma in NEEDS_PLACE:
@@ -162,19 +167,20 @@ def event_class(event: EventMention, token=None) -> str | None:
     return cls
 
 
-def polarity(token) -> str:
+def polarity(token, group: list | None = None) -> str:
     """Negative when a negation stands in the verb group before the trigger, or "no" before a noun."""
-    for left in _verb_group(token):
+    for left in _verb_group(token) if group is None else group:
         if left.lower_ in NEGATIONS:
             return "negative"
     return "positive"
 
 
-def _verb_group(token) -> list:
+def _verb_group(token, sentence_start: int | None = None) -> list:
     """The auxiliaries, particles and adverbs right before the trigger ("has not yet been")."""
     group = []
     i = token.i - 1
-    sentence_start = token.sent.start
+    if sentence_start is None:
+        sentence_start = token.sent.start
     while i >= sentence_start and len(group) < 5:
         left = token.doc[i]
         if left.pos_ in ("AUX", "PART", "ADV") or left.lower_ in NEGATIONS or left.tag_ == "MD":
@@ -189,8 +195,8 @@ def _verb_group(token) -> list:
     return group
 
 
-def modality(token, sentence) -> str:
-    group = _verb_group(token)
+def modality(token, sentence, group: list | None = None) -> str:
+    group = _verb_group(token, sentence.start) if group is None else group
     for left in group:
         word = left.lower_
         if word in HEDGE_WORDS:
@@ -230,20 +236,19 @@ def modality(token, sentence) -> str:
     return "asserted"
 
 
-def arguments(token, mentions: Sequence[dict]) -> tuple[dict | None, dict | None, dict | None]:
+def arguments(token, mentions: Sequence[dict], text: str) -> tuple[dict | None, dict | None, dict | None]:
     """(agent, patient, place) among the entity rows of the trigger's sentence."""
     start, end = token.idx, token.idx + len(token.text)
-    doc = token.doc
     agent = patient = place = None
     before = [m for m in mentions if m["end"] <= start and m.get("label") in ACTOR_LABELS]
     if before:
         nearest_before = before[-1]
-        gap = doc.text[nearest_before["end"]:start]
+        gap = text[nearest_before["end"]:start]
         if not any(mark in gap for mark in CLAUSE_BREAKS) and len(gap) < 80:
             agent = nearest_before
     after = [m for m in mentions if m["start"] >= end]
     for m in after:
-        gap = doc.text[end:m["start"]].lower()
+        gap = text[end:m["start"]].lower()
         words = gap.split()
         if len(words) > 4 or any(mark in gap for mark in CLAUSE_BREAKS):
             break
@@ -254,7 +259,7 @@ def arguments(token, mentions: Sequence[dict]) -> tuple[dict | None, dict | None
             patient = m
     if place is None:
         for m in after:
-            gap = doc.text[end:m["start"]]
+            gap = text[end:m["start"]]
             if len(gap) > 120 or any(mark in gap for mark in CLAUSE_BREAKS):
                 break
             words = gap.lower().split()
@@ -292,13 +297,12 @@ def settlement_names(text: str, places: Sequence[dict]) -> set[str]:
     return found
 
 
-def settlement_anaphor(token, places: Sequence[dict], settlements: set[str] = frozenset()) -> dict | None:
+def settlement_anaphor(token, places: Sequence[dict], text: str, settlements: set[str] = frozenset()) -> dict | None:
     """The place a "the city" next to the trigger stands for: the nearest place named before it.
 
     "the city's fall", "the fall of the town", "fighting in the city": news refers back to the city
     it just named. Within `ANAPHOR_REACH` characters, else nothing.
     """
-    text = token.doc.text
     start, end = token.idx, token.idx + len(token.text)
     before = text[max(0, start - 60):start]
     # "the city's fall", "the city «remains", "the key settlement had been lost"
@@ -309,13 +313,13 @@ def settlement_anaphor(token, places: Sequence[dict], settlements: set[str] = fr
                          text[end:end + 80], re.I)
     if not (possessive or following):
         return None
-    return preceding_place(token, places, settlements)
+    return preceding_place(token, places, text, settlements)
 
 
-def preceding_place(token, places: Sequence[dict], settlements: set[str] = frozenset()) -> dict | None:
+def preceding_place(token, places: Sequence[dict], text: str, settlements: set[str] = frozenset()) -> dict | None:
     """The nearest place named before the trigger, within `ANAPHOR_REACH` characters; a place the
     document calls a city first."""
-    text, start = token.doc.text, token.idx
+    start = token.idx
     earlier = [row for row in places if row["end"] <= start and start - row["end"] <= ANAPHOR_REACH]
     called = [row for row in earlier if row["text"].lower() in settlements]
     if called:
