@@ -45,14 +45,27 @@ class Touched:
         return [name for name in self.contracts[plugin].provides
                 if name.split(".", 1)[0] in self.columns and any(overlaps(r, name) for r in reads)]
 
-    def summary(self, name: str) -> dict[str | None, int] | None:
-        """{doc_id: hash of its rows' values of `name`}, or None when the table has no `doc_id`."""
+    def summaries(self, names: Sequence[str]) -> dict[str, dict[str | None, int] | None]:
+        """For each of `names`: {doc_id: hash of its rows' values of the name}, or None when the table has
+        no `doc_id`. One scan per table, whatever the number of its names."""
+        found: dict[str, dict[str | None, int] | None] = {}
+        by_table: dict[str, list[str]] = {}
+        for name in names:
+            by_table.setdefault(name.split(".", 1)[0], []).append(name)
+        for table, named in by_table.items():
+            if "doc_id" not in self.columns[table]:
+                found.update(dict.fromkeys(named))
+                continue
+            hashes = ", ".join(f"bit_xor(hash(rowid, {self._values(name)}))" for name in named)
+            rows = self.db.execute(f'SELECT doc_id, {hashes} FROM "{table}" GROUP BY doc_id').fetchall()
+            for k, name in enumerate(named, start=1):
+                found[name] = {row[0]: row[k] for row in rows}
+        return found
+
+    def _values(self, name: str) -> str:
+        """The SQL of what `name` covers: its column, or every column of its table."""
         table, _, column = name.partition(".")
-        if "doc_id" not in self.columns[table]:
-            return None
-        values = f'"{column}"' if column else ", ".join(f'"{c}"' for c in self.columns[table])
-        return dict(self.db.execute(
-            f'SELECT doc_id, bit_xor(hash(rowid, {values})) FROM "{table}" GROUP BY doc_id').fetchall())
+        return f'"{column}"' if column else ", ".join(f'"{c}"' for c in self.columns[table])
 
     def record(self, name: str, before: dict[str | None, int] | None, after: dict[str | None, int] | None) -> None:
         if before is None or after is None or self.changed.get(name, set()) is EVERY_DOCUMENT:

@@ -373,11 +373,12 @@ def run_enrich(pipeline: Pipeline, run: RunContext, db: duckdb.DuckDBPyConnectio
                 continue
             told = touched.changes_for(step.plugin, changes, lambda: _every_document(db))
             watched = touched.watched(step.plugin)
-            before = {name: touched.summary(name) for name in watched}
+            before = touched.summaries(watched)
             register_changes(db, told)
             _enrich_one(step, contract, pipeline, run, db, told)
+            after = touched.summaries(watched)
             for name in watched:
-                touched.record(name, before[name], touched.summary(name))
+                touched.record(name, before[name], after[name])
         except Exception as exc:
             failure = PluginFailed(step.plugin, "enrich", exc)
             failures.append(failure)
