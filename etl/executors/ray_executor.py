@@ -124,10 +124,14 @@ class RayExecutor:
                         outcomes = recovery.rerun(task)
                     yield outcomes
         finally:
-            for ref in pending:
-                ray.cancel(ref, force=True)
             if started:
+                # Shutting down the runtime this run started stops its workers. Cancelling each task first
+                # races with a task finishing at that moment, which Ray's core can abort this process on
+                # ("Tried to complete task that was not pending", ray-project/ray#54527).
                 ray.shutdown()
+            else:
+                for ref in pending:
+                    ray.cancel(ref, force=True)
 
     def _init(self, ray: Any) -> None:
         options: dict[str, Any] = {"log_to_driver": False, "logging_level": logging.WARNING}
