@@ -49,9 +49,6 @@ class Changes:
     def table(self) -> str:
         return CHANGES_TABLE
 
-    def __bool__(self) -> bool:
-        return bool(self.added or self.removed or self.touched)
-
     def as_arrow(self) -> pa.Table:
         rows = [(doc, "added") for doc in sorted(self.added)] + [(doc, "removed") for doc in sorted(self.removed)]
         rows += [(doc, "touched") for doc in sorted(self.touched)]

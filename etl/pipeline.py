@@ -220,6 +220,11 @@ class Pipeline:
             declared[plugin] = dict(specs)
         return declared
 
+    @property
+    def layer_tables(self) -> dict[str, pa.Schema]:
+        """The tables the extraction layer holds: every declared table but `runs`, which the manifest keeps."""
+        return {name: schema for name, schema in self.tables.items() if name != "runs"}
+
     def _tables(self) -> dict[str, pa.Schema]:
         tables = dict(BASE_TABLES)
         owners: dict[str, str] = {}

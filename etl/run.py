@@ -151,12 +151,11 @@ def run(paths: Sequence[str | Path], config: Config, *, pm: PluginManager | None
                     seconds=time.perf_counter() - started, warnings=warnings + alias_warnings(found.aliases),
                     published=unchanged_since,
                     timings={"extract": round(time.perf_counter() - started, 3)})
-            record_tables = {t: s for t, s in pipeline.tables.items() if t != "runs"}
             enrich: dict[str, Any] = {}
             for attempt in (1, 2):
                 try:
                     progress.stage("compacting")
-                    store.parts.compact(record_tables, run_id)
+                    store.parts.compact(pipeline.layer_tables, run_id)
                     timings = {"extract": round(time.perf_counter() - started, 3)}
                     # Still "running" in the manifest until published (a kill in enrich or load leaves it
                     # interrupted); the published runs table already shows it completed.
@@ -427,17 +426,16 @@ def _enrich_and_publish(pipeline: Pipeline, store: Store, run_id: str, progress:
     work.mkdir()
     state = EnrichState(store.state)
     try:
-        rows, failures, version_dir, publish_started = _enrich_and_load(pipeline, store, run_id, progress, timings,
-                                                                        work, state, enrich, fingerprint)
+        rows, failures, version_dir, publish_started, keep = _enrich_and_load(
+            pipeline, store, run_id, progress, timings, work, state, enrich, fingerprint)
     except BaseException:
         # The work database can be as large as the corpus: a run that failed, on a full disk say,
         # must not leave it taking the space the next run needs.
         shutil.rmtree(work, ignore_errors=True)
         raise
     cleanup = store.versions.publish(version_dir)
-    if enrich["keep"]:
+    if keep:
         state.keep(work / ENRICH_DATABASE)
-    del enrich["keep"]
     timings["publish"] = round(time.perf_counter() - publish_started, 3)
     shutil.rmtree(work, ignore_errors=True)
     return rows, failures, cleanup
@@ -445,10 +443,10 @@ def _enrich_and_publish(pipeline: Pipeline, store: Store, run_id: str, progress:
 
 def _open_enrich(pipeline: Pipeline, store: Store, run_id: str, work: Path, state: EnrichState,
                  enrich: dict[str, Any], fingerprint: str,
-                 live: pa.Table) -> tuple[duckdb.DuckDBPyConnection, Changes | None]:
+                 live: pa.Table) -> tuple[duckdb.DuckDBPyConnection, Changes | None, bool]:
     """The enrich database: the kept state with the changed documents swapped (incremental), or the whole
-    layer loaded afresh; `enrich` says which and why."""
-    record_tables = {t: s for t, s in pipeline.tables.items() if t != "runs"}
+    layer loaded afresh; `enrich` says which and why. The last value: whether every enrich plugin can
+    work incrementally, so that the database is worth keeping for the next run."""
     plan = [step.plugin for step in pipeline.plans["enrich"]]
     full = [p for p in plan if not pipeline.contract("enrich", p).incremental]
     path: Path | None = None
@@ -466,14 +464,13 @@ def _open_enrich(pipeline: Pipeline, store: Store, run_id: str, work: Path, stat
         set_memory_limit(db, pipeline.config.enrich_memory_limit)
         changes = None
         if path is None:
-            store.parts.load_tables(db, record_tables)
+            store.parts.load_tables(db, pipeline.layer_tables)
             enrich.update(mode="full", why=why)
         else:
             found = state_delta(db, live)
             changes = found.changes
-            _swap_documents(db, store, record_tables, found)
+            _swap_documents(db, store, pipeline.layer_tables, found)
             enrich.update(mode="incremental", added=len(changes.added), removed=len(changes.removed))
-        enrich["keep"] = not full
         runs = store.manifest.runs_table(pipeline.tables["runs"], completing=run_id)
         db.register("_runs", runs)
         db.execute("CREATE OR REPLACE TABLE runs AS SELECT * FROM _runs")
@@ -481,7 +478,7 @@ def _open_enrich(pipeline: Pipeline, store: Store, run_id: str, work: Path, stat
     except BaseException:
         db.close()
         raise
-    return db, changes
+    return db, changes, not full
 
 
 def _swap_documents(db: duckdb.DuckDBPyConnection, store: Store, tables: dict[str, Any], found: Delta) -> None:
@@ -499,19 +496,18 @@ def _swap_documents(db: duckdb.DuckDBPyConnection, store: Store, tables: dict[st
 
 def _enrich_and_load(pipeline: Pipeline, store: Store, run_id: str, progress: Progress, timings: dict[str, float],
                      work: Path, state: EnrichState, enrich: dict[str, Any],
-                     fingerprint: str) -> tuple[dict[str, int], list[PluginFailed], Path, float]:
+                     fingerprint: str) -> tuple[dict[str, int], list[PluginFailed], Path, float, bool]:
     run = pipeline.run_context(run_id, store.out)
     progress.stage("enriching")
     enrich_started = time.perf_counter()
     live = store.manifest.live_versions()
-    db, changes = _open_enrich(pipeline, store, run_id, work, state, enrich, fingerprint, live)
+    db, changes, keep = _open_enrich(pipeline, store, run_id, work, state, enrich, fingerprint, live)
     with closing(db):
         enrich["seconds"] = {}
         failures = run_enrich(pipeline, run, db, changes, enrich["seconds"])
         timings["enrich"] = round(time.perf_counter() - enrich_started, 3)
-        if failures:
-            # A plugin that failed left its outputs as they were: the next run must redo it over everything.
-            enrich["keep"] = False
+        # A plugin that failed left its outputs as they were: the next run must redo it over everything.
+        keep = keep and not failures
         progress.stage("publishing")
         publish_started = time.perf_counter()
         version_dir = store.versions.new(run_id)
@@ -531,6 +527,6 @@ def _enrich_and_load(pipeline: Pipeline, store: Store, run_id: str, progress: Pr
             shutil.rmtree(version_dir, ignore_errors=True)
             raise
         rows = {t: db.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in pipeline.tables}
-        if enrich["keep"]:
+        if keep:
             record_state(db, fingerprint, live)
-    return rows, failures, version_dir, publish_started
+    return rows, failures, version_dir, publish_started, keep

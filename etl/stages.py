@@ -368,7 +368,7 @@ def run_enrich(pipeline: Pipeline, run: RunContext, db: duckdb.DuckDBPyConnectio
         try:
             if unmet:
                 raise NeedNotMet(f"skipped: it needs {unmet[0]!r}, which plugin {unmet[1]!r} failed to provide")
-            if touched is None or changes is None:
+            if changes is None or touched is None:  # a whole-corpus run
                 _enrich_one(step, contract, pipeline, run, db, None)
                 continue
             told = touched.changes_for(step.plugin, changes, lambda: _every_document(db))
@@ -440,7 +440,7 @@ def run_load(pipeline: Pipeline, run: RunContext, db: duckdb.DuckDBPyConnection)
     """Every loader in order; the first failure aborts the publish."""
     for step in pipeline.plans["load"]:
         try:
-            step(db=db, config=pipeline.config, run=run, changes=None)
+            step(db=db, config=pipeline.config, run=run)
         except Exception as exc:
             raise PluginFailed(step.plugin, "load", exc) from exc
 

@@ -59,10 +59,7 @@ class EnrichState:
         if not self.database.exists():
             return None, "no enrich state was kept (a first run, or the last one failed or enriched in part)"
         target = work / DATABASE
-        for suffix in ("", ".wal"):
-            source = Path(f"{self.database}{suffix}")
-            if source.exists():
-                os.replace(source, f"{target}{suffix}")
+        _move(self.database, target)
         self.drop()
         try:
             with duckdb.connect(str(target), read_only=True) as db:
@@ -70,8 +67,8 @@ class EnrichState:
         except duckdb.Error:
             made_by = None
         if made_by is None or made_by[0] != fingerprint:
-            for suffix in ("", ".wal"):
-                Path(f"{target}{suffix}").unlink(missing_ok=True)
+            for path in _files_of(target):
+                path.unlink(missing_ok=True)
             return None, "the plugins, their settings or the tables changed since the enrich state was kept"
         return target, ""
 
@@ -79,10 +76,18 @@ class EnrichState:
         """Keep the (closed) enrich database `database` as the state for the next run."""
         self.drop()
         self.folder.mkdir(parents=True)
-        for suffix in ("", ".wal"):
-            source = Path(f"{database}{suffix}")
-            if source.exists():
-                os.replace(source, f"{self.database}{suffix}")
+        _move(database, self.database)
+
+
+def _files_of(database: Path) -> tuple[Path, Path]:
+    """A DuckDB database's files: itself and its write-ahead log."""
+    return database, Path(f"{database}.wal")
+
+
+def _move(database: Path, target: Path) -> None:
+    for source, destination in zip(_files_of(database), _files_of(target)):
+        if source.exists():
+            os.replace(source, destination)
 
 
 def record(db: duckdb.DuckDBPyConnection, fingerprint: str, live: pa.Table) -> None:
