@@ -423,19 +423,36 @@ def name_links(node: tuple[str, str], used: Counter, scripts: bool) -> list[tupl
     return sorted(set(found))
 
 
+class SmallestRoot:
+    """Union-find whose root of each group is its smallest member: the same roots whatever the order of
+    the unions, so that what is derived from a root does not depend on the order names came in."""
+
+    def __init__(self) -> None:
+        self.parent: dict = {}
+
+    def find(self, item):
+        parent = self.parent
+        while parent.get(item, item) != item:
+            parent[item] = parent.get(parent[item], parent[item])  # path halving
+            item = parent[item]
+        return item
+
+    def union(self, a, b) -> None:
+        a, b = self.find(a), self.find(b)
+        if a != b:
+            self.parent[max(a, b)] = min(a, b)
+
+    def joined(self) -> dict:
+        """Each item joined to a smaller one, with its root (an item never joined is its own root)."""
+        return {item: self.find(item) for item in list(self.parent)}
+
+
 def link_components(node_links: dict[tuple[str, str], list[tuple[str, str]]], entities: dict
                     ) -> dict[tuple[str, str], str]:
     """Each name's component (see `name_links`), named after its first name. `entities`: the names'
     (entity_id, canonical_name), from `cluster_names`: the names of one entity are tied (it took ties to
     make it), which ties the spelling variants of a block."""
-    parent = {node: node for node in node_links}
-
-    def find(node):
-        while parent[node] != node:
-            parent[node] = parent[parent[node]]
-            node = parent[node]
-        return node
-
+    roots = SmallestRoot()
     by_link: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     for node in node_links:
         by_link["entity\x1f" + entities[node][0]]["s"].append(node)
@@ -447,10 +464,8 @@ def link_components(node_links: dict[tuple[str, str], list[tuple[str, str]]], en
                                      else [])
         tied += roles.get("b", []) if len(roles.get("b", [])) > MAX_BLOCK else []
         for node in tied[1:]:
-            a, b = find(tied[0]), find(node)
-            if a != b:
-                parent[max(a, b)] = min(a, b)
-    return {node: "\x1f".join(find(node)) for node in node_links}
+            roots.union(tied[0], node)
+    return {node: "\x1f".join(roots.find(node)) for node in node_links}
 
 
 def prepare_mentions(db, docs: str | None = None) -> None:
@@ -542,19 +557,10 @@ def script_families(written: Iterable[tuple[str, str, str | None]], similarity: 
     if not several_scripts(usage):
         return {}
     forms = {node: name_forms(node, used) for node, used in usage.items()}
-    parent: dict[str, str] = {}
-
-    def find(key):
-        while parent.get(key, key) != key:
-            parent[key] = parent.get(parent[key], parent[key])  # path halving
-            key = parent[key]
-        return key
-
+    roots = SmallestRoot()
     for (_, a), (_, b) in script_variants(forms, similarity):
-        a, b = find(a), find(b)
-        if a != b:
-            parent[max(a, b)] = min(a, b)
-    return {key: find(key) for key in list(parent)}
+        roots.union(a, b)
+    return roots.joined()
 
 
 def cluster_names(names: Iterable[tuple[str, str, str, str | None, int]], similarity: int = SIMILARITY,
@@ -574,19 +580,8 @@ def cluster_names(names: Iterable[tuple[str, str, str, str | None, int]], simila
         scripts = several_scripts(usage)
     forms = {node: name_forms(node, used) for node, used in usage.items()} if scripts else {}
     nodes = sorted(usage)
-    parent = {node: node for node in nodes}
-
-    def find(node):
-        while parent[node] != node:
-            parent[node] = parent[parent[node]]
-            node = parent[node]
-        return node
-
-    def union(a, b):
-        a, b = find(a), find(b)
-        if a != b:
-            parent[max(a, b)] = min(a, b)  # the same roots whatever the order of unions
-
+    roots = SmallestRoot()
+    find, union = roots.find, roots.union
     for a, b in spelling_variants(nodes, similarity):
         union(a, b)
     for a, b in script_variants(forms, script_similarity):
