@@ -164,20 +164,15 @@ def etl_enrich(db, config, changes):
             if row["anchor"] in ("publication", "text_date"):
                 updates.append(dict(row, doc_id=doc_id))
     if updates:
-        columns = ("doc_id", "start", "end", "value", "kind", "mod", "granularity", "range_start", "range_end",
-                   "anchor", "anchor_date")
+        columns = ("doc_id", "start", "end", *REVISED)
         table = pa.Table.from_pylist([{c: u[c] for c in columns} for u in updates])
         # typed, so that an all-body batch's segment column (all NULL) still compares with dates.segment
         table = table.append_column("segment", pa.array([u["segment"] for u in updates], pa.int32()))
         db.register("_reanchored", table)
         # Only expressions found at the same place as in extraction are revised; their sentence stays.
-        where = """dates.doc_id = r.doc_id AND dates.segment IS NOT DISTINCT FROM r.segment
-                   AND dates.start = r.start AND dates."end" = r."end" AND dates.anchor <> 'absolute'"""
-        db.execute(f"INSERT INTO dates__original SELECT {REANCHORED} FROM dates, _reanchored r WHERE {where}")
-        db.execute(f"""UPDATE dates SET value = r.value, kind = r.kind, mod = r.mod, granularity = r.granularity,
-                           range_start = r.range_start, range_end = r.range_end, anchor = r.anchor,
-                           anchor_date = r.anchor_date
-                       FROM _reanchored r WHERE {where}""")
+        where = f"{_same_place('r')} AND dates.anchor <> 'absolute'"
+        db.execute(f"INSERT INTO dates__original SELECT {_KEPT} FROM dates, _reanchored r WHERE {where}")
+        db.execute(f"UPDATE dates SET {_revised_from('r')} FROM _reanchored r WHERE {where}")
         db.unregister("_reanchored")
     db.execute("""INSERT INTO dates__claims SELECT claim_id FROM claims SEMI JOIN _inferred i USING (doc_id)
                   WHERE claims.claim_date IS NULL""")
@@ -187,9 +182,19 @@ def etl_enrich(db, config, changes):
     db.unregister("_inferred")
 
 
-#: The columns of a `dates` row that re-anchoring changes, kept in `dates__original` with the row's place.
-REANCHORED = ('dates.doc_id, dates.segment, dates.start, dates."end", dates.value, dates.kind, dates.mod, '
-              'dates.granularity, dates.range_start, dates.range_end, dates.anchor, dates.anchor_date')
+#: The columns of a `dates` row that re-anchoring revises; `dates__original` keeps them with the row's place.
+REVISED = ("value", "kind", "mod", "granularity", "range_start", "range_end", "anchor", "anchor_date")
+_PLACE = ("doc_id", "segment", "start", "end")
+_KEPT = ", ".join(f'dates."{c}"' for c in (*_PLACE, *REVISED))
+
+
+def _same_place(alias: str) -> str:
+    """SQL: the `dates` row is at the place of `alias`'s row (one expression, as extraction found it)."""
+    return " AND ".join(f'dates."{c}" IS NOT DISTINCT FROM {alias}."{c}"' for c in _PLACE)
+
+
+def _revised_from(alias: str) -> str:
+    return ", ".join(f'"{c}" = {alias}."{c}"' for c in REVISED)
 
 
 def _scope(db, changes) -> str:
@@ -197,7 +202,7 @@ def _scope(db, changes) -> str:
     what extraction gave them. In a full run, the working tables start empty."""
     if changes is None:
         db.execute("CREATE OR REPLACE TABLE dates__filled (doc_id VARCHAR)")
-        db.execute(f"CREATE OR REPLACE TABLE dates__original AS SELECT {REANCHORED} FROM dates LIMIT 0")
+        db.execute(f"CREATE OR REPLACE TABLE dates__original AS SELECT {_KEPT} FROM dates LIMIT 0")
         db.execute("CREATE OR REPLACE TABLE dates__claims (claim_id VARCHAR)")
         return "doc_id IS NOT NULL"
     gone = "(SELECT doc_id FROM etl_changes WHERE change IN ('added', 'removed'))"
@@ -211,12 +216,7 @@ def _scope(db, changes) -> str:
     redo = "doc_id IN (SELECT doc_id FROM _dates_scope)"
     db.execute(f"""UPDATE articles SET published_at = NULL, published_at_source = NULL, published_at_granularity = NULL
                    WHERE {redo} AND doc_id IN (SELECT doc_id FROM dates__filled)""")
-    db.execute(f"""UPDATE dates SET value = o.value, kind = o.kind, mod = o.mod, granularity = o.granularity,
-                       range_start = o.range_start, range_end = o.range_end, anchor = o.anchor,
-                       anchor_date = o.anchor_date
-                   FROM dates__original o
-                   WHERE dates.doc_id = o.doc_id AND dates.segment IS NOT DISTINCT FROM o.segment
-                     AND dates.start = o.start AND dates."end" = o."end" AND o.{redo}""")
+    db.execute(f"UPDATE dates SET {_revised_from('o')} FROM dates__original o WHERE {_same_place('o')} AND o.{redo}")
     db.execute(f"""UPDATE claims SET claim_date = NULL, claim_date_granularity = NULL
                    WHERE {redo} AND claim_id IN (SELECT claim_id FROM dates__claims)""")
     db.execute(f"DELETE FROM dates__claims WHERE claim_id IN (SELECT claim_id FROM claims WHERE {redo})")
