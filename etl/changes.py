@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import duckdb
 import pyarrow as pa
 
 #: The DuckDB table that holds the changes during an incremental enrich call.
@@ -48,6 +49,13 @@ class Changes:
     @property
     def table(self) -> str:
         return CHANGES_TABLE
+
+    @staticmethod
+    def kept(db: duckdb.DuckDBPyConnection, *tables: str) -> bool:
+        """Whether the working tables `tables` a plugin keeps between runs are all in `db` (an incremental
+        call on a state left by a version that did not keep them finds them missing)."""
+        found = db.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()
+        return set(tables) <= {name for (name,) in found}
 
     def as_arrow(self) -> pa.Table:
         rows = [(doc, "added") for doc in sorted(self.added)] + [(doc, "removed") for doc in sorted(self.removed)]

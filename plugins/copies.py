@@ -132,7 +132,7 @@ def etl_enrich(db, config, changes):
 
 def _known_verdicts(db, changes) -> dict[tuple[str, str], float | None]:
     """The verdicts of the previous run on pairs of documents that have not changed since."""
-    if not db.sql("SELECT 1 FROM duckdb_tables() WHERE table_name = 'copies__pairs'").fetchall():
+    if not changes.kept(db, "copies__pairs"):
         return {}
     gone = changes.removed
     return {(a, b): similarity for a, b, similarity in db.sql("SELECT a, b, similarity FROM copies__pairs").fetchall()

@@ -104,8 +104,7 @@ def etl_enrich(db, changes=None):
                       SELECT doc_id, 'added' AS change
                       FROM (SELECT doc_id FROM articles UNION SELECT doc_id FROM claims)""")
     else:
-        kept = {row[0] for row in db.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()}
-        if not {STATE, CHOSEN} <= kept:
+        if not changes.kept(db, STATE, CHOSEN):
             # Without the extracted stances no call can be exact; failing makes the host's next run full.
             raise RuntimeError(f"{NAME}: an incremental call without the working tables {STATE}, {CHOSEN}")
         db.execute(f"CREATE OR REPLACE TEMP TABLE _cc_changes AS SELECT doc_id, change FROM {changes.table}")

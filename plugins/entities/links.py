@@ -166,7 +166,7 @@ def etl_enrich(db, config, changes):
     settings = config.settings(NAME)
     similarity = settings.get("similarity", SIMILARITY)
     script_similarity = settings.get("script_similarity", SCRIPT_SIMILARITY)
-    incremental = changes is not None and _has_state(db)
+    incremental = changes is not None and changes.kept(db, MENTIONS, NODES, LINKS, STATE)
     if not incremental:
         for table in (MENTIONS, NODES, LINKS, STATE):
             db.execute(f"DROP TABLE IF EXISTS {table}")
@@ -195,11 +195,6 @@ def etl_enrich(db, config, changes):
     _write_back(db, changed if incremental else None, changes)
     for table in ("_el_mentions", "_el_nodes", "_el_docs", "_el_overrides", "_el_relabelled_docs"):
         db.execute(f"DROP TABLE IF EXISTS {table}")
-
-
-def _has_state(db) -> bool:
-    tables = {row[0] for row in db.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-    return {MENTIONS, NODES, LINKS, STATE} <= tables
 
 
 def _refresh_mentions(db, changes) -> set[tuple[str, str]]:

@@ -63,7 +63,7 @@ def etl_settings():
 @hookimpl
 def etl_enrich(db, config, changes):
     settings = config.settings(NAME)
-    if changes is not None and not story_module.has_state(db):
+    if changes is not None and not changes.kept(db, *story_module.WORKING_TABLES):
         changes = None  # a state from before this plugin kept its tables: everything is computed again
     # The documents whose rows are new or whose inputs changed (all of them in a full call).
     scope = "" if changes is None else "AND e.doc_id IN (SELECT doc_id FROM _el_scope)"

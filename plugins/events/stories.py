@@ -38,8 +38,8 @@ from collections.abc import Iterable
 import pyarrow as pa
 
 PREFIX = "event_links__"
-VECTORS, TERMS, SELECTED, PAIRS, STORIES = (PREFIX + name for name in
-                                            ("vectors", "terms", "selected", "pairs", "stories"))
+VECTORS, TERMS, SELECTED, PAIRS, STORIES = WORKING_TABLES = tuple(
+    PREFIX + name for name in ("vectors", "terms", "selected", "pairs", "stories"))
 #: A word's weight: `WORD_CEILING` minus its Zipf frequency (log10 per billion words: "the" 7.7,
 #: "earthquake" 4.2, unseen 0), at least `WORD_FLOOR`; tuned on ECB+ dev.
 WORD_CEILING = 8.0
@@ -81,12 +81,6 @@ def stories(db, threshold: float, max_df: float, changes=None) -> dict[str, str]
         docs = _full_tables(db, cap)
         return _cluster(db, docs, _stored_matrix(db, docs), threshold, link)
     return _incremental(db, cap, threshold, link, changes)
-
-
-def has_state(db) -> bool:
-    """Whether the working tables an incremental call starts from are all there."""
-    found = {name for (name,) in db.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-    return {VECTORS, TERMS, SELECTED, PAIRS, STORIES} <= found
 
 
 # --- vectors -------------------------------------------------------------------------------------------------
