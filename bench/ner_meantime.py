@@ -18,7 +18,8 @@ them is an error like any other.
 
 Labels. spaCy PERSON -> PER, ORG -> ORG, GPE / LOC / FAC -> LOC; other labels (NORP, PRODUCT, EVENT,
 WORK_OF_ART, LAW, LANGUAGE) are not scored and are not predictions of these types. MEANTIME marks
-nationality adjectives ("American") as LOC names; spaCy calls them NORP, so they count as misses.
+nationality adjectives ("American") as LOC names; spaCy calls them NORP, so for raw spaCy they count as
+misses, while the plugin labels a country's adjective before a noun GPE (`form` demonym).
 
 Matching, per type, one-to-one: *strict* = the same characters once a leading article is ignored.
 The rule is explicit and symmetric: a leading "the"/"a"/"an" followed by white space is cut from the

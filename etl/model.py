@@ -77,12 +77,17 @@ SENTENCES = pa.schema(_span(
     pa.field("run_id", pa.string()),
 ))
 
+#: `entities.form`: a name ("Kyiv", "Ukraine"), or a nationality adjective that names its country ("Ukrainian
+#: forces": label GPE, and the country's entity). What looks for where something happened takes names only.
+NAME_FORM, DEMONYM_FORM = "name", "demonym"
+
 ENTITIES = pa.schema(_span(
     pa.field("mention_id", pa.string()),
     pa.field("start", pa.int32()),
     pa.field("end", pa.int32()),
     pa.field("text", pa.string()),
     pa.field("label", pa.string()),
+    pa.field("form", pa.string()),
     pa.field("sentence", pa.int32()),
     pa.field("entity_id", pa.string()),
     pa.field("canonical_name", pa.string()),

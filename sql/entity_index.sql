@@ -16,7 +16,8 @@ WITH label_counts AS (
         regexp_matches(e.text, '\p{Latin}') AS latin,
         count(*) AS n
     FROM entities e LEFT JOIN articles a USING (doc_id)
-    WHERE e.entity_id IS NOT NULL
+    -- a nationality adjective ("Ukrainian") is not a way of writing its country's name
+    WHERE e.entity_id IS NOT NULL AND e.form IS DISTINCT FROM 'demonym'
     GROUP BY ALL
 ), home AS (
     -- the languages and scripts in which the entity is written as its canonical name

@@ -129,11 +129,13 @@ def test_siversk_is_a_place_in_every_mention_of_003(seed_entities):
 
 
 def test_one_label_per_name_within_each_seed(seed_entities):
+    """Names only: "Russian" in "Russian forces" names Russia, in "Russian-speaking" a language's speakers."""
     by_file, _ = seed_entities
     for mentions in by_file.values():
         labels = defaultdict(set)
         for e in mentions:
-            labels[e["text"]].add(e["label"])
+            if e["form"] == "name":
+                labels[e["text"]].add(e["label"])
         assert {name: found for name, found in labels.items() if len(found) > 1} == {}
 
 
@@ -150,3 +152,22 @@ def test_a_maker_with_a_model_designation_is_a_product_not_the_maker(extract):
     assert ("Airbus", "ORG") in labels and ("Boeing", "ORG") in labels  # the makers named alone stay ORG
     dated = extract("Airbus 2008 results beat forecasts, Airbus said.")
     assert not [e for e in dated if e["label"] == "PRODUCT"]  # a year is no model
+
+
+def test_a_nationality_adjective_names_its_country_and_a_group_stays_a_group(extract):
+    found = extract("Ukrainian forces held the line near Bravik on Monday. The Ukrainians said the Russian army had "
+                    "pulled back, and Russian-speaking residents stayed in Bravik.")
+    kinds = [(e["text"], e["label"], e["form"]) for e in found]
+    assert ("Ukrainian", "GPE", "demonym") in kinds  # "Ukrainian forces": Ukraine's
+    assert ("Russian", "GPE", "demonym") in kinds    # "the Russian army"
+    assert ("Ukrainians", "NORP", "name") in kinds   # the people, not the place
+    # "Russian-speaking" is about a language: the word stays the group spaCy saw
+    assert [(label, form) for text, label, form in kinds if text == "Russian"] == [("GPE", "demonym"),
+                                                                                   ("NORP", "name")]
+    assert {form for text, _, form in kinds if text == "Bravik"} == {"name"}
+
+
+def test_an_adjective_the_model_missed_is_found_and_one_that_is_no_demonym_is_not(extract):
+    found = extract("Shares of the Swedish carmaker rose on Friday, while the Irregular Army said nothing.")
+    assert [(e["text"], e["label"], e["form"]) for e in found if e["form"] == "demonym"] == \
+        [("Swedish", "GPE", "demonym")]

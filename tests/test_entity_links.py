@@ -9,7 +9,7 @@ import pytest
 
 import etl_plugins.entities.links as entity_links
 from conftest import SEEDS, rows
-from etl import Config
+from etl import DEMONYM_FORM, NAME_FORM, Config
 from etl.model import ARTICLES, CLAIMS, ENTITIES, SEGMENTS, mention_id_for
 
 PLACES = ("Siversk", "Kramatorsk", "Sloviansk", "Kyiv", "Pokrovsk")
@@ -100,16 +100,17 @@ def test_entity_index_view(linked_seeds):
 
 def corpus_db(documents: dict[str, tuple]) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection shaped like the one enrich gets: `documents` maps doc_id to its text, its
-    (mention text, label) pairs, found in the text in order, and optionally its language."""
+    (mention text, label[, form]) tuples, found in the text in order, and optionally its language."""
     articles, entities = [], []
     for doc_id, (text, mentions, *language) in documents.items():
         articles.append({"doc_id": doc_id, "text": text, "language": language[0] if language else None})
         at = 0
-        for surface, label in mentions:
+        for surface, label, *form in mentions:
             start = text.index(surface, at)
             at = start + len(surface)
             entities.append({"doc_id": doc_id, "mention_id": mention_id_for(doc_id, start, at), "start": start,
-                             "end": at, "text": surface, "label": label, "sentence": 0, "plugin": "entities"})
+                             "end": at, "text": surface, "label": label, "form": form[0] if form else NAME_FORM,
+                             "sentence": 0, "plugin": "entities"})
     db = duckdb.connect()
     for name, schema, data in (("articles", ARTICLES, articles), ("segments", SEGMENTS, []),
                                ("entities", ENTITIES, entities), ("claims", CLAIMS, [])):
@@ -298,3 +299,19 @@ def test_a_product_model_joins_the_one_name_with_its_brand():
     })
     assert result["a", "K90", 0][1:] == result["b", "K90", 0][1:] == result["a", "Velkor K90", 0][1:]
     assert result["b", "K12", 0][1] != result["a", "K90", 0][1]
+
+
+def test_a_nationality_adjective_is_a_mention_of_its_country_never_its_name():
+    result = linked({
+        "a": ("Ukrainian forces held Bravik.", [("Ukrainian", "GPE", DEMONYM_FORM), ("Bravik", "GPE")]),
+        "b": ("Talks on Ukraine went on in Geneva. Ukrainian officials left.",
+              [("Ukraine", "GPE"), ("Geneva", "GPE"), ("Ukrainian", "GPE", DEMONYM_FORM)]),
+        "c": ("The Ukrainian army advanced.", [("Ukrainian", "GPE", DEMONYM_FORM)]),
+    })
+    ukraine = result["b", "Ukraine", 0]
+    assert ukraine[2] == "Ukraine"
+    assert result["a", "Ukrainian", 0] == result["b", "Ukrainian", 0] == result["c", "Ukrainian", 0] == ukraine
+    alone = linked({"c": ("The Ukrainian army advanced.", [("Ukrainian", "GPE", DEMONYM_FORM)])})
+    assert alone["c", "Ukrainian", 0][1:] == ukraine[1:]  # the country's id and name, even where it is not named
+    group = linked({"d": ("The Ukrainians said so.", [("Ukrainians", "NORP")])})
+    assert group["d", "Ukrainians", 0][1] != ukraine[1]  # the people are not the place

@@ -59,7 +59,7 @@ def tables(corpus: dict[str, Doc]) -> dict[str, pa.Table]:
                          "dup_group": doc.dup_group or doc_id})
         for k, name in enumerate(doc.names):
             entities.append({"doc_id": doc_id, "mention_id": f"{doc_id}:e{k}", "entity_id": name,
-                             "label": "GPE", "start": 1000 + k})
+                             "label": "GPE", "form": "name", "start": 1000 + k})
         for k, (trigger, day) in enumerate(zip(doc.triggers, doc.dates or [None] * len(doc.triggers))):
             # Ids as the product makes them, in no relation to the order of the documents.
             mention_id = hashlib.sha256(f"{doc_id}:v{k}".encode()).hexdigest()[:16]
@@ -73,7 +73,7 @@ def tables(corpus: dict[str, Doc]) -> dict[str, pa.Table]:
     schema = {
         "articles": {"doc_id": pa.string(), "text": pa.string(), "language": pa.string(), "dup_group": pa.string()},
         "entities": {"doc_id": pa.string(), "mention_id": pa.string(), "entity_id": pa.string(),
-                     "label": pa.string(), "start": pa.int32()},
+                     "label": pa.string(), "form": pa.string(), "start": pa.int32()},
         "events": {"doc_id": pa.string(), "event_mention_id": pa.string(), "start": pa.int32(),
                    "lemma": pa.string(), "event_class": pa.string(), "sentence": pa.int32(),
                    "agent_mention_id": pa.string(), "patient_mention_id": pa.string(),

@@ -27,7 +27,7 @@ def events_of(nlp, text):
     for m in entities.document_mentions(parsed):
         sentence = max(i for i, start in enumerate(starts) if start <= m.start)
         mentions.append({"start": m.start, "end": m.end, "text": text[m.start:m.end], "label": m.label,
-                         "sentence": sentence, "mention_id": mention_id_for("d", m.start, m.end)})
+                         "form": m.form, "sentence": sentence, "mention_id": mention_id_for("d", m.start, m.end)})
     return {e.text: e for e in document_events(parsed, mentions, [])}
 
 
@@ -56,6 +56,13 @@ def test_verbal_and_nominal_triggers_with_their_arguments(nlp):
     assert found["destroyed"].place["text"] == "Mostar"
     assert found["fall"].event_class == "capture" and found["fall"].patient["text"] == "Mosul"
     assert "Tuesday" not in found and "long" not in found
+
+
+def test_a_nationality_adjective_is_no_place(nlp):
+    found = events_of(nlp, "A drone attack in Ukrainian territory killed two people. "
+                           "The shelling hit Ukrainian positions in Bravik.")
+    assert found["attack"].place is None  # "in Ukrainian territory" names no place
+    assert found["shelling"].place["text"] == "Bravik"
 
 
 def test_a_fall_of_prices_is_not_a_capture(nlp):

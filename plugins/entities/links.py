@@ -76,8 +76,9 @@ from typing import Iterable
 import pyarrow as pa
 from rapidfuzz import fuzz
 
-from etl import Contract, Setting, hookimpl
+from etl import DEMONYM_FORM, Contract, Setting, hookimpl
 
+from .demonyms import PLACE_OF_DEMONYM
 from .names import (
     BRITISH_ENDINGS,
     COUNTRY_ABBREVIATIONS,
@@ -470,15 +471,19 @@ def prepare_mentions(db, docs: str | None = None) -> None:
     def any_match(patterns):
         return " OR ".join(f"""regexp_matches({side}, '{pattern.replace("'", "''")}')""" for side, pattern in patterns)
 
+    _register(db, "_el_demonyms", [{"adjective": a, "place": p} for a, p in sorted(PLACE_OF_DEMONYM.items())],
+              ["adjective", "place"])
+    # A nationality adjective ("Ukrainian forces") is a mention of its country under the country's name.
     db.execute(rf"""
         CREATE OR REPLACE TEMP TABLE _el_mentions AS
         WITH m AS (
             SELECT e.doc_id, e.mention_id, e.label, {LANGUAGE_SQL.format(column="a.language")} AS language,
-                regexp_replace(regexp_replace(trim(e.text), '^(?i:the|a|an)\s+', ''), '(?:''s|’s|''|’)$', '')
-                    AS bare,
+                coalesce(d.place, regexp_replace(regexp_replace(trim(e.text), '^(?i:the|a|an)\s+', ''),
+                                                 '(?:''s|’s|''|’)$', '')) AS bare,
                 substr(t.text, greatest(e.start - 40, 0) + 1, e.start - greatest(e.start - 40, 0)) AS before,
                 substr(t.text, e."end" + 1, 60) AS after
             FROM entities e LEFT JOIN articles a USING (doc_id)
+            LEFT JOIN _el_demonyms d ON e.form = '{DEMONYM_FORM}' AND d.adjective = trim(e.text)
             -- a mention in a headline or caption has offsets into its segment, not into the body
             LEFT JOIN segments s ON e.segment IS NOT NULL AND s.doc_id = e.doc_id AND s.seq = e.segment
             CROSS JOIN LATERAL (SELECT CASE WHEN e.segment IS NULL THEN a.text ELSE s.text END AS text) t
@@ -496,6 +501,7 @@ def prepare_mentions(db, docs: str | None = None) -> None:
             coalesce({any_match(PERSON_CONTEXT)}, false) AS person,
             coalesce({any_match(ORG_CONTEXT)}, false) AS org
         FROM n""")
+    db.execute("DROP TABLE _el_demonyms")
 
 
 def corpus_labels(stats: Iterable[dict], family_of: dict[str, str] | None = None) -> dict[tuple[str, str], str]:

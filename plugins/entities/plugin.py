@@ -27,8 +27,9 @@ from bisect import bisect_right
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from etl import Contract, Setting, hookimpl
+from etl import DEMONYM_FORM, NAME_FORM, Contract, Setting, hookimpl
 
+from .demonyms import LONGEST, place_of
 from .function_words import is_function_word
 from .names import HEAD_LEGAL_FORMS, HONORIFICS, ORGANISATION_NOUNS, PERSON_CUES
 
@@ -93,6 +94,7 @@ class Mention:
     label: str
     key: str    # the surface form mentions are grouped by
     found_by_model: bool = True
+    form: str = NAME_FORM  # or DEMONYM_FORM
 
 
 @hookimpl
@@ -115,17 +117,18 @@ def etl_extract(documents, config):
         body = document_mentions(doc.nlp, excluded)
         for mention in body:
             doc.add("entities", start=mention.start, end=mention.end,
-                    text=doc.text[mention.start:mention.end], label=mention.label,
+                    text=doc.text[mention.start:mention.end], label=mention.label, form=mention.form,
                     sentence=bisect_right(starts, mention.start) - 1, plugin=NAME)
         # A name keeps one meaning in one article: a headline of five words says less than the body.
-        body_labels = {mention.key: mention.label for mention in body}
+        body_labels = {mention.key: mention.label for mention in body if mention.form == NAME_FORM}
         for seq, parsed in sorted(doc.nlp.user_data.get(SEGMENTS_KEY, {}).items()):
             for mention in document_mentions(parsed, excluded):
-                mention.label = body_labels.get(mention.key, mention.label)
+                if mention.form == NAME_FORM:
+                    mention.label = body_labels.get(mention.key, mention.label)
                 # Offsets are into the segment's text: the id says which segment, so it never meets a body id.
                 doc.add("entities", mention_id=f"{doc.doc_id}:s{seq}:{mention.start}:{mention.end}",
                         start=mention.start, end=mention.end, text=parsed.text[mention.start:mention.end],
-                        label=mention.label, sentence=None, segment=seq, plugin=NAME)
+                        label=mention.label, form=mention.form, sentence=None, segment=seq, plugin=NAME)
 
 
 def document_mentions(parsed, excluded=frozenset(NOT_NAMES)) -> list[Mention]:
@@ -143,9 +146,39 @@ def document_mentions(parsed, excluded=frozenset(NOT_NAMES)) -> list[Mention]:
     mentions += [m for m in missed if 2 * by_model[m.key] >= seen[m.key] or m.key in supported]
     for mention in mentions:
         mention.label = labels.get(mention.key, mention.label)
+    mentions += nationality_adjectives(parsed, mentions)
     surnames = {m.key.rsplit(" ", 1)[1] for m in mentions if m.label == PERSON and " " in m.key}
     return sorted((m for m in mentions if m.label and not function_word_name(parsed, m, surnames)),
                   key=lambda m: m.start)
+
+
+def nationality_adjectives(parsed, mentions: list[Mention]) -> list[Mention]:
+    """A nationality adjective before a noun ("Ukrainian forces", "the Russian defence ministry") names its
+    country, as a modifier: it becomes a GPE mention of form DEMONYM_FORM, so that `entity_links` gives it the
+    country's entity and place-finding consumers can leave it out (the place an article is about is a name,
+    not an adjective). The same word as a noun ("the Russians", "an Iraqi was hurt") stays a group (NORP).
+    Labels the mentions in place and returns the adjectives the model missed."""
+    for mention in mentions:
+        if mention.label in ("NORP", *PLACE_LABELS) and place_of(mention.key) and modifies_noun(parsed, mention.last):
+            mention.label, mention.form = "GPE", DEMONYM_FORM
+    taken = covered_tokens(mentions)
+    missed, i = [], 0
+    while i < len(parsed):
+        for width in range(min(LONGEST, len(parsed) - i), 0, -1):
+            span = parsed[i:i + width]
+            if taken.isdisjoint(range(i, i + width)) and span[0].text[:1].isupper() and place_of(span.text) \
+                    and modifies_noun(parsed, i + width):
+                missed.append(Mention(span.start_char, span.end_char, i, i + width, "GPE", name_key(span.text),
+                                      found_by_model=False, form=DEMONYM_FORM))
+                i += width - 1
+                break
+        i += 1
+    return missed
+
+
+def modifies_noun(parsed, after: int) -> bool:
+    """The token at `after` is the noun (or a further adjective) the word before it modifies."""
+    return after < len(parsed) and parsed[after].pos_ in ("NOUN", "PROPN", "ADJ") and parsed[after].is_alpha
 
 
 def function_word_name(parsed, mention: Mention, surnames: set[str]) -> bool:

@@ -30,7 +30,7 @@ from datetime import date
 
 import pyarrow as pa
 
-from etl import Contract, Setting, hookimpl
+from etl import DEMONYM_FORM, Contract, Setting, hookimpl
 
 from . import stories as story_module
 
@@ -44,7 +44,7 @@ DATE_SLACK_DAYS = 2
 @hookimpl
 def etl_contract():
     return {"enrich": Contract(
-        reads=("events", "dates", "articles.dup_group", "entities.entity_id"),
+        reads=("events", "dates", "articles.dup_group", "entities.entity_id", "entities.label", "entities.form"),
         provides=("events.event_id", "events.agent_entity_id", "events.patient_entity_id",
                   "events.place_entity_id"),
         incremental=True)}
@@ -83,9 +83,10 @@ def etl_enrich(db, config, changes):
     if not stories:
         return
     db.register("_el_story_docs", pa.table({"doc_id": pa.array(sorted(stories), pa.string())}))
-    rows = db.execute("""
+    rows = db.execute(f"""
         SELECT e.event_id, e.event_mention_id, e.doc_id, e.lemma, e.event_class,
-               CASE WHEN p.label IN ('GPE', 'LOC', 'FAC') THEN e.patient_entity_id END,
+               CASE WHEN p.label IN ('GPE', 'LOC', 'FAC') AND p.form IS DISTINCT FROM '{DEMONYM_FORM}'
+                    THEN e.patient_entity_id END,
                CASE WHEN d.written THEN e.range_start END, CASE WHEN d.written THEN e.range_end END
         FROM events e
         LEFT JOIN entities p ON p.mention_id = e.patient_mention_id

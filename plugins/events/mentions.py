@@ -22,6 +22,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from etl import DEMONYM_FORM
+
 from .lexicon import (
     CLASS_OF,
     EVENT_ADJECTIVES,
@@ -37,6 +39,13 @@ from .lexicon import (
 
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 ACTOR_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP"})
+
+
+def is_place(mention: dict) -> bool:
+    """A place's name: not a nationality adjective ("in Ukrainian hands" happens in no place called so)."""
+    return mention.get("label") in PLACE_LABELS and mention.get("form") != DEMONYM_FORM
+
+
 PLACE_PREPOSITIONS = frozenset({"in", "at", "near", "outside", "inside", "across", "into", "around", "from",
                                 "throughout", "within", "toward", "towards"})
 #: Suffixes of deverbal nouns ("evacuation", "shooting", "payment"), tried against the verb lemmas.
@@ -77,7 +86,7 @@ def document_events(parsed, entities: Sequence[dict], dates: Sequence[dict]) -> 
     for row in dates:
         if row.get("range_start") is not None and row.get("kind") in ("date", "time"):
             dates_by_sentence.setdefault(row.get("sentence"), []).append(row)
-    places = sorted((row for row in entities if row.get("label") in PLACE_LABELS), key=lambda row: row["start"])
+    places = sorted((row for row in entities if is_place(row)), key=lambda row: row["start"])
     # `Doc.text` joins every token again on each access: read it once per document.
     text = parsed.text
     settlements = settlement_names(text, places)
@@ -158,7 +167,7 @@ def event_class(event: EventMention, token=None, text: str | None = None) -> str
     cls = CLASS_OF.get(event.lemma)
     if event.lemma in NEEDS_PLACE:
         target = event.patient or (event.place if event.lemma in ("fall", "lose") else None)
-        placed = target is not None and target.get("label") in PLACE_LABELS
+        placed = target is not None and is_place(target)
         if event.lemma == "fall" and not placed:
             return "drop" if event.kind == "verbal" else None
         if event.lemma == "lose":
@@ -252,7 +261,7 @@ def arguments(token, mentions: Sequence[dict], text: str) -> tuple[dict | None, 
         words = gap.split()
         if len(words) > 4 or any(mark in gap for mark in CLAUSE_BREAKS):
             break
-        if words and words[-1] in PLACE_PREPOSITIONS and m.get("label") in PLACE_LABELS:
+        if words and words[-1] in PLACE_PREPOSITIONS and is_place(m):
             place = place or m
             continue
         if patient is None and (not words or words[-1] in ("of", "the", "full", "control", "over")):
@@ -263,10 +272,10 @@ def arguments(token, mentions: Sequence[dict], text: str) -> tuple[dict | None, 
             if len(gap) > 120 or any(mark in gap for mark in CLAUSE_BREAKS):
                 break
             words = gap.lower().split()
-            if words and words[-1] in PLACE_PREPOSITIONS and m.get("label") in PLACE_LABELS:
+            if words and words[-1] in PLACE_PREPOSITIONS and is_place(m):
                 place = m
                 break
-    if place is None and patient is not None and patient.get("label") in PLACE_LABELS:
+    if place is None and patient is not None and is_place(patient):
         place = patient
     return agent, patient, place
 
