@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pytest
 
 from conftest import SEEDS, rows, run_pipeline
@@ -72,6 +73,27 @@ def test_copy_detection_compares_candidates_only(tmp_path):
     ids = {a["doc_id"]: Path(a["source_uri"]).name for a in rows(out, "articles")}
     assert {tuple(sorted((ids[a], ids[b]))) for a, b in pairs} <= {("2.txt", "4.txt"), ("0.txt", "1.txt")}
     assert len(pairs) < 10  # ten would be every pair of five
+
+
+def test_a_band_collision_alone_is_no_candidate_when_the_signatures_otherwise_disagree():
+    """Unrelated articles share common words, so some band of their signatures collides; verifying every
+    such pair would cost the square of the corpus. A pair is a candidate when its signatures also agree
+    on enough of their values."""
+    from etl_plugins import copies
+
+    size = copies.BANDS * copies.ROWS
+    one_band = list(range(copies.ROWS))  # the first band equal, nothing else
+    agreeing = round(size * (copies.MIN_ESTIMATED_JACCARD + 0.1))
+    signatures = {
+        "base": list(range(size)),
+        "background": one_band + [10_000 + i for i in range(copies.ROWS, size)],
+        "rewrite": list(range(agreeing)) + [20_000 + i for i in range(agreeing, size)],
+    }
+    db = duckdb.connect()
+    db.register("_signatures", pa.table({"doc_id": list(signatures), "text_sha256": list(signatures),
+                                         "minhash": pa.array(list(signatures.values()), pa.list_(pa.uint32()))}))
+    db.execute("CREATE TABLE copy_signatures AS SELECT * FROM _signatures")
+    assert copies.candidate_pairs(db) == {("base", "rewrite")}
 
 
 def test_the_capture_of_siversk_is_the_top_contradiction(seeds_out):
