@@ -264,3 +264,11 @@ def test_a_second_run_over_more_documents_is_incremental_and_publishes_what_a_fr
                       for r in read_table(folder, "claims").to_pylist())
 
     assert claims(out) == claims(scratch) and len(claims(out)) > 0
+
+
+def test_the_host_passes_changes_to_the_plugin():
+    # pluggy leaves out of a hook call every argument of the implementation that has a default: with
+    # `changes=None` the host's incremental calls would all reach the plugin as full ones.
+    pipeline = Pipeline(get_plugin_manager(load_entrypoints=False), Config(out=Path("unused")))
+    step = next(s for s in pipeline.plans["enrich"] if s.plugin == clusters.NAME)
+    assert "changes" in step.argnames

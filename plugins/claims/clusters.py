@@ -84,7 +84,7 @@ def etl_contract():
 
 
 @hookimpl
-def etl_enrich(db, changes=None):
+def etl_enrich(db, changes):  # no default: pluggy never passes an argument that has one (always a full call)
     """A full call works out every claim's proposition; an incremental one (`changes`) redoes only the
     documents whose claims can have moved, from the same inputs, and leaves what a full call would.
 
