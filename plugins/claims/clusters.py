@@ -42,8 +42,8 @@ from etl import Changes, Contract, hookimpl
 from ..events.lexicon import OPPOSITES
 
 NAME = "claim_clusters"
-#: Working tables kept between runs: each claim's extracted stance and own proposition, and the opposites
-#: chosen (`choose_opposites`).
+#: Working tables kept between runs: each claim's extracted stance and own proposition, the opposites
+#: chosen (`choose_opposites`) and what they are chosen from.
 STATE = f"{NAME}__claims"
 CHOSEN = f"{NAME}__opposites"
 #: Per document, its asserted events of a proposition's side by (class, entity, event): what the choice of
@@ -95,9 +95,9 @@ def etl_enrich(db, changes):  # no default: pluggy never passes an argument that
     the corpus-wide choice of the event an opposite denies (`opposed_propositions`) and, for a rewrite, on
     its source's claims. So the documents redone are those added or touched, those with a claim whose
     opposite's choice changed, and, for following sources, the rewrites of any of these or of a removed
-    document. The next call starts from two working tables: each claim's extracted stance (a denial
-    overwrites `claims.stance`) with its own proposition before following a source, and the opposites'
-    choices."""
+    document. The next call starts from three working tables: each claim's extracted stance (a denial
+    overwrites `claims.stance`) with its own proposition before following a source, the opposites'
+    choices, and the per-document counts those choices are made from."""
     if changes is None:
         db.execute(f"""CREATE OR REPLACE TABLE {STATE} (claim_id VARCHAR, doc_id VARCHAR,
                        extracted_stance VARCHAR, cluster_id VARCHAR, event_id VARCHAR, stance VARCHAR,
