@@ -56,7 +56,10 @@ class Touched:
             if "doc_id" not in self.columns[table]:
                 found.update(dict.fromkeys(named))
                 continue
-            hashes = ", ".join(f"bit_xor(hash(rowid, {self._values(name)}))" for name in named)
+            # Hashed twice: DuckDB combines the hashes of several arguments by XOR, so that in a bit_xor
+            # over a document's rows two rows holding the same value cancel it out (two mentions of an
+            # event whose id changed would not show the change).
+            hashes = ", ".join(f"bit_xor(hash(hash(rowid, {self._values(name)})))" for name in named)
             rows = self.db.execute(f'SELECT doc_id, {hashes} FROM "{table}" GROUP BY doc_id').fetchall()
             for k, name in enumerate(named, start=1):
                 found[name] = {row[0]: row[k] for row in rows}

@@ -264,3 +264,20 @@ def test_a_second_run_over_more_documents_is_incremental_and_publishes_what_a_fr
                       for r in read_table(folder, "claims").to_pylist())
 
     assert claims(out) == claims(scratch) and len(claims(out)) > 0
+
+
+def test_the_host_passes_changes_to_the_plugin():
+    # pluggy leaves out of a hook call every argument of the implementation that has a default: with
+    # `changes=None` the host's incremental calls would all reach the plugin as full ones.
+    pipeline = Pipeline(get_plugin_manager(load_entrypoints=False), Config(out=Path("unused")))
+    step = next(s for s in pipeline.plans["enrich"] if s.plugin == clusters.NAME)
+    assert "changes" in step.argnames
+
+
+def test_a_state_kept_without_the_per_document_counts_recounts_and_still_ends_as_a_full_call(schemas):
+    first = {d["articles"][0]["doc_id"]: d for d in (captured("a1", "E1"), captured("a2", "E1"), holds("h"))}
+    db = enrich(fresh(schemas, first))
+    db.execute(f"DROP TABLE {clusters.COUNTS}")  # as a version that did not keep them left the state
+    second = first | {f"b{i}": captured(f"b{i}", "E2") for i in range(3)}
+    result = assert_as_full(incremental(db, schemas, first, second), schemas, second)
+    assert result["h-c1"][1:] == ("E2", "deny")

@@ -37,15 +37,18 @@ from dataclasses import dataclass
 import pyarrow as pa
 from rapidfuzz import fuzz
 
-from etl import Contract, hookimpl
+from etl import Changes, Contract, hookimpl
 
 from ..events.lexicon import OPPOSITES
 
 NAME = "claim_clusters"
-#: Working tables kept between runs: each claim's extracted stance and own proposition, and the opposites
-#: chosen (`choose_opposites`).
+#: Working tables kept between runs: each claim's extracted stance and own proposition, the opposites
+#: chosen (`choose_opposites`) and what they are chosen from.
 STATE = f"{NAME}__claims"
 CHOSEN = f"{NAME}__opposites"
+#: Per document, its asserted events of a proposition's side by (class, entity, event): what the choice of
+#: opposites counts.
+COUNTS = f"{NAME}__reports"
 #: The side of each pair of opposites that names the proposition ("captured" is asserted or denied;
 #: "held" denies it), and event classes that, said of a place, deny its capture.
 PROPOSITION_SIDE = frozenset({"capture", "win", "rise", "open", "convict", "approve", "advance", "agree"})
@@ -84,7 +87,7 @@ def etl_contract():
 
 
 @hookimpl
-def etl_enrich(db, changes=None):
+def etl_enrich(db, changes):  # no default: pluggy never passes an argument that has one (always a full call)
     """A full call works out every claim's proposition; an incremental one (`changes`) redoes only the
     documents whose claims can have moved, from the same inputs, and leaves what a full call would.
 
@@ -92,14 +95,15 @@ def etl_enrich(db, changes=None):
     the corpus-wide choice of the event an opposite denies (`opposed_propositions`) and, for a rewrite, on
     its source's claims. So the documents redone are those added or touched, those with a claim whose
     opposite's choice changed, and, for following sources, the rewrites of any of these or of a removed
-    document. The next call starts from two working tables: each claim's extracted stance (a denial
-    overwrites `claims.stance`) with its own proposition before following a source, and the opposites'
-    choices."""
+    document. The next call starts from three working tables: each claim's extracted stance (a denial
+    overwrites `claims.stance`) with its own proposition before following a source, the opposites'
+    choices, and the per-document counts those choices are made from."""
     if changes is None:
         db.execute(f"""CREATE OR REPLACE TABLE {STATE} (claim_id VARCHAR, doc_id VARCHAR,
                        extracted_stance VARCHAR, cluster_id VARCHAR, event_id VARCHAR, stance VARCHAR,
                        opposes VARCHAR)""")
         db.execute(f"CREATE OR REPLACE TABLE {CHOSEN} (event_class VARCHAR, target VARCHAR, event_id VARCHAR)")
+        db.execute(f"DROP TABLE IF EXISTS {COUNTS}")
         db.execute("""CREATE OR REPLACE TEMP TABLE _cc_changes AS
                       SELECT doc_id, 'added' AS change
                       FROM (SELECT doc_id FROM articles UNION SELECT doc_id FROM claims)""")
@@ -211,11 +215,14 @@ def follow_sources(db) -> None:
 
 
 def content_events(db) -> dict[str, list[ContentEvent]]:
-    """The event mentions of every document in `_cc_redo`, in text order."""
+    """The event mentions of every document in `_cc_redo` that `main_event` can take, in text order: those
+    inside a claim's content, of a class other than a report, or verbal (most mentions are neither)."""
     rows = db.sql("""
         SELECT e.doc_id, e.start, e.event_id, e.event_class, e.kind, e.modality,
                coalesce(e.patient_entity_id, e.place_entity_id)
         FROM events e WHERE e.doc_id IN (SELECT doc_id FROM _cc_redo)
+          AND e.event_class IS DISTINCT FROM 'report' AND (coalesce(e.event_class, '') <> '' OR e.kind = 'verbal')
+          AND EXISTS (SELECT 1 FROM claims c WHERE c.doc_id = e.doc_id AND c.start <= e.start AND e.start < c."end")
         ORDER BY e.doc_id, e.start""").fetchall()
     by_doc: dict[str, list[ContentEvent]] = defaultdict(list)
     for doc_id, start, event_id, event_class, kind, modality, target in rows:
@@ -235,26 +242,48 @@ def main_event(events, start: int | None, end: int | None) -> ContentEvent | Non
 def choose_opposites(db) -> None:
     """(class, entity) -> the event most often reported as that class done to or at that entity, kept in
     the working table; the entities whose choice changed since the table was last written go to
-    `_cc_moved`. The count is one group-by in DuckDB: a new report of a capture can change which event
-    every "still holds" of that place denies, wherever it is."""
+    `_cc_moved`. A new report of a capture can change which event every "still holds" of that place
+    denies, wherever it is: the counts are kept per document (`COUNTS`), so that a call recounts only
+    the (class, entity) pairs the changed documents report, not every event of the corpus."""
     sides = ", ".join(f"'{side}'" for side in sorted(PROPOSITION_SIDE))
+    counted = f"""SELECT doc_id, event_class, coalesce(patient_entity_id, place_entity_id) AS target, event_id,
+                         count(*) AS n
+                  FROM events
+                  WHERE event_class IN ({sides}) AND event_id IS NOT NULL AND modality = 'asserted'
+                    AND coalesce(patient_entity_id, place_entity_id) IS NOT NULL"""
+    if Changes.kept(db, COUNTS):
+        db.execute(f"""CREATE OR REPLACE TEMP TABLE _cc_pairs AS
+            SELECT DISTINCT event_class, target FROM {COUNTS} WHERE doc_id IN (SELECT doc_id FROM _cc_changes)""")
+        db.execute(f"DELETE FROM {COUNTS} WHERE doc_id IN (SELECT doc_id FROM _cc_changes)")
+        db.execute(f"""INSERT INTO {COUNTS} {counted}
+            AND doc_id IN (SELECT doc_id FROM _cc_changes WHERE change <> 'removed') GROUP BY ALL""")
+        db.execute(f"""INSERT INTO _cc_pairs SELECT DISTINCT event_class, target FROM {COUNTS}
+                       WHERE doc_id IN (SELECT doc_id FROM _cc_changes WHERE change <> 'removed')""")
+    else:
+        # A full call, or a state kept before the counts were: count every document, recheck every pair.
+        db.execute(f"CREATE OR REPLACE TABLE {COUNTS} AS {counted} GROUP BY ALL")
+        db.execute(f"""CREATE OR REPLACE TEMP TABLE _cc_pairs AS
+            SELECT DISTINCT event_class, target FROM {COUNTS} UNION SELECT event_class, target FROM {CHOSEN}""")
     db.execute(f"""CREATE OR REPLACE TEMP TABLE _cc_chosen AS
         SELECT event_class, target, event_id FROM (
             SELECT event_class, target, event_id,
                    row_number() OVER (PARTITION BY event_class, target ORDER BY n DESC, event_id) AS rank
-            FROM (SELECT event_class, coalesce(patient_entity_id, place_entity_id) AS target, event_id,
-                         count(*) AS n
-                  FROM events
-                  WHERE event_class IN ({sides}) AND event_id IS NOT NULL AND modality = 'asserted'
-                    AND coalesce(patient_entity_id, place_entity_id) IS NOT NULL
+            FROM (SELECT event_class, target, event_id, sum(n) AS n FROM {COUNTS}
+                  WHERE (event_class, target) IN (SELECT (event_class, target) FROM _cc_pairs)
                   GROUP BY ALL))
         WHERE rank = 1""")
-    db.execute(f"""CREATE OR REPLACE TEMP TABLE _cc_moved AS
-        SELECT DISTINCT target FROM _cc_chosen n FULL JOIN {CHOSEN} o USING (event_class, target)
+    db.execute(f"""CREATE OR REPLACE TEMP TABLE _cc_moved_pairs AS
+        SELECT p.event_class, p.target FROM _cc_pairs p
+        LEFT JOIN _cc_chosen n ON n.event_class = p.event_class AND n.target = p.target
+        LEFT JOIN {CHOSEN} o ON o.event_class = p.event_class AND o.target = p.target
         WHERE n.event_id IS DISTINCT FROM o.event_id""")
-    db.execute(f"""DELETE FROM {CHOSEN} WHERE target IN (SELECT target FROM _cc_moved)""")
-    db.execute(f"""INSERT INTO {CHOSEN} SELECT * FROM _cc_chosen WHERE target IN (SELECT target FROM _cc_moved)""")
-    db.execute("DROP TABLE _cc_chosen")
+    db.execute("CREATE OR REPLACE TEMP TABLE _cc_moved AS SELECT DISTINCT target FROM _cc_moved_pairs")
+    db.execute(f"""DELETE FROM {CHOSEN}
+                   WHERE (event_class, target) IN (SELECT (event_class, target) FROM _cc_moved_pairs)""")
+    db.execute(f"""INSERT INTO {CHOSEN} SELECT * FROM _cc_chosen
+                   WHERE (event_class, target) IN (SELECT (event_class, target) FROM _cc_moved_pairs)""")
+    for table in ("_cc_chosen", "_cc_pairs", "_cc_moved_pairs"):
+        db.execute(f"DROP TABLE {table}")
 
 
 def opposed_propositions(db) -> dict[tuple[str, str], str]:
