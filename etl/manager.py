@@ -57,16 +57,27 @@ class PluginManager(pluggy.PluginManager):
         return self.origins.get(name, PluginOrigin("registered", None, name))
 
     def validate(self) -> None:
-        """Unregister plugins that implement unknown `etl_*` hooks, recording why, then `check_pending`."""
+        """Unregister plugins that implement unknown `etl_*` hooks or give a hook argument a default, recording
+        why, then `check_pending`."""
         known = {name for name in dir(hookspecs) if name.startswith("etl_")}
         for name, plugin in list(self.list_name_plugin()):
             unknown = sorted(
                 caller.name for caller in (self.get_hookcallers(plugin) or [])
                 if not caller.has_spec() and caller.name not in known
             )
+            # pluggy never passes an argument that has a default: the plugin would never be told it
+            defaulted = sorted(f"{impl.function.__name__}({', '.join(impl.kwargnames)}=...)"
+                               for caller in (self.get_hookcallers(plugin) or []) for impl in caller.get_hookimpls()
+                               if impl.plugin is plugin and impl.kwargnames)
             if unknown:
                 self.broken[name] = (
                     f"implements unknown hook {', '.join(unknown)}; the hooks are: {', '.join(sorted(known))}"
+                )
+                self.unregister(plugin)
+            elif defaulted:
+                self.broken[name] = (
+                    f"gives a hook argument a default: {', '.join(defaulted)}; the host never passes such an "
+                    "argument (pluggy leaves it to its default), so take it without one"
                 )
                 self.unregister(plugin)
         self.check_pending()

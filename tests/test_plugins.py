@@ -68,6 +68,18 @@ def test_a_misspelled_hook_fails_loudly_naming_the_plugin():
         Pipeline(pm, Config())
 
 
+def test_a_hook_argument_with_a_default_fails_loudly_since_the_host_would_never_pass_it():
+    class Defaulted:
+        @hookimpl
+        def etl_enrich(self, db, changes=None):
+            pass
+
+    pm = get_plugin_manager(load_entrypoints=False)
+    pm.register(Defaulted(), "defaulted")
+    with pytest.raises(PluginError, match=r"defaulted: gives a hook argument a default: etl_enrich\(changes=\.\.\.\)"):
+        Pipeline(pm, Config())
+
+
 def test_a_hook_argument_outside_the_spec_is_refused_at_registration():
     from pluggy import PluginValidationError
 
