@@ -137,6 +137,15 @@ CLAIMS = pa.schema(_span(
     pa.field("run_id", pa.string()),
 ))
 
+#: `events.event_class` values that deny each other when said of the same thing: a city captured and a city held,
+#: a vote won and lost, prices that rise and fall, a door opened and closed, an accused convicted and acquitted.
+#: Part of what the column means, so the plugin that names the classes and those that read them share it here.
+OPPOSITE_EVENT_CLASSES: dict[str, str] = {}
+for _a, _b in (("capture", "hold"), ("win", "lose"), ("rise", "drop"), ("open", "close"),
+               ("convict", "acquit"), ("approve", "reject"), ("advance", "retreat"), ("agree", "reject")):
+    OPPOSITE_EVENT_CLASSES.setdefault(_a, _b)
+    OPPOSITE_EVENT_CLASSES.setdefault(_b, _a)
+
 EVENTS = pa.schema(_span(
     pa.field("event_mention_id", pa.string()),
     pa.field("start", pa.int32()),

@@ -8,7 +8,7 @@ that event.
 * The **content's event** is the first verb, or event of a known class, inside the content that is
   not itself a report ("said", "claimed"): "captured" in "had captured Siversk", "fall" in "the
   city's fall marked a step", "reclaim" in "to reclaim lost territory".
-* **Opposites** deny each other (`lexicon.OPPOSITES`: capture and hold, win and lose, rise and fall,
+* **Opposites** deny each other (`etl.OPPOSITE_EVENT_CLASSES`: capture and hold, win and lose, rise and fall,
   convict and acquit ...): "Siversk remains under the control of Ukraine" states a hold of Siversk,
   which denies its capture; "fighting in the city is still ongoing" states that it has not fallen.
   Such a claim joins the proposition of the event it opposes, when the corpus has one about the same
@@ -37,9 +37,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 from rapidfuzz import fuzz
 
-from etl import Changes, Contract, hookimpl
-
-from ..events.lexicon import OPPOSITES
+from etl import OPPOSITE_EVENT_CLASSES, Changes, Contract, hookimpl
 
 NAME = "claim_clusters"
 #: Working tables kept between runs: each claim's extracted stance and own proposition, the opposites
@@ -299,7 +297,9 @@ def opposite_sides(event: ContentEvent) -> list[str]:
     """The events this one would deny by stating their opposite, in the order they are looked up."""
     if event.target is None or event.event_class in PROPOSITION_SIDE:
         return []
-    sides = {OPPOSITES.get(event.event_class or "")} | ({"capture"} if event.event_class in DENIES_CAPTURE else set())
+    sides = {OPPOSITE_EVENT_CLASSES.get(event.event_class or "")}
+    if event.event_class in DENIES_CAPTURE:
+        sides.add("capture")
     return sorted(s for s in sides if s in PROPOSITION_SIDE)
 
 

@@ -55,9 +55,12 @@ PLACE_NOUNS = {
     "district", "county", "state", "country", "nation", "capital", "port", "hub", "island",
     "municipality", "suburb", "stronghold", "area", "territory", "republic", "neighbourhood",
     "neighborhood", "river", "valley", "centre", "center",
+    # French, as its lemmatiser writes them ("la ville de X"): the same reading in the other language with a model
+    "ville", "village", "localité", "commune", "région", "capitale", "province", "fleuve",
 }
 # "the residents of X", "the mayor of X", "the outskirts of X".
-PLACE_OF = {"resident", "inhabitant", "mayor", "governor", "outskirt", "outskirts", "suburb",
+PLACE_OF = {"resident", "inhabitant", "mayor", "governor", "outskirt", "outskirts", "suburb", "habitant", "maire",
+            "banlieue", "périphérie",
             "heart", "centre", "center", "street", "people", "population", "north", "south", "east",
             "west"}
 APPOSITION_POS = {"DET", "ADJ", "NOUN", "PROPN", "NUM", "ADV"}
@@ -65,9 +68,10 @@ ORG_NOUNS = ORGANISATION_NOUNS | {
     "operator", "union", "organization", "organisation", "brand", "label", "studio", "brigade", "battalion",
     "regiment", "unit", "corps", "ministry", "council", "committee",
 }
-# "in X" is a place more often than not, but business news also invests "in Apple".
+# "in X" is a place more often than not, but business news also invests "in Apple". French "à" and "dans".
 PLACE_PREPOSITIONS = {"in": 1.0, "near": 1.5, "inside": 1.5, "outside": 1.5, "across": 0.5,
-                      "into": 0.5, "throughout": 0.5}
+                      "into": 0.5, "throughout": 0.5, "à": 1.0, "dans": 1.0}
+OF = {"of", "de", "d'", "d’"}  # "the city of X", "la ville de X"
 # Roles named after an organisation or place ("Ryanair CEO", "Kremlin spokesman"): not a person.
 ROLES_AFTER = {"ceo", "cfo", "coo", "chairman", "chairwoman", "spokesman", "spokeswoman",
                "spokesperson", "president", "founder", "chief", "executive", "director", "head",
@@ -354,7 +358,7 @@ def context_evidence(parsed, mention: Mention) -> Counter:
             evidence[ORG] += STRONG  # "broadcaster Suspilne"
         elif before[0] in PLACE_PREPOSITIONS:
             evidence[PLACE] += PLACE_PREPOSITIONS[before[0]]
-        elif before[0] == "of" and len(before) > 1:
+        elif before[0] in OF and len(before) > 1:
             if before[1] in PLACE_NOUNS or before[1] in COMPASS or before[1] in PLACE_OF:
                 evidence[PLACE] += STRONG  # "the city of X", "east of X", "the outskirts of X"
         elif before[0] == "," and len(before) > 1:

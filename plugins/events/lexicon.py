@@ -8,6 +8,10 @@ on ECB+ topics the lists were not written from.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
 #: Event classes: lemmas (verbs and their nominalisations) that name one kind of happening. Mentions of
 #: one real-world event are compared within a class, so "captured", "seized" and "the fall" can meet.
 CLASSES: dict[str, frozenset[str]] = {name: frozenset(words.split()) for name, words in {
@@ -71,14 +75,6 @@ for _name, _lemmas in CLASSES.items():
     for _lemma in _lemmas:
         CLASS_OF.setdefault(_lemma, _name)
 
-#: Events that deny each other when said of the same thing: a city captured and a city held, a vote won
-#: and lost, prices that rise and fall, a door opened and closed, an accused convicted and acquitted.
-OPPOSITES: dict[str, str] = {}
-for _a, _b in (("capture", "hold"), ("win", "lose"), ("rise", "drop"), ("open", "close"),
-               ("convict", "acquit"), ("approve", "reject"), ("advance", "retreat"), ("agree", "reject")):
-    OPPOSITES.setdefault(_a, _b)
-    OPPOSITES.setdefault(_b, _a)
-
 #: Nouns that name events: general nominals of news reporting (a noun counts as an event trigger when
 #: its lemma is here, in a class above, or a deverbal noun of a verb, see `triggers.is_event_noun`).
 EVENT_NOUNS = frozenset("""
@@ -133,3 +129,66 @@ HEDGE_WORDS = frozenset("""
 """.split())
 #: Nouns governing an event noun ("the threat of an attack", "the risk of a fall") that keep it unreal.
 HEDGE_NOUNS = frozenset("threat risk danger fear possibility prospect chance plan plans bid attempt".split())
+
+#: Words that, before a place's name, say the event happened there ("in Siversk", "near the port").
+PLACE_PREPOSITIONS = frozenset({"in", "at", "near", "outside", "inside", "across", "into", "around", "from",
+                                "throughout", "within", "toward", "towards"})
+#: Words that may stand between a trigger and what it is done to ("the fall of Siversk", "full control over").
+PATIENT_LINKS = frozenset({"of", "the", "full", "control", "over"})
+#: Suffixes of deverbal nouns ("evacuation", "shooting", "payment"), tried against the verb lemmas.
+DEVERBAL = (("ation", "ate"), ("ation", ""), ("ition", "ish"), ("tion", "te"), ("sion", "de"), ("ment", ""),
+            ("ing", ""), ("ing", "e"), ("al", ""), ("ure", "e"), ("ance", ""), ("ence", ""))
+#: Lemmas whose class depends on what follows: "took Siversk" is a capture, "took part" is not;
+#: "prices fell 3%" is a drop, "Siversk fell" a capture; a town lost is a town taken, a match lost a loss.
+NEEDS_PLACE = frozenset({"take", "hold", "fall", "storm", "lose"})
+FALLS, LOSSES = frozenset({"fall"}), frozenset({"lose"})
+#: "remains under the control of", "stays in Ukrainian hands": a place held.
+REMAIN_VERBS = frozenset({"remain", "stay"})
+UNDER_CONTROL = re.compile(r"\s+(?:firmly\s+|still\s+)?(?:under\s+(?:the\s+)?(?:full\s+)?control|in\s+\w+\s+hands)",
+                           re.I)
+#: The control noun: "under the control of" a place is held, "(full) control of" a place is taken.
+CONTROL_NOUNS = frozenset({"control"})
+HELD = re.compile(r"\bunder\s+(?:the\s+|its\s+|their\s+|[\w-]+\s+){0,2}\w+$", re.I)
+#: "gained complete control over", "took full control of": a capture.
+CONTROL_VERBS = frozenset({"gain", "take", "seize", "assume", "establish", "win", "claim"})
+TAKES_CONTROL = re.compile(r"\s+(?:full\s+|complete\s+|total\s+)?control\s+(?:of|over)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The words event mentions of one language are read with. The classes, and what opposes what, are
+    shared by every language: a French "prise" and an English "capture" are one class."""
+
+    language: str
+    class_of: Mapping[str, str]
+    event_nouns: frozenset[str]
+    light_verbs: frozenset[str]
+    negations: frozenset[str]
+    place_prepositions: frozenset[str]
+    patient_links: frozenset[str]
+    needs_place: frozenset[str]
+    falls: frozenset[str]
+    losses: frozenset[str]
+    remain_verbs: frozenset[str]
+    under_control: re.Pattern
+    control_nouns: frozenset[str]
+    held: re.Pattern
+    event_adjectives: frozenset[str] = frozenset()
+    deverbal: tuple[tuple[str, str], ...] = ()
+    control_verbs: frozenset[str] = frozenset()
+    takes_control: re.Pattern | None = None
+
+
+def classes_of(classes: Mapping[str, str]) -> dict[str, str]:
+    """{class: "lemma lemma ..."} -> {lemma: class}, the first class of a lemma in two keeping it."""
+    found: dict[str, str] = {}
+    for name, lemmas in classes.items():
+        for lemma in lemmas.split():
+            found.setdefault(lemma, name)
+    return found
+
+
+ENGLISH = Lexicon(
+    "en", CLASS_OF, EVENT_NOUNS, LIGHT_VERBS, NEGATIONS, PLACE_PREPOSITIONS, PATIENT_LINKS, NEEDS_PLACE, FALLS,
+    LOSSES, REMAIN_VERBS, UNDER_CONTROL, CONTROL_NOUNS, HELD, EVENT_ADJECTIVES, DEVERBAL, CONTROL_VERBS,
+    TAKES_CONTROL)

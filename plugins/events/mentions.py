@@ -24,18 +24,8 @@ from dataclasses import dataclass
 
 from etl import DEMONYM_FORM
 
-from .lexicon import (
-    CLASS_OF,
-    EVENT_ADJECTIVES,
-    EVENT_NOUNS,
-    FUTURE_WORDS,
-    GOAL_WORDS,
-    HEDGE_NOUNS,
-    HEDGE_WORDS,
-    LIGHT_VERBS,
-    MODALS,
-    NEGATIONS,
-)
+from .languages import lexicon_for
+from .lexicon import ENGLISH, FUTURE_WORDS, GOAL_WORDS, HEDGE_NOUNS, HEDGE_WORDS, MODALS, Lexicon
 
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 ACTOR_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP"})
@@ -46,14 +36,6 @@ def is_place(mention: dict) -> bool:
     return mention.get("label") in PLACE_LABELS and mention.get("form") != DEMONYM_FORM
 
 
-PLACE_PREPOSITIONS = frozenset({"in", "at", "near", "outside", "inside", "across", "into", "around", "from",
-                                "throughout", "within", "toward", "towards"})
-#: Suffixes of deverbal nouns ("evacuation", "shooting", "payment"), tried against the verb lemmas.
-DEVERBAL = (("ation", "ate"), ("ation", ""), ("ition", "ish"), ("tion", "te"), ("sion", "de"), ("ment", ""),
-            ("ing", ""), ("ing", "e"), ("al", ""), ("ure", "e"), ("ance", ""), ("ence", ""))
-#: Lemmas whose class depends on what follows: "took Siversk" is a capture, "took part" is not;
-#: "prices fell 3%" is a drop, "Siversk fell" a capture.
-NEEDS_PLACE = frozenset({"take", "hold", "fall", "storm", "lose"})
 KIND_OF = {"VERB": "verbal", "AUX": "verbal", "ADJ": "adjectival"}
 #: How far back "the city" may look for the place it stands for.
 ANAPHOR_REACH = 400
@@ -78,7 +60,9 @@ class EventMention:
 
 
 def document_events(parsed, entities: Sequence[dict], dates: Sequence[dict]) -> list[EventMention]:
-    """Every event mention of one spaCy Doc, given the document's entity and date rows."""
+    """Every event mention of one spaCy Doc, given the document's entity and date rows, read with the
+    lexicon of the parse's language."""
+    lexicon = lexicon_for(parsed.lang_)
     by_sentence: dict[int, list[dict]] = {}
     for row in entities:
         by_sentence.setdefault(row.get("sentence"), []).append(row)
@@ -95,17 +79,21 @@ def document_events(parsed, entities: Sequence[dict], dates: Sequence[dict]) -> 
         mentions = by_sentence.get(index, [])
         inside = _entity_tokens(sentence, mentions)
         for token in sentence:
-            if token.i in inside or not is_trigger(token):
+            if token.i in inside or not is_trigger(token, lexicon):
                 continue
-            event = EventMention(token.idx, token.idx + len(token.text), token.text, base_lemma(token),
+            event = EventMention(token.idx, token.idx + len(token.text), token.text, base_lemma(token, lexicon),
                                  KIND_OF.get(token.pos_, "nominal"), None, index)
-            group = _verb_group(token, sentence.start)  # read once, for polarity and modality
-            event.polarity = polarity(token, group)
+            group = _verb_group(token, sentence.start, lexicon)  # read once, for polarity and modality
+            event.polarity = polarity(token, group, lexicon)
             event.modality = modality(token, sentence, group)
-            event.agent, event.patient, event.place = arguments(token, mentions, text)
+            event.agent, event.patient, event.place = arguments(token, mentions, text, lexicon)
             if event.patient is None and event.place is None:
                 event.patient = event.place = settlement_anaphor(token, places, text, settlements)
-            event.event_class = event_class(event, token, text)
+            event.event_class = event_class(event, token, text, lexicon)
+            if event.event_class == "hold" and event.lemma in lexicon.remain_verbs | lexicon.control_nouns \
+                    and event.patient is not None:
+                # "X remains under the control of Ukraine": who holds it follows; what is held is named before
+                event.agent, event.patient, event.place = event.patient, None, None
             if event.event_class == "hold" and event.patient is None and event.place is None:
                 # What "remains under control" is a place, named just before ("Siversk ... it remains").
                 event.patient = event.place = preceding_place(token, places, text, settlements)
@@ -124,67 +112,67 @@ def _entity_tokens(sentence, mentions: Iterable[dict]) -> set[int]:
     return inside
 
 
-def base_lemma(token) -> str:
+def base_lemma(token, lexicon: Lexicon = ENGLISH) -> str:
     """The lemma, with a deverbal noun's verb where the lexicon knows it ("killing" -> "kill")."""
     lemma = token.lemma_.lower()
-    if token.pos_ != "NOUN" or lemma in CLASS_OF:
+    if token.pos_ != "NOUN" or lemma in lexicon.class_of:
         return lemma
-    for suffix, replacement in DEVERBAL:
+    for suffix, replacement in lexicon.deverbal:
         if lemma.endswith(suffix) and len(lemma) > len(suffix) + 2:
             verb = lemma[: -len(suffix)] + replacement
-            if verb in CLASS_OF:
+            if verb in lexicon.class_of:
                 return verb
     return lemma
 
 
-def is_trigger(token) -> bool:
-    if token.lower_ == "control" and token.pos_ in ("NOUN", "VERB"):
+def is_trigger(token, lexicon: Lexicon = ENGLISH) -> bool:
+    if token.lower_ in lexicon.control_nouns and token.pos_ in ("NOUN", "VERB"):
         return True  # "full control of the city", "under the control of": events of taking and holding
     if token.pos_ == "VERB":
-        return token.lemma_.lower() not in LIGHT_VERBS and token.is_alpha
+        return token.lemma_.lower() not in lexicon.light_verbs and token.is_alpha
     if token.pos_ == "ADJ":
-        return token.lower_ in EVENT_ADJECTIVES
+        return token.lower_ in lexicon.event_adjectives
     if token.pos_ != "NOUN" or not token.is_alpha:
         return False
     lemma = token.lemma_.lower()
-    return lemma in EVENT_NOUNS or base_lemma(token) in CLASS_OF
+    return lemma in lexicon.event_nouns or base_lemma(token, lexicon) in lexicon.class_of
 
 
-def event_class(event: EventMention, token=None, text: str | None = None) -> str | None:
+def event_class(event: EventMention, token=None, text: str | None = None, lexicon: Lexicon = ENGLISH) -> str | None:
     if token is not None and text is None:
         text = token.doc.text  # the caller's copy spares joining the tokens again: pass it
-    if token is not None and event.lemma in ("remain", "stay") and _UNDER_CONTROL.match(
+    if token is not None and event.lemma in lexicon.remain_verbs and lexicon.under_control.match(
             text[event.end:event.end + 60]):
         return "hold"
-    if token is not None and event.lemma in CONTROL_VERBS and _TAKES_CONTROL.match(
-            text[event.end:event.end + 40]):
+    if token is not None and lexicon.takes_control and event.lemma in lexicon.control_verbs \
+            and lexicon.takes_control.match(text[event.end:event.end + 40]):
         return "capture"
-    if token is not None and event.lemma == "control":
+    if token is not None and event.lemma in lexicon.control_nouns:
         # "under the control of" a place is held; "(full) control of" a place is taken.
-        return "hold" if _UNDER.search(text[max(0, event.start - 30):event.start]) else "capture"
+        return "hold" if lexicon.held.search(text[max(0, event.start - 30):event.end]) else "capture"
     if token is not None and event.lemma == "talk" and text[event.end:event.end + 7].startswith(" about"):
         return "report"  # "talking about full control of the city is impossible": a word about a claim
-    cls = CLASS_OF.get(event.lemma)
-    if event.lemma in NEEDS_PLACE:
-        target = event.patient or (event.place if event.lemma in ("fall", "lose") else None)
+    cls = lexicon.class_of.get(event.lemma)
+    if event.lemma in lexicon.needs_place:
+        target = event.patient or (event.place if event.lemma in lexicon.falls | lexicon.losses else None)
         placed = target is not None and is_place(target)
-        if event.lemma == "fall" and not placed:
+        if event.lemma in lexicon.falls and not placed:
             return "drop" if event.kind == "verbal" else None
-        if event.lemma == "lose":
+        if event.lemma in lexicon.losses:
             return "capture" if placed else cls  # a town lost is a town taken; a match lost is a loss
         return cls if placed else None
     return cls
 
 
-def polarity(token, group: list | None = None) -> str:
+def polarity(token, group: list | None = None, lexicon: Lexicon = ENGLISH) -> str:
     """Negative when a negation stands in the verb group before the trigger, or "no" before a noun."""
-    for left in _verb_group(token) if group is None else group:
-        if left.lower_ in NEGATIONS:
+    for left in _verb_group(token, lexicon=lexicon) if group is None else group:
+        if left.lower_ in lexicon.negations:
             return "negative"
     return "positive"
 
 
-def _verb_group(token, sentence_start: int | None = None) -> list:
+def _verb_group(token, sentence_start: int | None = None, lexicon: Lexicon = ENGLISH) -> list:
     """The auxiliaries, particles and adverbs right before the trigger ("has not yet been")."""
     group = []
     i = token.i - 1
@@ -192,7 +180,7 @@ def _verb_group(token, sentence_start: int | None = None) -> list:
         sentence_start = token.sent.start
     while i >= sentence_start and len(group) < 5:
         left = token.doc[i]
-        if left.pos_ in ("AUX", "PART", "ADV") or left.lower_ in NEGATIONS or left.tag_ == "MD":
+        if left.pos_ in ("AUX", "PART", "ADV") or left.lower_ in lexicon.negations or left.tag_ == "MD":
             group.append(left)
             i -= 1
             continue
@@ -245,7 +233,8 @@ def modality(token, sentence, group: list | None = None) -> str:
     return "asserted"
 
 
-def arguments(token, mentions: Sequence[dict], text: str) -> tuple[dict | None, dict | None, dict | None]:
+def arguments(token, mentions: Sequence[dict], text: str,
+              lexicon: Lexicon = ENGLISH) -> tuple[dict | None, dict | None, dict | None]:
     """(agent, patient, place) among the entity rows of the trigger's sentence."""
     start, end = token.idx, token.idx + len(token.text)
     agent = patient = place = None
@@ -261,10 +250,10 @@ def arguments(token, mentions: Sequence[dict], text: str) -> tuple[dict | None, 
         words = gap.split()
         if len(words) > 4 or any(mark in gap for mark in CLAUSE_BREAKS):
             break
-        if words and words[-1] in PLACE_PREPOSITIONS and is_place(m):
+        if words and words[-1] in lexicon.place_prepositions and is_place(m):
             place = place or m
             continue
-        if patient is None and (not words or words[-1] in ("of", "the", "full", "control", "over")):
+        if patient is None and (not words or words[-1] in lexicon.patient_links):
             patient = m
     if place is None:
         for m in after:
@@ -272,7 +261,7 @@ def arguments(token, mentions: Sequence[dict], text: str) -> tuple[dict | None, 
             if len(gap) > 120 or any(mark in gap for mark in CLAUSE_BREAKS):
                 break
             words = gap.lower().split()
-            if words and words[-1] in PLACE_PREPOSITIONS and is_place(m):
+            if words and words[-1] in lexicon.place_prepositions and is_place(m):
                 place = m
                 break
     if place is None and patient is not None and is_place(patient):
@@ -280,13 +269,6 @@ def arguments(token, mentions: Sequence[dict], text: str) -> tuple[dict | None, 
     return agent, patient, place
 
 
-# "remains under the control of", "stays in Ukrainian hands": a place held.
-_UNDER_CONTROL = re.compile(r"\s+(?:firmly\s+|still\s+)?(?:under\s+(?:the\s+)?(?:full\s+)?control|in\s+\w+\s+hands)",
-                            re.I)
-# "gained complete control over", "took full control of": a capture.
-_UNDER = re.compile(r"\bunder\s+(?:the\s+|its\s+|their\s+|[\w-]+\s+){0,2}$", re.I)
-CONTROL_VERBS = frozenset({"gain", "take", "seize", "assume", "establish", "win", "claim"})
-_TAKES_CONTROL = re.compile(r"\s+(?:full\s+|complete\s+|total\s+)?control\s+(?:of|over)\b", re.I)
 _LOCATIVE = re.compile(r"\b(?:in|of|near|outside|across)\s+(?:the\s+)?(?:[a-z]+\s+){0,2}$", re.I)
 _SETTLEMENT_AFTER = re.compile(r"^,? (?:a|an|the) (?:[\w-]+ ){0,4}(?:city|town|village|settlement|outpost|hub)\b",
                                re.I)
