@@ -157,7 +157,8 @@ FUNCTION_WORDS = {
 
 
 def _run_reports():
-    """Publish REPORTS through `etl run` once (cached); returns (articles, entities) as row lists."""
+    """Publish REPORTS through `etl run` once (cached); returns (articles, entities) as row lists (and keeps
+    the events rows in `_run_reports.events`)."""
     if _run_reports.result is None:
         import json
         import subprocess
@@ -177,6 +178,8 @@ def _run_reports():
         index = {a["doc_id"]: int(a["source_uri"].rsplit("#", 1)[1]) for a in articles}
         _run_reports.result = ({index[a["doc_id"]]: a for a in articles},
                                [dict(e, record=index[e["doc_id"]]) for e in entities])
+        _run_reports.events = [dict(e, record=index[e["doc_id"]])
+                               for e in read_published(folder / "out", "events").to_pylist()]
     return _run_reports.result
 
 
@@ -237,8 +240,37 @@ def links_section(show_errors: bool = False) -> dict[str, tuple[int, int]]:
     return {k: (v[0], v[1]) for k, v in scores.items()}
 
 
+#: The events a reader sees in the first report of each language that has a model: the troops withdrew
+#: from the town, which had been shelled (event classes of `etl_plugins.events.lexicon`).
+REPORT_EVENTS = {0: {"retreat", "attack"}, 2: {"retreat", "attack"}, 4: {"retreat", "attack"}}
+
+
+def events_section(show_errors: bool = False) -> dict[str, tuple[int, int]]:
+    """Per language: the classes of the events a reader sees (one point each), and whether the withdrawal
+    of the French and Russian reports is the English one's event (`event_id`, one point each)."""
+    _run_reports()
+    events = _run_reports.events
+    scores: dict[str, list[int]] = {}
+    english = {e["event_id"] for e in events if e["record"] == 0 and e["event_class"] == "retreat"}
+    for record, expected in REPORT_EVENTS.items():
+        language = REPORTS[record][0]
+        found = {e["event_class"] for e in events if e["record"] == record}
+        ids = {e["event_id"] for e in events if e["record"] == record and e["event_class"] == "retreat"}
+        score = scores.setdefault(language, [0, 0])
+        score[0] += len(expected & found)
+        score[1] += len(expected)
+        if record:
+            score[0] += bool(ids & english)
+            score[1] += 1
+        if show_errors and (expected - found or (record and not ids & english)):
+            print(f"  record {record} ({language}): classes {sorted(c for c in found if c)}, "
+                  f"withdrawal {ids or 'none'}, the English one {english}")
+    return {k: (v[0], v[1]) for k, v in scores.items()}
+
+
 SECTIONS: dict[str, Callable[[bool], dict[str, tuple[int, int]]]] = {
     "dates": dates_section, "language": language_section, "entities": entities_section, "links": links_section,
+    "events": events_section,
 }
 
 

@@ -7,8 +7,8 @@ the documents whose language is `ru` (and on their headline, standfirst, caption
 attaches the result as a spaCy `Doc`, so the extract plugins after it work on Russian as they do on
 any parse: `entities` gives the names (PER read as PERSON), `claims` reads Russian reporting verbs
 and denials from the dependencies natasha found (no parser runs again), `figures` leaves it alone
-(its words are English) and `events` gives its verbs without event classes (the class lexicon is
-English). It provides `nlp:ru` (listed by `etl plugins`); documents in other languages are not
+(its words are English) and `events` reads Russian event words with English's classes ("захват
+Северска" is a capture). It provides `nlp:ru` (listed by `etl plugins`); documents in other languages are not
 touched. Not installed, it provides nothing and Russian documents count as not covered in the run
 summary; named in `[stages] extract` without natasha installed, the run stops with the install
 command.
