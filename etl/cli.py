@@ -8,6 +8,7 @@ import shutil
 import signal
 import sys
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
@@ -133,27 +134,53 @@ def _config_options(func: Any) -> Any:
 @click.option("--rebuild", is_flag=True,
               help="Start the extraction layer and the manifest afresh and extract every input again (after "
                    "a damaged manifest); the published tables stay readable until this run publishes.")
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object (one line per run).")
+@click.option("--watch", type=click.FloatRange(min=0), metavar="SECONDS",
+              help="After the run, look for changes again every SECONDS and run on them, in this process, so the "
+                   "models it loaded stay loaded (Ctrl-C or SIGTERM stops it between runs).")
+@click.option("--max-runs", type=click.IntRange(min=1), help="With --watch: stop after this many runs.")
 def run(paths: tuple[str, ...], out: str | None, config_file: str | None, plugins_dir: tuple[str, ...],
         workers: int | None, batch_size: int | None, executor: str | None, ray_address: str | None,
-        disable: tuple[str, ...], retry_errors: bool, prune: bool, rebuild: bool, as_json: bool) -> None:
+        disable: tuple[str, ...], retry_errors: bool, prune: bool, rebuild: bool, as_json: bool,
+        watch: float | None, max_runs: int | None) -> None:
     """Run the pipeline over PATHS (files or folders) and publish the tables.
 
     \b
     Example:
         etl run seeds/ --out etl-out --workers 2
         etl run /shared/news --out /shared/etl-out --executor ray --address ray-head:6379
+        etl run inbox/ --out etl-out --watch 60       # keeps running: each new file within a minute
     """
     from .progress import progress_display
     from .run import run as run_pipeline
 
-    with domain_errors(), interruptible("the run completed; the published tables are unchanged, "
-                                        "and the next `etl run` picks up where this one stopped"):
-        config = load_config(config_file, out=out, workers=workers, batch_size=batch_size,
-                             plugins_dir=plugins_dir, disable=disable, executor=executor, ray_address=ray_address)
-        with progress_display(enabled=not as_json and sys.stderr.isatty()) as progress:
-            summary = run_pipeline(list(paths), config, retry_errors=retry_errors, prune=prune, rebuild=rebuild,
-                                   progress=progress)
+    runs, in_run = 0, False
+    try:
+        # One handler for the whole watch: a signal between two runs stops it cleanly, one during a run
+        # interrupts that run as without --watch.
+        with domain_errors(), interruptible("the run completed; the published tables are unchanged, "
+                                            "and the next `etl run` picks up where this one stopped"):
+            config = load_config(config_file, out=out, workers=workers, batch_size=batch_size,
+                                 plugins_dir=plugins_dir, disable=disable, executor=executor, ray_address=ray_address)
+            while True:
+                in_run = True
+                with progress_display(enabled=not as_json and sys.stderr.isatty()) as progress:
+                    # --retry-errors and --rebuild are asked of the first run; --prune holds for every run
+                    summary = run_pipeline(list(paths), config, retry_errors=retry_errors and not runs, prune=prune,
+                                           rebuild=rebuild and not runs, progress=progress)
+                in_run = False
+                _print_summary(summary, as_json)
+                runs += 1
+                if watch is None or (max_runs is not None and runs >= max_runs):
+                    return
+                time.sleep(watch)
+    except click.ClickException:
+        if in_run or not runs:
+            raise
+        click.echo(f"stopped watching after {runs} run(s)", err=True)
+
+
+def _print_summary(summary, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(summary.as_dict()))
         return

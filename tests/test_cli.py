@@ -6,8 +6,12 @@ import csv
 import io
 import json
 import re
+import signal
+import subprocess
+import sys
 
 import duckdb
+import pytest
 from click.testing import CliRunner
 
 from conftest import REPO, SEEDS, read_table
@@ -129,3 +133,30 @@ def test_views_command_rewrites_the_catalog_after_a_move(seeds_copy, tmp_path):
     assert invoke("views", "--out", moved).exit_code == 0
     fixed = invoke("query", "SELECT count(*) AS n FROM articles", "--out", moved, "--format", "json")
     assert json.loads(fixed.output) == [{"n": 5}]
+
+
+@pytest.mark.slow
+def test_watch_runs_again_on_new_files_in_one_process_until_stopped(tmp_path):
+    """`etl run --watch`: a daemon for a folder that fills over the day. Each run is printed as it ends
+    (one JSON line with --json), a new file is picked up by the next look, and SIGTERM between runs
+    ends it with a message, not a traceback."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "a.txt").write_text("Russian forces captured Siversk on Thursday, the ministry said.\n")
+    process = subprocess.Popen([sys.executable, "-m", "etl", "run", str(inbox), "--out", str(tmp_path / "out"),
+                                "--workers", "1", "--watch", "0.2", "--json"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first = json.loads(process.stdout.readline())
+        assert first["documents"]["new"] == 1
+        (inbox / "b.txt").write_text("Ukraine's army said Siversk remains under its control.\n")
+        second = json.loads(process.stdout.readline())
+        while second["status"] == "unchanged":  # a look before the file was written
+            second = json.loads(process.stdout.readline())
+        assert second["documents"]["new"] == 1 and second["documents"]["unchanged"] == 1
+        assert second["enrich"]["mode"] == "incremental"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, errors = process.communicate(timeout=60)
+    assert process.returncode == 0 and "stopped watching after" in errors
+    assert "Traceback" not in errors
