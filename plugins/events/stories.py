@@ -55,8 +55,11 @@ MAX_POSTING = 200
 #: Documents chained by pairs this similar are compared all with all (up to `MAX_NEIGHBOURHOOD` of them).
 NEIGHBOURHOOD_LINK = 0.12
 MAX_NEIGHBOURHOOD = 2000
-#: Units up to this size are clustered on a dense distance matrix (scipy); larger ones on the sparse pairs.
+#: Components up to this size are clustered on a dense distance matrix (scipy); larger ones on the sparse pairs.
 DENSE_UNIT = 4000
+#: Two documents whose known similarity is at least `story_similarity` less this are in one component
+#: (see `_cluster`): below it, no rounding of a mean of such values reaches the threshold.
+MARGIN = 1e-9
 _WORD = re.compile(r"[^\W\d_][\w'’-]{2,}")
 # Words of news prose that say nothing of what a report is about.
 _STOP = frozenset("""
@@ -235,7 +238,7 @@ def _full_tables(db, cap: int) -> list[str]:
     docs = sorted(ordered)
     db.execute(f"CREATE TABLE {PAIRS} (a VARCHAR, b VARCHAR, cosine DOUBLE)")
     _store_pairs(db, _PAIRS_SQL, docs)
-    db.execute(f"CREATE TABLE {STORIES} (doc_id VARCHAR, unit VARCHAR, story VARCHAR)")
+    db.execute(f"CREATE TABLE {STORIES} (doc_id VARCHAR, unit VARCHAR, story VARCHAR, digest VARCHAR)")
     return docs
 
 
@@ -326,11 +329,12 @@ def _incremental(db, cap: int, threshold: float, link: float, changes) -> dict[s
     seeds -= removed - set(changes.added)
     reached = _reach(db, seeds, link)
     with _registered(db, "_el_reached", reached):
-        before = dict(db.execute(f"SELECT doc_id, story FROM {STORIES} "
-                                 f"WHERE doc_id IN (SELECT doc_id FROM _el_reached)").fetchall())
+        kept = {doc: (story, digest) for doc, story, digest in db.execute(
+            f"SELECT doc_id, story, digest FROM {STORIES} WHERE doc_id IN (SELECT doc_id FROM _el_reached)").fetchall()}
         db.execute(f"DELETE FROM {STORIES} WHERE doc_id IN (SELECT doc_id FROM _el_reached)")
+    before = {doc: story for doc, (story, _) in kept.items()}
     reached = sorted(reached)
-    after = _cluster(db, reached, _stored_matrix(db, reached), threshold, link)
+    after = _cluster(db, reached, _stored_matrix(db, reached), threshold, link, kept)
     return _changed_stories(before, after, fresh, lost_members)
 
 
@@ -369,14 +373,14 @@ def _reach(db, seeds: set[str], link: float) -> set[str]:
 # --- clustering of units -------------------------------------------------------------------------------------
 
 
-def _cluster(db, docs: list[str], matrix, threshold: float, link: float) -> dict[str, str]:
+def _cluster(db, docs: list[str], matrix, threshold: float, link: float,
+             kept: dict[str, tuple[str, str]] | None = None) -> dict[str, str]:
     """Stories of `docs` (sorted, whole units; `matrix` their vectors), stored in `event_links__stories`
-    and returned."""
+    and returned. `kept`: doc -> (story, digest) of an earlier call; a component whose members all kept
+    the digest it has now keeps their stories (its linkage would give them again)."""
     if not docs:
         return {}
     import numpy as np
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
 
     n = len(docs)
     db.register("_el_index", pa.table({"doc_id": pa.array(docs, pa.string()),
@@ -392,81 +396,124 @@ def _cluster(db, docs: list[str], matrix, threshold: float, link: float) -> dict
     left, right, cosine = (np.asarray(found[k]) for k in ("a", "b", "cosine"))
     group = np.asarray(copies[list(copies)[1]], dtype=np.int64)
     close = cosine >= link
-
-    def components(rows, columns) -> np.ndarray:
-        graph = coo_matrix((np.ones(len(rows)), (rows, columns)), shape=(n, n))
-        return connected_components(graph, directed=False)[1]
-
-    neighbourhood = components(left[close], right[close])
-    unit = components(np.concatenate([left[close], np.arange(n)]), np.concatenate([right[close], group]))
-    inside = unit[left] == unit[right]  # a weak pair between two units weighs in no mean that may merge
-    left, right, cosine = left[inside], right[inside], cosine[inside]
-    by_unit = np.argsort(unit[left], kind="stable")
-    pair_bounds = np.searchsorted(unit[left][by_unit], np.arange(unit.max() + 2))
-    order = np.argsort(unit, kind="stable")  # members of each unit in doc order
-    member_bounds = np.searchsorted(unit[order], np.arange(unit.max() + 2))
-    story = [""] * n
-    for label in range(unit.max() + 1):
-        members = order[member_bounds[label]:member_bounds[label + 1]]
-        if len(members) == 1:
-            story[members[0]] = docs[members[0]]
-            continue
-        picked = by_unit[pair_bounds[label]:pair_bounds[label + 1]]
-        names = [docs[i] for i in members.tolist()]
-        for i, doc in zip(members.tolist(), unit_stories(names, members, left[picked], right[picked],
-                                                         cosine[picked], neighbourhood, group, matrix,
-                                                         threshold)):
-            story[i] = doc
+    everyone = np.arange(n)
+    neighbourhood = _components(n, left[close], right[close])
+    unit = _components(n, np.concatenate([left[close], everyone]), np.concatenate([right[close], group]))
+    left, right, similarity = _known_pairs(left, right, cosine, neighbourhood, matrix)
+    story, digest = link_components(docs, left, right, similarity, group, threshold, kept)
+    first_of_unit = np.argsort(unit, kind="stable")[np.searchsorted(np.sort(unit), unit)]
     db.register("_el_stories", pa.table({"doc_id": pa.array(docs, pa.string()),
-                                         "unit": pa.array([docs[i] for i in order[member_bounds[unit]].tolist()],
-                                                          pa.string()),
-                                         "story": pa.array(story, pa.string())}))
+                                         "unit": pa.array([docs[i] for i in first_of_unit.tolist()], pa.string()),
+                                         "story": pa.array(story, pa.string()),
+                                         "digest": pa.array(digest, pa.string())}))
     db.execute(f"INSERT INTO {STORIES} SELECT * FROM _el_stories")
     db.unregister("_el_stories")
     return dict(zip(docs, story))
 
 
-def unit_stories(names: list[str], members, left, right, cosine, neighbourhood, group, matrix,
-                 threshold: float) -> list[str]:
-    """Average linkage of one unit: for each of its `members` (indexes, ascending, whose doc ids are `names`)
-    the smallest doc id of its story. `left`, `right`, `cosine`: the unit's candidate pairs; pairs neither
-    a candidate nor in one neighbourhood count as 0."""
+def link_components(docs: list[str], left, right, similarity, group, threshold: float,
+                    kept: dict[str, tuple[str, str]] | None = None) -> tuple[list[str], list[str]]:
+    """Average linkage of `docs` (sorted) whose known pairs are (`left`, `right`, `similarity`: indexes,
+    left < right; any other pair counts as 0), copies of a report (`group`: the index of each one's first
+    copy) kept together: each document's story (the smallest doc id in it) and its component's digest.
+
+    Average linkage with a threshold is reducible: two groups merge only if the mean of their pairs reaches
+    `threshold`, which it cannot when every pair between them is below it. So the components of the graph
+    of pairs at least that similar (and of copy groups) never share a story, and each is clustered on its
+    own, on the pairs inside it: the stories are those of clustering all of `docs` at once, at the cost of
+    the components (most are small even where the documents chain into one unit of thousands). A
+    component whose members all hold the digest it has now in `kept` (doc -> (story, digest)) keeps their
+    stories: the digest covers everything its linkage reads."""
     import numpy as np
 
-    n = len(members)
-    position = {index: k for k, index in enumerate(members.tolist())}
-    similarity = np.zeros((n, n)) if n <= DENSE_UNIT else None
-    sparse: dict[tuple[int, int], float] = {}
-    hoods = neighbourhood[members]
-    for label in np.unique(hoods).tolist():
-        inside = np.flatnonzero(hoods == label)
-        if not 1 < len(inside) <= MAX_NEIGHBOURHOOD:
-            continue
-        rows = matrix[members[inside]]
-        block = rows @ rows.T
-        if similarity is not None:
-            similarity[np.ix_(inside, inside)] = block.toarray()
+    n = len(docs)
+    strong = similarity >= threshold - MARGIN
+    everyone = np.arange(n)
+    component = _components(n, np.concatenate([left[strong], everyone]), np.concatenate([right[strong], group]))
+    inside = component[left] == component[right]
+    left, right, similarity = left[inside], right[inside], similarity[inside]
+    by_component = np.argsort(component[left], kind="stable")
+    pair_bounds = np.searchsorted(component[left][by_component], np.arange(component.max() + 2))
+    order = np.argsort(component, kind="stable")  # members of each component in doc order
+    member_bounds = np.searchsorted(component[order], np.arange(component.max() + 2))
+    local = np.empty(n, dtype=np.int64)  # a document's index among its component's members
+    local[order] = everyone - member_bounds[component[order]]
+    story, digest = list(docs), [""] * n
+    kept = kept or {}
+    for label in np.flatnonzero(np.diff(member_bounds) > 1).tolist():
+        members = order[member_bounds[label]:member_bounds[label + 1]]
+        picked = by_component[pair_bounds[label]:pair_bounds[label + 1]]
+        names = [docs[i] for i in members.tolist()]
+        rows, columns, values = local[left[picked]], local[right[picked]], similarity[picked]
+        groups = local[group[members]]
+        hashed = hashlib.blake2b(repr(threshold).encode(), digest_size=16)
+        for part in ("\0".join(names).encode(), rows.tobytes(), columns.tobytes(), values.tobytes(),
+                     groups.tobytes()):
+            hashed.update(len(part).to_bytes(8, "big"))
+            hashed.update(part)
+        mark = hashed.hexdigest()
+        if all(kept.get(name, ("", ""))[1] == mark for name in names):
+            found = [kept[name][0] for name in names]
         else:
-            block = block.tocoo()
-            for i, j, v in zip(block.row.tolist(), block.col.tolist(), block.data.tolist()):
-                if i < j:
-                    sparse[(int(inside[i]), int(inside[j]))] = v
-    rows = np.array([position[i] for i in left.tolist()], dtype=np.int64)
-    columns = np.array([position[i] for i in right.tolist()], dtype=np.int64)
-    # A candidate pair's cosine is the one stored; a completed pair's, the neighbourhood's product.
-    groups = np.array([position[i] for i in group[members].tolist()], dtype=np.int64)
-    if similarity is None:
-        sparse.update(zip(zip(rows.tolist(), columns.tolist()), cosine.tolist()))
+            found = component_stories(names, rows, columns, values, groups, threshold)
+        for i, doc in zip(members.tolist(), found):
+            story[i], digest[i] = doc, mark
+    return story, digest
+
+
+def _components(n: int, rows, columns):
+    import numpy as np
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    graph = coo_matrix((np.ones(len(rows)), (rows, columns)), shape=(n, n))
+    return connected_components(graph, directed=False)[1]
+
+
+def _known_pairs(left, right, cosine, neighbourhood, matrix):
+    """The pairs whose similarity is known (a < b, sorted): the candidate pairs, with their stored cosine,
+    and every pair of a neighbourhood of at most `MAX_NEIGHBOURHOOD` documents, with the product of
+    their vectors. Any other pair counts as 0."""
+    import numpy as np
+    from scipy.sparse import triu
+
+    order = np.argsort(neighbourhood, kind="stable")
+    bounds = np.searchsorted(neighbourhood[order], np.arange(neighbourhood.max() + 2))
+    sizes = np.diff(bounds)
+    rows, columns, values = [left], [right], [cosine]
+    for label in np.flatnonzero((sizes > 1) & (sizes <= MAX_NEIGHBOURHOOD)).tolist():
+        inside = order[bounds[label]:bounds[label + 1]]
+        block = matrix[inside]
+        block = triu(block @ block.T, k=1).tocoo()
+        rows.append(inside[block.row])
+        columns.append(inside[block.col])
+        values.append(block.data)
+    rows, columns, values = np.concatenate(rows), np.concatenate(columns), np.concatenate(values)
+    # The candidate pairs come first: a pair both a candidate and completed keeps its stored cosine.
+    first = np.unique(rows * matrix.shape[0] + columns, return_index=True)[1]
+    return rows[first], columns[first], values[first]
+
+
+def component_stories(names: list[str], rows, columns, values, groups, threshold: float) -> list[str]:
+    """Average linkage of one component: for each document (`names`, sorted) the smallest doc id of its
+    story. `rows`, `columns`, `values`: its known pairs (local indexes, row < column; any other pair
+    counts as 0); `groups`: each document's copy group (the local index of its first copy)."""
+    import numpy as np
+
+    n = len(names)
+    if n > DENSE_UNIT:
         by_group: dict[int, list[int]] = defaultdict(list)
         for k, g in enumerate(groups.tolist()):
             by_group[g].append(k)
-        merged = average_linkage(sorted(by_group.values()), sparse, threshold)
+        merged = average_linkage(sorted(by_group.values()),
+                                 dict(zip(zip(rows.tolist(), columns.tolist()), values.tolist())), threshold)
         return [names[merged[k]] for k in range(n)]
     from scipy.cluster.hierarchy import fcluster, linkage
     from scipy.spatial.distance import squareform
 
-    similarity[rows, columns] = cosine
-    similarity[columns, rows] = cosine
+    similarity = np.zeros((n, n))
+    similarity[rows, columns] = values
+    similarity[columns, rows] = values
     # Copies are one story from the start: as close as can be, they merge before anything else, and what
     # they merge with next is decided by the mean over all their members, as for one group.
     similarity[groups[:, None] == groups[None, :]] = 1.0
@@ -521,21 +568,20 @@ def average_linkage(groups: list[list[int]], similarity: dict[tuple[int, int], f
 # --- cosines -------------------------------------------------------------------------------------------------
 
 
-def pair_cosines(matrix, left, right, cells: int = 1 << 22):
-    """The cosines of the pairs of rows (`left[k]`, `right[k]`) of `matrix`, `left` ascending: products of
-    blocks of the rows in `left` with all rows, `cells` values at a time (each sum taken in the order of
-    the columns, whatever the block)."""
+def pair_cosines(matrix, left, right, pairs: int = 1 << 18):
+    """The cosines of the pairs of rows (`left[k]`, `right[k]`) of `matrix`, `left` ascending: for about
+    `pairs` pairs at a time, the product of their left rows with their right rows only (not with every row:
+    that is the square of the corpus). Each sum is taken in the order of the left row's columns, whichever
+    rows are in the block, so a pair's cosine is the same in any call."""
     import numpy as np
 
     cosine = np.zeros(len(left))
-    if not len(left):
-        return cosine
-    transposed = matrix.T.tocsr()
-    rows = np.unique(left)
-    step = max(1, cells // matrix.shape[0])
-    for first in range(0, len(rows), step):
-        block_rows = rows[first:first + step]
-        start, end = np.searchsorted(left, [block_rows[0], block_rows[-1] + 1])
-        block = (matrix[block_rows] @ transposed).toarray()
-        cosine[start:end] = block[np.searchsorted(block_rows, left[start:end]), right[start:end]]
+    start = 0
+    while start < len(left):
+        end = int(np.searchsorted(left, left[min(len(left), start + pairs) - 1], side="right"))
+        rows, at_row = np.unique(left[start:end], return_inverse=True)
+        partners, at_partner = np.unique(right[start:end], return_inverse=True)
+        product = (matrix[rows] @ matrix[partners].T).tocsr()
+        cosine[start:end] = np.asarray(product[at_row.reshape(-1), at_partner.reshape(-1)]).reshape(-1)
+        start = end
     return cosine
