@@ -81,7 +81,7 @@ def stories(db, threshold: float, max_df: float, changes=None) -> dict[str, str]
     cap = min(MAX_POSTING, max(2, int(max_df * n)))
     link = min(NEIGHBOURHOOD_LINK, threshold)
     if changes is None:
-        docs = _full_tables(db, cap)
+        docs = _full_tables(db, cap, link - MARGIN)
         return _cluster(db, docs, _stored_matrix(db, docs), threshold, link)
     return _incremental(db, cap, threshold, link, changes)
 
@@ -225,7 +225,7 @@ _PAIRS_SQL = f"""SELECT DISTINCT least(s1.doc_id, s2.doc_id) AS a, greatest(s1.d
                  FROM {SELECTED} s1 JOIN {SELECTED} s2 ON s1.term = s2.term AND s1.doc_id <> s2.doc_id"""
 
 
-def _full_tables(db, cap: int) -> list[str]:
+def _full_tables(db, cap: int, floor: float) -> list[str]:
     ordered = _vectors_of(db, None)
     for table in (VECTORS, TERMS, SELECTED, PAIRS, STORIES):
         db.execute(f"DROP TABLE IF EXISTS {table}")
@@ -237,13 +237,16 @@ def _full_tables(db, cap: int) -> list[str]:
     db.execute(f"CREATE TABLE {SELECTED} AS {_select_sql('')}")
     docs = sorted(ordered)
     db.execute(f"CREATE TABLE {PAIRS} (a VARCHAR, b VARCHAR, cosine DOUBLE)")
-    _store_pairs(db, _PAIRS_SQL, docs)
+    _store_pairs(db, _PAIRS_SQL, docs, floor)
     db.execute(f"CREATE TABLE {STORIES} (doc_id VARCHAR, unit VARCHAR, story VARCHAR, digest VARCHAR)")
     return docs
 
 
-def _store_pairs(db, pairs_sql: str, docs: list[str]) -> None:
-    """Insert the pairs `pairs_sql` selects (columns a < b, all in `docs`, sorted) with their cosines."""
+def _store_pairs(db, pairs_sql: str, docs: list[str], floor: float) -> None:
+    """Insert the pairs `pairs_sql` selects (columns a < b, all in `docs`, sorted) whose cosine is at least
+    `floor`, with it. The others (nine in ten and more) are weak: they decide no unit nor component, and
+    inside a neighbourhood that is compared all with all their cosine is the neighbourhood's product;
+    `_weak_pairs` finds them again where they weigh in a mean."""
     import numpy as np
 
     db.register("_el_index", pa.table({"doc_id": pa.array(docs, pa.string()),
@@ -256,7 +259,7 @@ def _store_pairs(db, pairs_sql: str, docs: list[str]) -> None:
         db.unregister("_el_index")
     left, right = np.asarray(found["a"], dtype=np.int64), np.asarray(found["b"], dtype=np.int64)
     cosine = pair_cosines(_stored_matrix(db, docs), left, right)
-    keep = cosine > 0
+    keep = cosine >= floor
     names = np.array(docs, dtype=object)
     db.register("_el_pairs", pa.table({"a": pa.array(names[left[keep]], pa.string()),
                                        "b": pa.array(names[right[keep]], pa.string()),
@@ -322,7 +325,7 @@ def _incremental(db, cap: int, threshold: float, link: float, changes) -> dict[s
     with _registered(db, "_el_moved", moved):
         new_pairs = f"{_PAIRS_SQL} WHERE s1.doc_id IN (SELECT doc_id FROM _el_moved)"
         involved = sorted({d for pair in db.execute(new_pairs).fetchall() for d in pair})
-        _store_pairs(db, new_pairs, involved)
+        _store_pairs(db, new_pairs, involved, link - MARGIN)
     with _registered(db, "_el_units", dirty_units):
         seeds = moved | {d for (d,) in db.execute(
             f"SELECT doc_id FROM {STORIES} WHERE unit IN (SELECT doc_id FROM _el_units)").fetchall()}
@@ -400,6 +403,8 @@ def _cluster(db, docs: list[str], matrix, threshold: float, link: float,
     neighbourhood = _components(n, left[close], right[close])
     unit = _components(n, np.concatenate([left[close], everyone]), np.concatenate([right[close], group]))
     left, right, similarity = _known_pairs(left, right, cosine, neighbourhood, matrix)
+    left, right, similarity = _weak_pairs(db, docs, left, right, similarity, neighbourhood, group, matrix,
+                                          threshold)
     story, digest = link_components(docs, left, right, similarity, group, threshold, kept)
     first_of_unit = np.argsort(unit, kind="stable")[np.searchsorted(np.sort(unit), unit)]
     db.register("_el_stories", pa.table({"doc_id": pa.array(docs, pa.string()),
@@ -459,6 +464,53 @@ def link_components(docs: list[str], left, right, similarity, group, threshold: 
         for i, doc in zip(members.tolist(), found):
             story[i], digest[i] = doc, mark
     return story, digest
+
+
+def _weak_pairs(db, docs, left, right, similarity, neighbourhood, group, matrix, threshold: float):
+    """The known pairs with the weak candidate pairs (not stored) added where they weigh in a mean: inside a
+    component that is not within one neighbourhood compared all with all (a neighbourhood too large to
+    complete, or neighbourhoods joined by copies)."""
+    import numpy as np
+
+    n = len(docs)
+    strong = similarity >= threshold - MARGIN
+    component = _components(n, np.concatenate([left[strong], np.arange(n)]),
+                            np.concatenate([right[strong], group]))
+    sizes = np.bincount(neighbourhood)
+    completed = (sizes <= MAX_NEIGHBOURHOOD)[neighbourhood]
+    # A component is covered when its members share one completed neighbourhood (the others' keys are
+    # their own).
+    key = np.where(completed, neighbourhood, -1 - np.arange(n))
+    low, high = np.full(component.max() + 1, n + 1), np.full(component.max() + 1, -n - 1)
+    np.minimum.at(low, component, key)
+    np.maximum.at(high, component, key)
+    members = np.bincount(component)
+    uncovered = np.flatnonzero((members[component] > 1) & ~((low == high)[component]))
+    if not len(uncovered):
+        return left, right, similarity
+    db.register("_el_uncovered", pa.table({"doc_id": pa.array([docs[i] for i in uncovered.tolist()], pa.string()),
+                                           "i": pa.array(uncovered, pa.int64()),
+                                           "component": pa.array(component[uncovered], pa.int64())}))
+    try:
+        db.execute(f"""CREATE TEMP TABLE _el_terms AS SELECT u.i, s.term, u.component
+                       FROM {SELECTED} s JOIN _el_uncovered u ON u.doc_id = s.doc_id""")
+        found = db.execute("""SELECT DISTINCT t1.i AS a, t2.i AS b FROM _el_terms t1 JOIN _el_terms t2
+                              ON t1.term = t2.term AND t1.component = t2.component AND t1.i < t2.i
+                              ORDER BY a, b""").fetchnumpy()
+        db.execute("DROP TABLE _el_terms")
+    finally:
+        db.unregister("_el_uncovered")
+    rows, columns = np.asarray(found["a"], dtype=np.int64), np.asarray(found["b"], dtype=np.int64)
+    known = left * n + right
+    at = np.minimum(np.searchsorted(known, rows * n + columns), max(len(known) - 1, 0))
+    new = ~(known[at] == rows * n + columns) if len(known) else np.ones(len(rows), dtype=bool)
+    rows, columns = rows[new], columns[new]
+    values = pair_cosines(matrix, rows, columns)
+    keep = values > 0
+    rows, columns, values = np.concatenate([left, rows[keep]]), np.concatenate([right, columns[keep]]), \
+        np.concatenate([similarity, values[keep]])
+    order = np.argsort(rows * n + columns, kind="stable")
+    return rows[order], columns[order], values[order]
 
 
 def _components(n: int, rows, columns):
@@ -582,6 +634,12 @@ def pair_cosines(matrix, left, right, pairs: int = 1 << 18):
         rows, at_row = np.unique(left[start:end], return_inverse=True)
         partners, at_partner = np.unique(right[start:end], return_inverse=True)
         product = (matrix[rows] @ matrix[partners].T).tocsr()
-        cosine[start:end] = np.asarray(product[at_row.reshape(-1), at_partner.reshape(-1)]).reshape(-1)
+        product.sum_duplicates()  # sorted columns in each row: the cells are found by one search
+        keys = np.repeat(np.arange(len(rows), dtype=np.int64), np.diff(product.indptr)) * len(partners)
+        keys += product.indices
+        wanted = at_row.reshape(-1).astype(np.int64) * len(partners) + at_partner.reshape(-1)
+        if len(keys):
+            at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+            cosine[start:end] = np.where(keys[at] == wanted, product.data[at], 0.0)
         start = end
     return cosine
