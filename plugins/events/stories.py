@@ -643,18 +643,30 @@ def average_linkage(groups: list[list[int]], similarity: dict[tuple[int, int], f
 
 
 def pair_cosines(matrix, left, right, pairs: int = 1 << 18):
-    """The cosines of the pairs of rows (`left[k]`, `right[k]`) of `matrix`, `left` ascending: for about
-    `pairs` pairs at a time, the product of their left rows with their right rows only (not with every row:
-    that is the square of the corpus). Each sum is taken in the order of the left row's columns, whichever
-    rows are in the block, so a pair's cosine is the same in any call."""
+    """The cosines of the pairs of rows (`left[k]`, `right[k]`) of `matrix`: for about `pairs` pairs at a
+    time, the product of the rows of one side with those of the other only (not with every row: that is
+    the square of the corpus). When a few documents are in most pairs (an incremental call's), they are
+    the rows. Either way a pair's sum is taken over its
+    common columns in their order, whichever rows are in the block, so its cosine is the same in any
+    call."""
     import numpy as np
 
     cosine = np.zeros(len(left))
+    if not len(left):
+        return cosine
+    count = np.bincount(np.concatenate([left, right]))
+    swap = count[right] > count[left]
+    if 2 * len(np.unique(np.where(swap, right, left))) > len(np.unique(left)):
+        swap[:] = False  # no few documents in most pairs (a full call): blocks of consecutive rows are faster
+    side, other = np.where(swap, right, left), np.where(swap, left, right)
+    order = np.argsort(side, kind="stable")
+    side, other = side[order], other[order]
+    found = np.zeros(len(side))
     start = 0
-    while start < len(left):
-        end = int(np.searchsorted(left, left[min(len(left), start + pairs) - 1], side="right"))
-        rows, at_row = np.unique(left[start:end], return_inverse=True)
-        partners, at_partner = np.unique(right[start:end], return_inverse=True)
+    while start < len(side):
+        end = int(np.searchsorted(side, side[min(len(side), start + pairs) - 1], side="right"))
+        rows, at_row = np.unique(side[start:end], return_inverse=True)
+        partners, at_partner = np.unique(other[start:end], return_inverse=True)
         product = (matrix[rows] @ matrix[partners].T).tocsr()
         product.sum_duplicates()  # sorted columns in each row: the cells are found by one search
         keys = np.repeat(np.arange(len(rows), dtype=np.int64), np.diff(product.indptr)) * len(partners)
@@ -662,6 +674,7 @@ def pair_cosines(matrix, left, right, pairs: int = 1 << 18):
         wanted = at_row.reshape(-1).astype(np.int64) * len(partners) + at_partner.reshape(-1)
         if len(keys):
             at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
-            cosine[start:end] = np.where(keys[at] == wanted, product.data[at], 0.0)
+            found[start:end] = np.where(keys[at] == wanted, product.data[at], 0.0)
         start = end
+    cosine[order] = found
     return cosine
