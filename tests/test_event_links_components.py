@@ -115,3 +115,87 @@ def test_a_component_whose_pairs_did_not_change_is_not_linked_again(monkeypatch)
     again = stories.link_components(names, left, right, values, group, 0.2, kept)
     assert calls == [["a", "b", "c"]]
     assert again == stories.link_components(names, left, right, values, group, 0.2)
+
+
+def unit_reference(db, threshold: float, link: float) -> dict[str, str]:
+    """Stories as they were computed before components: every candidate pair (from the selected terms) with
+    its cosine, neighbourhoods of up to MAX_NEIGHBOURHOOD compared all with all, one linkage per unit."""
+    from scipy.sparse import triu
+
+    docs = [d for (d,) in db.execute("SELECT doc_id FROM articles ORDER BY doc_id").fetchall()]
+    index = {d: k for k, d in enumerate(docs)}
+    found = sorted({(index[a], index[b]) for a, b in db.execute(stories._PAIRS_SQL).fetchall()})
+    left = np.array([a for a, _ in found], dtype=np.int64)
+    right = np.array([b for _, b in found], dtype=np.int64)
+    matrix = stories._stored_matrix(db, docs)
+    cosine = stories.pair_cosines(matrix, left, right)
+    groups = dict(db.execute("SELECT doc_id, coalesce(dup_group, doc_id) FROM articles").fetchall())
+    first = {}
+    group = np.array([first.setdefault(groups[d], k) for k, d in enumerate(docs)], dtype=np.int64)
+    close = cosine >= link
+    n = len(docs)
+    hood = stories._components(n, left[close], right[close])
+    unit = stories._components(n, np.concatenate([left[close], np.arange(n)]), np.concatenate([right[close], group]))
+    known = {(a, b): v for a, b, v in zip(left.tolist(), right.tolist(), cosine.tolist()) if unit[a] == unit[b]}
+    for label in np.unique(hood).tolist():
+        inside = np.flatnonzero(hood == label)
+        if 1 < len(inside) <= stories.MAX_NEIGHBOURHOOD:
+            block = triu(matrix[inside] @ matrix[inside].T, k=1).tocoo()
+            for i, j, v in zip(inside[block.row].tolist(), inside[block.col].tolist(), block.data.tolist()):
+                known.setdefault((i, j), v)
+    result = {}
+    for label in np.unique(unit).tolist():
+        members = np.flatnonzero(unit == label).tolist()
+        local = {i: k for k, i in enumerate(members)}
+        triples = [(local[a], local[b], v) for (a, b), v in sorted(known.items()) if a in local and b in local]
+        rows, columns, values = pairs(*triples)
+        names = [docs[i] for i in members]
+        result.update(zip(names, reference(names, rows, columns, values, [local[group[i]] for i in members],
+                                           threshold)))
+    return result
+
+
+@pytest.mark.parametrize("seed, limit", [(11, 4), (12, 6), (13, 2000)])
+def test_stories_equal_one_linkage_per_unit_over_every_candidate_pair(seed, limit, monkeypatch):
+    """Weak candidate pairs are not stored: where a component is not inside one neighbourhood compared all
+    with all (here neighbourhoods of at most `limit`, or joined by copies) they are found again."""
+    from test_event_links_incremental import config, database, make_doc
+
+    from etl_plugins.events import links
+
+    monkeypatch.setattr(stories, "MAX_NEIGHBOURHOOD", limit)
+    rng = random.Random(seed)
+    corpus = {f"d{k:03d}": make_doc(rng) for k in range(60)}
+    for k in rng.sample(range(60), 6):  # copies, some of documents with nothing else in common
+        corpus[f"d{k:03d}"].dup_group = f"d{rng.randrange(60):03d}"
+    db = database(corpus)
+    settings = {"story_max_df": 0.2}
+    links.etl_enrich(db=db, config=config(**settings), changes=None)
+    stored = dict(db.execute(f"SELECT doc_id, story FROM {stories.STORIES}").fetchall())
+    threshold = links.STORY_SIMILARITY
+    assert stored == unit_reference(db, threshold, min(stories.NEIGHBOURHOOD_LINK, threshold))
+    weak = db.execute(f"SELECT count(*) FROM ({stories._PAIRS_SQL})").fetchall()[0][0]
+    kept = db.execute(f"SELECT count(*) FROM {stories.PAIRS}").fetchall()[0][0]
+    assert kept < weak, "only the pairs that decide units are stored"
+
+
+def test_weak_candidate_pairs_outside_a_completed_neighbourhood_still_weigh_in_the_mean(monkeypatch):
+    """{a, b} and {c, d} (cosine 0.5 each) meet by a~c (0.29) and three weak pairs a~d, b~c, b~d (0.083, below
+    the 0.12 kept): mean 0.135, one story at 0.13. The neighbourhood of the four is too large to be compared
+    all with all, so the weak pairs are known only as candidates; without them the mean is 0.073."""
+    from test_event_links_incremental import Doc, config, database
+
+    from etl_plugins.events import links
+
+    monkeypatch.setattr(stories, "MAX_NEIGHBOURHOOD", 3)
+    shared = {pair: [f"w{pair}{k}zor" for k in range(size)]
+              for pair, size in (("ab", 12), ("cd", 12), ("ac", 7), ("ad", 2), ("bc", 2), ("bd", 2))}
+    words = {doc: [w for pair, ws in shared.items() if doc in pair for w in ws] for doc in "abcd"}
+    corpus = {doc: Doc(" ".join(ws + [f"w{doc}only{k}zor" for k in range(24 - len(ws))]), [f"solo{doc}"], ["flood"])
+              for doc, ws in words.items()}
+    db = database(corpus)
+    links.etl_enrich(db=db, config=config(story_similarity=0.13, story_max_df=0.5), changes=None)
+    stored = dict(db.execute(f"SELECT doc_id, story FROM {stories.STORIES}").fetchall())
+    assert db.execute(f"SELECT count(*) FROM {stories.PAIRS}").fetchall() == [(3,)], "a~b, c~d, a~c"
+    assert stored == {doc: "a" for doc in "abcd"}
+    assert stored == unit_reference(db, 0.13, 0.12)

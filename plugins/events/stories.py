@@ -344,10 +344,11 @@ def _incremental(db, cap: int, threshold: float, link: float, changes) -> dict[s
         new_pairs = f"""SELECT a, b FROM (SELECT a, b FROM _el_new_pairs EXCEPT SELECT a, b FROM _el_old_pairs)
                         WHERE a NOT IN (SELECT doc_id FROM _el_fresh) AND b NOT IN (SELECT doc_id FROM _el_fresh)
                         UNION {_PAIRS_SQL} WHERE s1.doc_id IN (SELECT doc_id FROM _el_fresh)"""
-        involved = sorted({d for pair in db.execute(new_pairs).fetchall() for d in pair})
-        _store_pairs(db, new_pairs, involved, link - MARGIN)
-    db.execute("DROP TABLE _el_old_pairs")
-    db.execute("DROP TABLE _el_new_pairs")
+        db.execute(f"CREATE TEMP TABLE _el_todo AS {new_pairs}")
+    involved = sorted({d for (d,) in db.execute("SELECT a FROM _el_todo UNION SELECT b FROM _el_todo").fetchall()})
+    _store_pairs(db, "SELECT a, b FROM _el_todo", involved, link - MARGIN)
+    for table in ("_el_old_pairs", "_el_new_pairs", "_el_todo"):
+        db.execute(f"DROP TABLE {table}")
     with _registered(db, "_el_units", dirty_units):
         seeds = moved | {d for (d,) in db.execute(
             f"SELECT doc_id FROM {STORIES} WHERE unit IN (SELECT doc_id FROM _el_units)").fetchall()}
