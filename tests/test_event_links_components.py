@@ -164,6 +164,7 @@ def test_stories_equal_one_linkage_per_unit_over_every_candidate_pair(seed, limi
     from etl_plugins.events import links
 
     monkeypatch.setattr(stories, "MAX_NEIGHBOURHOOD", limit)
+    monkeypatch.setattr(stories, "PAIRS_SLICE", 7)  # a full call's candidate pairs, a few documents at a time
     rng = random.Random(seed)
     corpus = {f"d{k:03d}": make_doc(rng) for k in range(60)}
     for k in rng.sample(range(60), 6):  # copies, some of documents with nothing else in common
@@ -177,6 +178,9 @@ def test_stories_equal_one_linkage_per_unit_over_every_candidate_pair(seed, limi
     weak = db.execute(f"SELECT count(*) FROM ({stories._PAIRS_SQL})").fetchall()[0][0]
     kept = db.execute(f"SELECT count(*) FROM {stories.PAIRS}").fetchall()[0][0]
     assert kept < weak, "only the pairs that decide units are stored"
+    close = db.execute(f"""SELECT count(*) FROM ({stories._PAIRS_SQL}) p JOIN {stories.PAIRS} k
+                           ON k.a = p.a AND k.b = p.b""").fetchall()[0][0]
+    assert close == kept, "every stored pair is a candidate"
 
 
 def test_weak_candidate_pairs_outside_a_completed_neighbourhood_still_weigh_in_the_mean(monkeypatch):

@@ -62,6 +62,8 @@ MAX_POSTING = 200
 #: Documents chained by pairs this similar are compared all with all (up to `MAX_NEIGHBOURHOOD` of them).
 NEIGHBOURHOOD_LINK = 0.12
 MAX_NEIGHBOURHOOD = 2000
+#: A full call finds and measures the candidate pairs of this many documents at a time.
+PAIRS_SLICE = 5000
 #: Components up to this size are clustered on a dense distance matrix (scipy); larger ones on the sparse pairs.
 DENSE_UNIT = 4000
 #: Two documents whose known similarity is at least `story_similarity` less this are in one component
@@ -246,12 +248,19 @@ def _full_tables(db, cap: int, floor: float) -> list[str]:
     db.execute(f"CREATE TABLE {SELECTED} AS {_select_sql('')}")
     docs = sorted(ordered)
     db.execute(f"CREATE TABLE {PAIRS} (a VARCHAR, b VARCHAR, cosine DOUBLE)")
-    _store_pairs(db, _PAIRS_SQL, docs, floor)
+    # The candidate pairs grow with the corpus (up to MAX_TERMS_PER_DOC * MAX_POSTING a document): they are
+    # found and measured for a slice of the documents at a time, so that memory holds one slice's.
+    matrix = _stored_matrix(db, docs)
+    for start in range(0, len(docs), PAIRS_SLICE):
+        bounds = [d.replace("'", "''") for d in (docs[start], docs[min(len(docs), start + PAIRS_SLICE) - 1])]
+        _store_pairs(db, f"""SELECT DISTINCT s1.doc_id AS a, s2.doc_id AS b FROM {SELECTED} s1 JOIN {SELECTED} s2
+                                ON s1.term = s2.term AND s1.doc_id < s2.doc_id
+                                WHERE s1.doc_id BETWEEN '{bounds[0]}' AND '{bounds[1]}'""", docs, floor, matrix)
     db.execute(f"CREATE TABLE {STORIES} (doc_id VARCHAR, unit VARCHAR, story VARCHAR, digest VARCHAR)")
     return docs
 
 
-def _store_pairs(db, pairs_sql: str, docs: list[str], floor: float) -> None:
+def _store_pairs(db, pairs_sql: str, docs: list[str], floor: float, matrix=None) -> None:
     """Insert the pairs `pairs_sql` selects (columns a < b, all in `docs`, sorted) whose cosine is at least
     `floor`, with it. The others (nine in ten and more) are weak: they decide no unit nor component, and
     inside a neighbourhood that is compared all with all their cosine is the neighbourhood's product;
@@ -267,7 +276,7 @@ def _store_pairs(db, pairs_sql: str, docs: list[str], floor: float) -> None:
     finally:
         db.unregister("_el_index")
     left, right = np.asarray(found["a"], dtype=np.int64), np.asarray(found["b"], dtype=np.int64)
-    cosine = pair_cosines(_stored_matrix(db, docs), left, right)
+    cosine = pair_cosines(_stored_matrix(db, docs) if matrix is None else matrix, left, right)
     keep = cosine >= floor
     names = np.array(docs, dtype=object)
     db.register("_el_pairs", pa.table({"a": pa.array(names[left[keep]], pa.string()),
