@@ -164,7 +164,7 @@ def test_stories_equal_one_linkage_per_unit_over_every_candidate_pair(seed, limi
     from etl_plugins.events import links
 
     monkeypatch.setattr(stories, "MAX_NEIGHBOURHOOD", limit)
-    monkeypatch.setattr(stories, "PAIRS_SLICE", 7)  # a full call's candidate pairs, a few documents at a time
+    monkeypatch.setattr(stories, "SLICE", 7)  # a full call's candidate pairs, a few documents at a time
     rng = random.Random(seed)
     corpus = {f"d{k:03d}": make_doc(rng) for k in range(60)}
     for k in rng.sample(range(60), 6):  # copies, some of documents with nothing else in common

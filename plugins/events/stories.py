@@ -62,8 +62,8 @@ MAX_POSTING = 200
 #: Documents chained by pairs this similar are compared all with all (up to `MAX_NEIGHBOURHOOD` of them).
 NEIGHBOURHOOD_LINK = 0.12
 MAX_NEIGHBOURHOOD = 2000
-#: A full call finds and measures the candidate pairs of this many documents at a time.
-PAIRS_SLICE = 5000
+#: A full call computes the vectors, and finds and measures the candidate pairs, of this many documents at a time.
+SLICE = 5000
 #: Components up to this size are clustered on a dense distance matrix (scipy); larger ones on the sparse pairs.
 DENSE_UNIT = 4000
 #: Two documents whose known similarity is at least `story_similarity` less this are in one component
@@ -237,22 +237,24 @@ _PAIRS_SQL = f"""SELECT DISTINCT least(s1.doc_id, s2.doc_id) AS a, greatest(s1.d
 
 
 def _full_tables(db, cap: int, floor: float) -> list[str]:
-    ordered = _vectors_of(db, None)
     for table in (VECTORS, TERMS, SELECTED, PAIRS, STORIES):
         db.execute(f"DROP TABLE IF EXISTS {table}")
-    db.register("_el_vectors", _vectors_table(ordered))
-    db.execute(f"CREATE TABLE {VECTORS} AS SELECT * FROM _el_vectors")
-    db.unregister("_el_vectors")
+    docs = sorted(d for (d,) in db.execute("SELECT doc_id FROM articles").fetchall())
+    db.execute(f"CREATE TABLE {VECTORS} (doc_id VARCHAR, term VARCHAR, weight DOUBLE, rank INTEGER, key BIGINT)")
+    # A slice of the documents at a time: the vectors of the whole corpus as Python objects are gigabytes.
+    for start in range(0, len(docs), SLICE):
+        db.register("_el_vectors", _vectors_table(_vectors_of(db, docs[start:start + SLICE])))
+        db.execute(f"INSERT INTO {VECTORS} SELECT * FROM _el_vectors")
+        db.unregister("_el_vectors")
     db.execute(f"""CREATE TABLE {TERMS} AS SELECT term, count(*) AS df, count(*) > 1 AND count(*) <= {cap}
                    AS eligible FROM {VECTORS} GROUP BY term""")
     db.execute(f"CREATE TABLE {SELECTED} AS {_select_sql('')}")
-    docs = sorted(ordered)
     db.execute(f"CREATE TABLE {PAIRS} (a VARCHAR, b VARCHAR, cosine DOUBLE)")
     # The candidate pairs grow with the corpus (up to MAX_TERMS_PER_DOC * MAX_POSTING a document): they are
     # found and measured for a slice of the documents at a time, so that memory holds one slice's.
     matrix = _stored_matrix(db, docs)
-    for start in range(0, len(docs), PAIRS_SLICE):
-        bounds = [d.replace("'", "''") for d in (docs[start], docs[min(len(docs), start + PAIRS_SLICE) - 1])]
+    for start in range(0, len(docs), SLICE):
+        bounds = [d.replace("'", "''") for d in (docs[start], docs[min(len(docs), start + SLICE) - 1])]
         _store_pairs(db, f"""SELECT DISTINCT s1.doc_id AS a, s2.doc_id AS b FROM {SELECTED} s1 JOIN {SELECTED} s2
                                 ON s1.term = s2.term AND s1.doc_id < s2.doc_id
                                 WHERE s1.doc_id BETWEEN '{bounds[0]}' AND '{bounds[1]}'""", docs, floor, matrix)
