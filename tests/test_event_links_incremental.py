@@ -174,7 +174,8 @@ def evolve(rng: random.Random, corpus: dict[str, Doc], adds: int, removes: int,
 @pytest.mark.parametrize("seed, settings, limits", [
     (1, {}, {}), (2, {"story_max_df": 0.2}, {}), (3, {"story_similarity": 0.1}, {}), (4, {}, {}),
     # Units too large for a dense matrix (the sparse average linkage), neighbourhoods too large to complete.
-    (5, {"story_max_df": 0.2}, {"DENSE_UNIT": 3, "MAX_NEIGHBOURHOOD": 4}),
+    # (and the full call's candidate pairs found a few documents at a time).
+    (5, {"story_max_df": 0.2}, {"DENSE_UNIT": 3, "MAX_NEIGHBOURHOOD": 4, "SLICE": 7}),
 ])
 def test_a_chain_of_incremental_calls_equals_full_calls(seed, settings, limits, monkeypatch):
     for name, value in limits.items():

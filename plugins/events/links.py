@@ -8,8 +8,9 @@ over the whole corpus would, and its cost follows the stories the changes reach.
    their rarity in general language, and its linked entities; candidate pairs come only from terms in
    few documents (an inverted index), and groups whose mean cosine reaches `story_similarity` join one
    story (average linkage; inside a neighbourhood of documents chained by close pairs, every pair
-   counts). Copies of a report (`articles.dup_group`) are one story. An incremental call clusters again
-   only the units (components of close pairs and copy groups) the changes reach.
+   counts). Copies of a report (`articles.dup_group`) are one story. Each component of the pairs at least
+   that close (and copy groups) is clustered on its own, which gives the stories of one linkage over all;
+   an incremental call clusters again only the components whose pairs or members the changes altered.
 2. **Events within a story.** Mentions of one event class ("captured", "seized", "the fall" of a place;
    `lexicon.CLASSES`), or of one lemma when the lexicon has no class for it, are one event unless their
    arguments tell them apart: two different places, two different patients, or dates that cannot

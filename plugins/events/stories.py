@@ -10,19 +10,26 @@ corpus and an incremental call give the same stories.
 - **Candidate pairs.** A term in more than one document and at most `cap` of them (`story_max_df` of
   the corpus, at most `MAX_POSTING`) is eligible; each document proposes its `MAX_TERMS_PER_DOC`
   rarest eligible terms (`event_links__selected`), and two documents proposing one term are a candidate
-  pair, with its cosine (`event_links__pairs`). A term's eligibility changes only when its document
-  frequency (or the cap) crosses a bound: then the documents holding it choose again.
-- **Units.** Average linkage only merges two groups with a mean of at least `story_similarity`, hence
-  with one pair at least that close; so stories never cross the components of the graph of candidate
-  pairs of at least min(`NEIGHBOURHOOD_LINK`, `story_similarity`) plus copy groups (`articles.dup_group`).
-  Each such unit is clustered on its own: the documents of a neighbourhood (chained by close pairs) are
-  compared all with all, then average linkage (scipy) over the unit, copies of a report kept together.
-  An incremental call re-clusters only the units that hold a document added, removed, touched or whose
-  candidate pairs changed, and the units those now reach.
+  pair. A term's eligibility changes only when its document frequency (or the cap) crosses a bound: then
+  the documents holding it choose again. Only the pairs of at least `NEIGHBOURHOOD_LINK` are kept, with
+  their cosine (`event_links__pairs`: on the synthetic 10k layer 48k of 6.5M); the weak ones are found
+  again from the selected terms where they count (see below).
+- **Units, neighbourhoods, components.** Units: the components of the graph of pairs of at least
+  min(`NEIGHBOURHOOD_LINK`, `story_similarity`) plus copy groups (`articles.dup_group`); the documents of a
+  neighbourhood (chained by such pairs, up to `MAX_NEIGHBOURHOOD`) are compared all with all, other pairs
+  count only if they are candidates, unknown pairs count 0. Average linkage with a threshold is
+  reducible: two groups whose pairs are all below `story_similarity` never merge, so each component of
+  the graph of known pairs of at least `story_similarity` (plus copy groups) is clustered on its own
+  (scipy; a heap beyond `DENSE_UNIT`), with the same stories as the whole unit (checked on ECB+ dev and
+  train and on BBC). Documents chain into units of thousands; components stay small (10k layer: a
+  unit of 7,128, components of at most 43).
+- **An incremental call** recomputes the units that hold a document added, removed, touched or whose
+  candidate pairs changed (and those they now reach), but links again only the components whose digest
+  (members, known pairs and their values, copy groups) is not the one their members kept.
 
 Every value is computed in an order that does not depend on which other documents are in the call
-(vocabulary sorted by term, units by doc id), so a pair's cosine and a unit's clusters are bit for bit
-those of a call over the whole corpus.
+(vocabulary sorted by term, components by doc id), so a pair's cosine and a component's clusters are bit
+for bit those of a call over the whole corpus.
 """
 
 from __future__ import annotations
@@ -55,8 +62,13 @@ MAX_POSTING = 200
 #: Documents chained by pairs this similar are compared all with all (up to `MAX_NEIGHBOURHOOD` of them).
 NEIGHBOURHOOD_LINK = 0.12
 MAX_NEIGHBOURHOOD = 2000
-#: Units up to this size are clustered on a dense distance matrix (scipy); larger ones on the sparse pairs.
+#: A full call computes the vectors, and finds and measures the candidate pairs, of this many documents at a time.
+SLICE = 5000
+#: Components up to this size are clustered on a dense distance matrix (scipy); larger ones on the sparse pairs.
 DENSE_UNIT = 4000
+#: Two documents whose known similarity is at least `story_similarity` less this are in one component
+#: (see `_cluster`): below it, no rounding of a mean of such values reaches the threshold.
+MARGIN = 1e-9
 _WORD = re.compile(r"[^\W\d_][\w'’-]{2,}")
 # Words of news prose that say nothing of what a report is about.
 _STOP = frozenset("""
@@ -78,7 +90,7 @@ def stories(db, threshold: float, max_df: float, changes=None) -> dict[str, str]
     cap = min(MAX_POSTING, max(2, int(max_df * n)))
     link = min(NEIGHBOURHOOD_LINK, threshold)
     if changes is None:
-        docs = _full_tables(db, cap)
+        docs = _full_tables(db, cap, link - MARGIN)
         return _cluster(db, docs, _stored_matrix(db, docs), threshold, link)
     return _incremental(db, cap, threshold, link, changes)
 
@@ -159,12 +171,14 @@ def _vectors_table(vectors: dict[str, list[tuple[str, float]]]) -> pa.Table:
             names.append(term)
             weights.append(weight)
             ranks.append(rank)
-    return pa.table({"doc_id": pa.array(docs, pa.string()), "term": pa.array(names, pa.string()),
-                     "weight": pa.array(weights, pa.float64()), "rank": pa.array(ranks, pa.int32()),
-                     "key": pa.array([term_key(t) for t in names], pa.int64())})
+    terms_column = pa.array(names, pa.string())
+    # Each distinct term is hashed once (a corpus repeats its terms; a cache of them all would be as large).
+    encoded = terms_column.dictionary_encode()
+    keys = pa.array([term_key(t) for t in encoded.dictionary.to_pylist()], pa.int64()).take(encoded.indices)
+    return pa.table({"doc_id": pa.array(docs, pa.string()), "term": terms_column,
+                     "weight": pa.array(weights, pa.float64()), "rank": pa.array(ranks, pa.int32()), "key": keys})
 
 
-@functools.lru_cache(maxsize=1 << 16)
 def term_key(term: str) -> int:
     """A number of the term's own, by which columns are ordered (sorting numbers is cheaper than words)."""
     return int.from_bytes(hashlib.blake2b(term.encode(), digest_size=8).digest(), "big", signed=True)
@@ -222,25 +236,37 @@ _PAIRS_SQL = f"""SELECT DISTINCT least(s1.doc_id, s2.doc_id) AS a, greatest(s1.d
                  FROM {SELECTED} s1 JOIN {SELECTED} s2 ON s1.term = s2.term AND s1.doc_id <> s2.doc_id"""
 
 
-def _full_tables(db, cap: int) -> list[str]:
-    ordered = _vectors_of(db, None)
+def _full_tables(db, cap: int, floor: float) -> list[str]:
     for table in (VECTORS, TERMS, SELECTED, PAIRS, STORIES):
         db.execute(f"DROP TABLE IF EXISTS {table}")
-    db.register("_el_vectors", _vectors_table(ordered))
-    db.execute(f"CREATE TABLE {VECTORS} AS SELECT * FROM _el_vectors")
-    db.unregister("_el_vectors")
+    docs = sorted(d for (d,) in db.execute("SELECT doc_id FROM articles").fetchall())
+    db.execute(f"CREATE TABLE {VECTORS} (doc_id VARCHAR, term VARCHAR, weight DOUBLE, rank INTEGER, key BIGINT)")
+    # A slice of the documents at a time: the vectors of the whole corpus as Python objects are gigabytes.
+    for start in range(0, len(docs), SLICE):
+        db.register("_el_vectors", _vectors_table(_vectors_of(db, docs[start:start + SLICE])))
+        db.execute(f"INSERT INTO {VECTORS} SELECT * FROM _el_vectors")
+        db.unregister("_el_vectors")
     db.execute(f"""CREATE TABLE {TERMS} AS SELECT term, count(*) AS df, count(*) > 1 AND count(*) <= {cap}
                    AS eligible FROM {VECTORS} GROUP BY term""")
     db.execute(f"CREATE TABLE {SELECTED} AS {_select_sql('')}")
-    docs = sorted(ordered)
     db.execute(f"CREATE TABLE {PAIRS} (a VARCHAR, b VARCHAR, cosine DOUBLE)")
-    _store_pairs(db, _PAIRS_SQL, docs)
-    db.execute(f"CREATE TABLE {STORIES} (doc_id VARCHAR, unit VARCHAR, story VARCHAR)")
+    # The candidate pairs grow with the corpus (up to MAX_TERMS_PER_DOC * MAX_POSTING a document): they are
+    # found and measured for a slice of the documents at a time, so that memory holds one slice's.
+    matrix = _stored_matrix(db, docs)
+    for start in range(0, len(docs), SLICE):
+        bounds = [d.replace("'", "''") for d in (docs[start], docs[min(len(docs), start + SLICE) - 1])]
+        _store_pairs(db, f"""SELECT DISTINCT s1.doc_id AS a, s2.doc_id AS b FROM {SELECTED} s1 JOIN {SELECTED} s2
+                                ON s1.term = s2.term AND s1.doc_id < s2.doc_id
+                                WHERE s1.doc_id BETWEEN '{bounds[0]}' AND '{bounds[1]}'""", docs, floor, matrix)
+    db.execute(f"CREATE TABLE {STORIES} (doc_id VARCHAR, unit VARCHAR, story VARCHAR, digest VARCHAR)")
     return docs
 
 
-def _store_pairs(db, pairs_sql: str, docs: list[str]) -> None:
-    """Insert the pairs `pairs_sql` selects (columns a < b, all in `docs`, sorted) with their cosines."""
+def _store_pairs(db, pairs_sql: str, docs: list[str], floor: float, matrix=None) -> None:
+    """Insert the pairs `pairs_sql` selects (columns a < b, all in `docs`, sorted) whose cosine is at least
+    `floor`, with it. The others (nine in ten and more) are weak: they decide no unit nor component, and
+    inside a neighbourhood that is compared all with all their cosine is the neighbourhood's product;
+    `_weak_pairs` finds them again where they weigh in a mean."""
     import numpy as np
 
     db.register("_el_index", pa.table({"doc_id": pa.array(docs, pa.string()),
@@ -252,8 +278,8 @@ def _store_pairs(db, pairs_sql: str, docs: list[str]) -> None:
     finally:
         db.unregister("_el_index")
     left, right = np.asarray(found["a"], dtype=np.int64), np.asarray(found["b"], dtype=np.int64)
-    cosine = pair_cosines(_stored_matrix(db, docs), left, right)
-    keep = cosine > 0
+    cosine = pair_cosines(_stored_matrix(db, docs) if matrix is None else matrix, left, right)
+    keep = cosine >= floor
     names = np.array(docs, dtype=object)
     db.register("_el_pairs", pa.table({"a": pa.array(names[left[keep]], pa.string()),
                                        "b": pa.array(names[right[keep]], pa.string()),
@@ -307,30 +333,45 @@ def _incremental(db, cap: int, threshold: float, link: float, changes) -> dict[s
         UNION SELECT doc_id FROM (SELECT doc_id, term FROM {SELECTED}
                                   WHERE doc_id IN (SELECT doc_id FROM _el_choosing)
                                   EXCEPT SELECT doc_id, term FROM _el_chosen)""").fetchall()} | fresh
-    db.execute(f"DELETE FROM {SELECTED} WHERE doc_id IN (SELECT doc_id FROM _el_choosing)")
-    db.execute(f"INSERT INTO {SELECTED} SELECT doc_id, term FROM _el_chosen")
+    # A document that only chose again keeps its vector, so its pairs still there keep their cosine: the
+    # pairs it lost are dropped and those it gained computed. Every pair of a fresh document is computed.
+    with _registered(db, "_el_rechosen", moved - fresh):
+        of_rechosen = f"{_PAIRS_SQL} WHERE s1.doc_id IN (SELECT doc_id FROM _el_rechosen)"
+        db.execute(f"CREATE TEMP TABLE _el_old_pairs AS {of_rechosen}")
+        db.execute(f"DELETE FROM {SELECTED} WHERE doc_id IN (SELECT doc_id FROM _el_choosing)")
+        db.execute(f"INSERT INTO {SELECTED} SELECT doc_id, term FROM _el_chosen")
+        db.execute(f"CREATE TEMP TABLE _el_new_pairs AS {of_rechosen}")
     db.execute("DROP TABLE _el_chosen")
     db.execute("DROP TABLE _el_choosing")
     with _registered(db, "_el_moved", moved | removed):
         dirty_units |= {u for (u,) in db.execute(
             f"SELECT DISTINCT unit FROM {STORIES} WHERE doc_id IN (SELECT doc_id FROM _el_moved)").fetchall()}
-        db.execute(f"""DELETE FROM {PAIRS} WHERE a IN (SELECT doc_id FROM _el_moved)
-                       OR b IN (SELECT doc_id FROM _el_moved)""")
-    with _registered(db, "_el_moved", moved):
-        new_pairs = f"{_PAIRS_SQL} WHERE s1.doc_id IN (SELECT doc_id FROM _el_moved)"
-        involved = sorted({d for pair in db.execute(new_pairs).fetchall() for d in pair})
-        _store_pairs(db, new_pairs, involved)
+    with _registered(db, "_el_fresh", fresh | removed):
+        db.execute(f"""DELETE FROM {PAIRS} WHERE a IN (SELECT doc_id FROM _el_fresh)
+                       OR b IN (SELECT doc_id FROM _el_fresh)""")
+        db.execute(f"""DELETE FROM {PAIRS} USING (SELECT a, b FROM _el_old_pairs EXCEPT
+                                                  SELECT a, b FROM _el_new_pairs) lost
+                       WHERE {PAIRS}.a = lost.a AND {PAIRS}.b = lost.b""")
+        new_pairs = f"""SELECT a, b FROM (SELECT a, b FROM _el_new_pairs EXCEPT SELECT a, b FROM _el_old_pairs)
+                        WHERE a NOT IN (SELECT doc_id FROM _el_fresh) AND b NOT IN (SELECT doc_id FROM _el_fresh)
+                        UNION {_PAIRS_SQL} WHERE s1.doc_id IN (SELECT doc_id FROM _el_fresh)"""
+        db.execute(f"CREATE TEMP TABLE _el_todo AS {new_pairs}")
+    involved = sorted({d for (d,) in db.execute("SELECT a FROM _el_todo UNION SELECT b FROM _el_todo").fetchall()})
+    _store_pairs(db, "SELECT a, b FROM _el_todo", involved, link - MARGIN)
+    for table in ("_el_old_pairs", "_el_new_pairs", "_el_todo"):
+        db.execute(f"DROP TABLE {table}")
     with _registered(db, "_el_units", dirty_units):
         seeds = moved | {d for (d,) in db.execute(
             f"SELECT doc_id FROM {STORIES} WHERE unit IN (SELECT doc_id FROM _el_units)").fetchall()}
     seeds -= removed - set(changes.added)
     reached = _reach(db, seeds, link)
     with _registered(db, "_el_reached", reached):
-        before = dict(db.execute(f"SELECT doc_id, story FROM {STORIES} "
-                                 f"WHERE doc_id IN (SELECT doc_id FROM _el_reached)").fetchall())
+        kept = {doc: (story, digest) for doc, story, digest in db.execute(
+            f"SELECT doc_id, story, digest FROM {STORIES} WHERE doc_id IN (SELECT doc_id FROM _el_reached)").fetchall()}
         db.execute(f"DELETE FROM {STORIES} WHERE doc_id IN (SELECT doc_id FROM _el_reached)")
+    before = {doc: story for doc, (story, _) in kept.items()}
     reached = sorted(reached)
-    after = _cluster(db, reached, _stored_matrix(db, reached), threshold, link)
+    after = _cluster(db, reached, _stored_matrix(db, reached), threshold, link, kept)
     return _changed_stories(before, after, fresh, lost_members)
 
 
@@ -369,14 +410,14 @@ def _reach(db, seeds: set[str], link: float) -> set[str]:
 # --- clustering of units -------------------------------------------------------------------------------------
 
 
-def _cluster(db, docs: list[str], matrix, threshold: float, link: float) -> dict[str, str]:
+def _cluster(db, docs: list[str], matrix, threshold: float, link: float,
+             kept: dict[str, tuple[str, str]] | None = None) -> dict[str, str]:
     """Stories of `docs` (sorted, whole units; `matrix` their vectors), stored in `event_links__stories`
-    and returned."""
+    and returned. `kept`: doc -> (story, digest) of an earlier call; a component whose members all kept
+    the digest it has now keeps their stories (its linkage would give them again)."""
     if not docs:
         return {}
     import numpy as np
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
 
     n = len(docs)
     db.register("_el_index", pa.table({"doc_id": pa.array(docs, pa.string()),
@@ -392,81 +433,173 @@ def _cluster(db, docs: list[str], matrix, threshold: float, link: float) -> dict
     left, right, cosine = (np.asarray(found[k]) for k in ("a", "b", "cosine"))
     group = np.asarray(copies[list(copies)[1]], dtype=np.int64)
     close = cosine >= link
-
-    def components(rows, columns) -> np.ndarray:
-        graph = coo_matrix((np.ones(len(rows)), (rows, columns)), shape=(n, n))
-        return connected_components(graph, directed=False)[1]
-
-    neighbourhood = components(left[close], right[close])
-    unit = components(np.concatenate([left[close], np.arange(n)]), np.concatenate([right[close], group]))
-    inside = unit[left] == unit[right]  # a weak pair between two units weighs in no mean that may merge
-    left, right, cosine = left[inside], right[inside], cosine[inside]
-    by_unit = np.argsort(unit[left], kind="stable")
-    pair_bounds = np.searchsorted(unit[left][by_unit], np.arange(unit.max() + 2))
-    order = np.argsort(unit, kind="stable")  # members of each unit in doc order
-    member_bounds = np.searchsorted(unit[order], np.arange(unit.max() + 2))
-    story = [""] * n
-    for label in range(unit.max() + 1):
-        members = order[member_bounds[label]:member_bounds[label + 1]]
-        if len(members) == 1:
-            story[members[0]] = docs[members[0]]
-            continue
-        picked = by_unit[pair_bounds[label]:pair_bounds[label + 1]]
-        names = [docs[i] for i in members.tolist()]
-        for i, doc in zip(members.tolist(), unit_stories(names, members, left[picked], right[picked],
-                                                         cosine[picked], neighbourhood, group, matrix,
-                                                         threshold)):
-            story[i] = doc
+    everyone = np.arange(n)
+    neighbourhood = _components(n, left[close], right[close])
+    unit = _components(n, np.concatenate([left[close], everyone]), np.concatenate([right[close], group]))
+    left, right, similarity = _known_pairs(left, right, cosine, neighbourhood, matrix)
+    left, right, similarity = _weak_pairs(db, docs, left, right, similarity, neighbourhood, group, matrix,
+                                          threshold)
+    story, digest = link_components(docs, left, right, similarity, group, threshold, kept)
+    first_of_unit = np.argsort(unit, kind="stable")[np.searchsorted(np.sort(unit), unit)]
     db.register("_el_stories", pa.table({"doc_id": pa.array(docs, pa.string()),
-                                         "unit": pa.array([docs[i] for i in order[member_bounds[unit]].tolist()],
-                                                          pa.string()),
-                                         "story": pa.array(story, pa.string())}))
+                                         "unit": pa.array([docs[i] for i in first_of_unit.tolist()], pa.string()),
+                                         "story": pa.array(story, pa.string()),
+                                         "digest": pa.array(digest, pa.string())}))
     db.execute(f"INSERT INTO {STORIES} SELECT * FROM _el_stories")
     db.unregister("_el_stories")
     return dict(zip(docs, story))
 
 
-def unit_stories(names: list[str], members, left, right, cosine, neighbourhood, group, matrix,
-                 threshold: float) -> list[str]:
-    """Average linkage of one unit: for each of its `members` (indexes, ascending, whose doc ids are `names`)
-    the smallest doc id of its story. `left`, `right`, `cosine`: the unit's candidate pairs; pairs neither
-    a candidate nor in one neighbourhood count as 0."""
+def link_components(docs: list[str], left, right, similarity, group, threshold: float,
+                    kept: dict[str, tuple[str, str]] | None = None) -> tuple[list[str], list[str]]:
+    """Average linkage of `docs` (sorted) whose known pairs are (`left`, `right`, `similarity`: indexes,
+    left < right; any other pair counts as 0), copies of a report (`group`: the index of each one's first
+    copy) kept together: each document's story (the smallest doc id in it) and its component's digest.
+
+    Average linkage with a threshold is reducible: two groups merge only if the mean of their pairs reaches
+    `threshold`, which it cannot when every pair between them is below it. So the components of the graph
+    of pairs at least that similar (and of copy groups) never share a story, and each is clustered on its
+    own, on the pairs inside it: the stories are those of clustering all of `docs` at once, at the cost of
+    the components (most are small even where the documents chain into one unit of thousands). A
+    component whose members all hold the digest it has now in `kept` (doc -> (story, digest)) keeps their
+    stories: the digest covers everything its linkage reads."""
     import numpy as np
 
-    n = len(members)
-    position = {index: k for k, index in enumerate(members.tolist())}
-    similarity = np.zeros((n, n)) if n <= DENSE_UNIT else None
-    sparse: dict[tuple[int, int], float] = {}
-    hoods = neighbourhood[members]
-    for label in np.unique(hoods).tolist():
-        inside = np.flatnonzero(hoods == label)
-        if not 1 < len(inside) <= MAX_NEIGHBOURHOOD:
-            continue
-        rows = matrix[members[inside]]
-        block = rows @ rows.T
-        if similarity is not None:
-            similarity[np.ix_(inside, inside)] = block.toarray()
+    n = len(docs)
+    strong = similarity >= threshold - MARGIN
+    everyone = np.arange(n)
+    component = _components(n, np.concatenate([left[strong], everyone]), np.concatenate([right[strong], group]))
+    inside = component[left] == component[right]
+    left, right, similarity = left[inside], right[inside], similarity[inside]
+    by_component = np.argsort(component[left], kind="stable")
+    pair_bounds = np.searchsorted(component[left][by_component], np.arange(component.max() + 2))
+    order = np.argsort(component, kind="stable")  # members of each component in doc order
+    member_bounds = np.searchsorted(component[order], np.arange(component.max() + 2))
+    local = np.empty(n, dtype=np.int64)  # a document's index among its component's members
+    local[order] = everyone - member_bounds[component[order]]
+    story, digest = list(docs), [""] * n
+    kept = kept or {}
+    for label in np.flatnonzero(np.diff(member_bounds) > 1).tolist():
+        members = order[member_bounds[label]:member_bounds[label + 1]]
+        picked = by_component[pair_bounds[label]:pair_bounds[label + 1]]
+        names = [docs[i] for i in members.tolist()]
+        rows, columns, values = local[left[picked]], local[right[picked]], similarity[picked]
+        groups = local[group[members]]
+        hashed = hashlib.blake2b(repr(threshold).encode(), digest_size=16)
+        for part in ("\0".join(names).encode(), rows.tobytes(), columns.tobytes(), values.tobytes(),
+                     groups.tobytes()):
+            hashed.update(len(part).to_bytes(8, "big"))
+            hashed.update(part)
+        mark = hashed.hexdigest()
+        if all(kept.get(name, ("", ""))[1] == mark for name in names):
+            found = [kept[name][0] for name in names]
         else:
-            block = block.tocoo()
-            for i, j, v in zip(block.row.tolist(), block.col.tolist(), block.data.tolist()):
-                if i < j:
-                    sparse[(int(inside[i]), int(inside[j]))] = v
-    rows = np.array([position[i] for i in left.tolist()], dtype=np.int64)
-    columns = np.array([position[i] for i in right.tolist()], dtype=np.int64)
-    # A candidate pair's cosine is the one stored; a completed pair's, the neighbourhood's product.
-    groups = np.array([position[i] for i in group[members].tolist()], dtype=np.int64)
-    if similarity is None:
-        sparse.update(zip(zip(rows.tolist(), columns.tolist()), cosine.tolist()))
+            found = component_stories(names, rows, columns, values, groups, threshold)
+        for i, doc in zip(members.tolist(), found):
+            story[i], digest[i] = doc, mark
+    return story, digest
+
+
+def _weak_pairs(db, docs, left, right, similarity, neighbourhood, group, matrix, threshold: float):
+    """The known pairs with the weak candidate pairs (not stored) added where they weigh in a mean: inside a
+    component that is not within one neighbourhood compared all with all (a neighbourhood too large to
+    complete, or neighbourhoods joined by copies)."""
+    import numpy as np
+
+    n = len(docs)
+    strong = similarity >= threshold - MARGIN
+    component = _components(n, np.concatenate([left[strong], np.arange(n)]),
+                            np.concatenate([right[strong], group]))
+    sizes = np.bincount(neighbourhood)
+    completed = (sizes <= MAX_NEIGHBOURHOOD)[neighbourhood]
+    # A component is covered when its members share one completed neighbourhood (the others' keys are
+    # their own).
+    key = np.where(completed, neighbourhood, -1 - np.arange(n))
+    low, high = np.full(component.max() + 1, n + 1), np.full(component.max() + 1, -n - 1)
+    np.minimum.at(low, component, key)
+    np.maximum.at(high, component, key)
+    members = np.bincount(component)
+    uncovered = np.flatnonzero((members[component] > 1) & ~((low == high)[component]))
+    if not len(uncovered):
+        return left, right, similarity
+    db.register("_el_uncovered", pa.table({"doc_id": pa.array([docs[i] for i in uncovered.tolist()], pa.string()),
+                                           "i": pa.array(uncovered, pa.int64()),
+                                           "component": pa.array(component[uncovered], pa.int64())}))
+    try:
+        db.execute(f"""CREATE TEMP TABLE _el_terms AS SELECT u.i, s.term, u.component
+                       FROM {SELECTED} s JOIN _el_uncovered u ON u.doc_id = s.doc_id""")
+        found = db.execute("""SELECT DISTINCT t1.i AS a, t2.i AS b FROM _el_terms t1 JOIN _el_terms t2
+                              ON t1.term = t2.term AND t1.component = t2.component AND t1.i < t2.i
+                              ORDER BY a, b""").fetchnumpy()
+        db.execute("DROP TABLE _el_terms")
+    finally:
+        db.unregister("_el_uncovered")
+    rows, columns = np.asarray(found["a"], dtype=np.int64), np.asarray(found["b"], dtype=np.int64)
+    known = left * n + right
+    at = np.minimum(np.searchsorted(known, rows * n + columns), max(len(known) - 1, 0))
+    new = ~(known[at] == rows * n + columns) if len(known) else np.ones(len(rows), dtype=bool)
+    rows, columns = rows[new], columns[new]
+    values = pair_cosines(matrix, rows, columns)
+    keep = values > 0
+    rows, columns, values = np.concatenate([left, rows[keep]]), np.concatenate([right, columns[keep]]), \
+        np.concatenate([similarity, values[keep]])
+    order = np.argsort(rows * n + columns, kind="stable")
+    return rows[order], columns[order], values[order]
+
+
+def _components(n: int, rows, columns):
+    import numpy as np
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    graph = coo_matrix((np.ones(len(rows)), (rows, columns)), shape=(n, n))
+    return connected_components(graph, directed=False)[1]
+
+
+def _known_pairs(left, right, cosine, neighbourhood, matrix):
+    """The pairs whose similarity is known (a < b, sorted): the candidate pairs, with their stored cosine,
+    and every pair of a neighbourhood of at most `MAX_NEIGHBOURHOOD` documents, with the product of
+    their vectors. Any other pair counts as 0."""
+    import numpy as np
+    from scipy.sparse import triu
+
+    order = np.argsort(neighbourhood, kind="stable")
+    bounds = np.searchsorted(neighbourhood[order], np.arange(neighbourhood.max() + 2))
+    sizes = np.diff(bounds)
+    rows, columns, values = [left], [right], [cosine]
+    for label in np.flatnonzero((sizes > 1) & (sizes <= MAX_NEIGHBOURHOOD)).tolist():
+        inside = order[bounds[label]:bounds[label + 1]]
+        block = matrix[inside]
+        block = triu(block @ block.T, k=1).tocoo()
+        rows.append(inside[block.row])
+        columns.append(inside[block.col])
+        values.append(block.data)
+    rows, columns, values = np.concatenate(rows), np.concatenate(columns), np.concatenate(values)
+    # The candidate pairs come first: a pair both a candidate and completed keeps its stored cosine.
+    first = np.unique(rows * matrix.shape[0] + columns, return_index=True)[1]
+    return rows[first], columns[first], values[first]
+
+
+def component_stories(names: list[str], rows, columns, values, groups, threshold: float) -> list[str]:
+    """Average linkage of one component: for each document (`names`, sorted) the smallest doc id of its
+    story. `rows`, `columns`, `values`: its known pairs (local indexes, row < column; any other pair
+    counts as 0); `groups`: each document's copy group (the local index of its first copy)."""
+    import numpy as np
+
+    n = len(names)
+    if n > DENSE_UNIT:
         by_group: dict[int, list[int]] = defaultdict(list)
         for k, g in enumerate(groups.tolist()):
             by_group[g].append(k)
-        merged = average_linkage(sorted(by_group.values()), sparse, threshold)
+        merged = average_linkage(sorted(by_group.values()),
+                                 dict(zip(zip(rows.tolist(), columns.tolist()), values.tolist())), threshold)
         return [names[merged[k]] for k in range(n)]
     from scipy.cluster.hierarchy import fcluster, linkage
     from scipy.spatial.distance import squareform
 
-    similarity[rows, columns] = cosine
-    similarity[columns, rows] = cosine
+    similarity = np.zeros((n, n))
+    similarity[rows, columns] = values
+    similarity[columns, rows] = values
     # Copies are one story from the start: as close as can be, they merge before anything else, and what
     # they merge with next is decided by the mean over all their members, as for one group.
     similarity[groups[:, None] == groups[None, :]] = 1.0
@@ -521,21 +654,39 @@ def average_linkage(groups: list[list[int]], similarity: dict[tuple[int, int], f
 # --- cosines -------------------------------------------------------------------------------------------------
 
 
-def pair_cosines(matrix, left, right, cells: int = 1 << 22):
-    """The cosines of the pairs of rows (`left[k]`, `right[k]`) of `matrix`, `left` ascending: products of
-    blocks of the rows in `left` with all rows, `cells` values at a time (each sum taken in the order of
-    the columns, whatever the block)."""
+def pair_cosines(matrix, left, right, pairs: int = 1 << 18):
+    """The cosines of the pairs of rows (`left[k]`, `right[k]`) of `matrix`: for about `pairs` pairs at a
+    time, the product of the rows of one side with those of the other only (not with every row: that is
+    the square of the corpus). When a few documents are in most pairs (an incremental call's), they are
+    the rows. Either way a pair's sum is taken over its
+    common columns in their order, whichever rows are in the block, so its cosine is the same in any
+    call."""
     import numpy as np
 
     cosine = np.zeros(len(left))
     if not len(left):
         return cosine
-    transposed = matrix.T.tocsr()
-    rows = np.unique(left)
-    step = max(1, cells // matrix.shape[0])
-    for first in range(0, len(rows), step):
-        block_rows = rows[first:first + step]
-        start, end = np.searchsorted(left, [block_rows[0], block_rows[-1] + 1])
-        block = (matrix[block_rows] @ transposed).toarray()
-        cosine[start:end] = block[np.searchsorted(block_rows, left[start:end]), right[start:end]]
+    count = np.bincount(np.concatenate([left, right]))
+    swap = count[right] > count[left]
+    if 2 * len(np.unique(np.where(swap, right, left))) > len(np.unique(left)):
+        swap[:] = False  # no few documents in most pairs (a full call): blocks of consecutive rows are faster
+    side, other = np.where(swap, right, left), np.where(swap, left, right)
+    order = np.argsort(side, kind="stable")
+    side, other = side[order], other[order]
+    found = np.zeros(len(side))
+    start = 0
+    while start < len(side):
+        end = int(np.searchsorted(side, side[min(len(side), start + pairs) - 1], side="right"))
+        rows, at_row = np.unique(side[start:end], return_inverse=True)
+        partners, at_partner = np.unique(other[start:end], return_inverse=True)
+        product = (matrix[rows] @ matrix[partners].T).tocsr()
+        product.sum_duplicates()  # sorted columns in each row: the cells are found by one search
+        keys = np.repeat(np.arange(len(rows), dtype=np.int64), np.diff(product.indptr)) * len(partners)
+        keys += product.indices
+        wanted = at_row.reshape(-1).astype(np.int64) * len(partners) + at_partner.reshape(-1)
+        if len(keys):
+            at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+            found[start:end] = np.where(keys[at] == wanted, product.data[at], 0.0)
+        start = end
+    cosine[order] = found
     return cosine
