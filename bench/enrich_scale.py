@@ -30,9 +30,12 @@ constants below are those measurements; where a figure is not a BBC measurement 
 the counts and mixes; the Heaps and Zipf exponents and the story sizes were fitted once, by hand, over
 prefixes (25 to 300 articles) of the same run.
 
-Findings of the first runs (README, Measurements): `event_links` and `copies` both compare candidate pairs
-whose number grows with the square of the corpus (a term's posting list and an LSH band's bucket grow with
-it), so 1M documents are out of reach for them; the layer alone takes 45-80 minutes to generate here.
+Findings (README, Measurements): `copies` compares candidate pairs whose number grows with the square of the
+corpus (an LSH band's bucket grows with it). `event_links`' candidate pairs grow with the corpus (a term
+proposes pairs only up to 200 documents), about 650 a document at 10k; it used to measure each against every
+document (the square) and to cluster the one unit of thousands the synthetic documents chain into; it now
+measures the pairs only and clusters the components of close pairs (at most 43 documents at 10k). The layer
+of 1M documents alone takes 45-80 minutes to generate here.
 """
 
 from __future__ import annotations
