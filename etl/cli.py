@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 import json
 import shutil
 import signal
@@ -173,6 +174,10 @@ def run(paths: tuple[str, ...], out: str | None, config_file: str | None, plugin
                 runs += 1
                 if watch is None or (max_runs is not None and runs >= max_runs):
                     return
+                # What stays between runs (loaded models, plugin state) is frozen out of the cyclic garbage
+                # collector's reach: each of its full passes would walk the model's objects again.
+                gc.collect()
+                gc.freeze()
                 time.sleep(watch)
     except click.ClickException:
         if in_run or not runs:
