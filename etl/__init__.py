@@ -15,7 +15,17 @@ from .contracts import Contract  # noqa: E402
 from .errors import DocumentError, DocumentTooLarge, EtlError, UnreadableInput  # noqa: E402
 from .hookspecs import hookimpl  # noqa: E402
 from .languages import language_code  # noqa: E402
-from .model import DEMONYM_FORM, NAME_FORM, OPPOSITE_EVENT_CLASSES, Document, Segment, mention_id_for  # noqa: E402
+from .model import (  # noqa: E402
+    DEMONYM_FORM,
+    NAME_FORM,
+    OPPOSITE_EVENT_CLASSES,
+    PLACE_LABELS,
+    Document,
+    Segment,
+    mention_id_for,
+    names_a_place,
+    place_name_sql,
+)
 from .published import read_published  # noqa: E402
 from .sources import Source, decode_text, split_paragraphs  # noqa: E402
 
@@ -24,5 +34,6 @@ __all__ = [
     "Document", "Segment", "Source",
     "DocumentError", "DocumentTooLarge", "EtlError", "UnreadableInput", "decode_text", "split_paragraphs",
     "write_catalog", "open_catalog", "QueryError", "mention_id_for", "read_published",
-    "language_code", "NAME_FORM", "DEMONYM_FORM", "OPPOSITE_EVENT_CLASSES",
+    "language_code", "NAME_FORM", "DEMONYM_FORM", "OPPOSITE_EVENT_CLASSES", "PLACE_LABELS", "names_a_place",
+    "place_name_sql",
 ]

@@ -8,6 +8,7 @@ This is the one place where a column is defined. Parse plugins create `Document`
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -80,6 +81,21 @@ SENTENCES = pa.schema(_span(
 #: `entities.form`: a name ("Kyiv", "Ukraine"), or a nationality adjective that names its country ("Ukrainian
 #: forces": label GPE, and the country's entity). What looks for where something happened takes names only.
 NAME_FORM, DEMONYM_FORM = "name", "demonym"
+#: `entities.label` values of places (spaCy's).
+PLACE_LABELS = ("GPE", "LOC", "FAC")
+
+
+def names_a_place(mention: Mapping[str, Any]) -> bool:
+    """Whether an `entities` row names a place: a place label, on a name, not a nationality adjective ("in
+    Ukrainian hands" happens in no place called so)."""
+    return mention.get("label") in PLACE_LABELS and mention.get("form") != DEMONYM_FORM
+
+
+def place_name_sql(alias: str) -> str:
+    """`names_a_place` in SQL, of the `entities` row `alias`."""
+    labels = ", ".join(f"'{label}'" for label in PLACE_LABELS)
+    return f"{alias}.label IN ({labels}) AND {alias}.form IS DISTINCT FROM '{DEMONYM_FORM}'"
+
 
 ENTITIES = pa.schema(_span(
     pa.field("mention_id", pa.string()),

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 
-from etl import DEMONYM_FORM, Contract, hookimpl
+from etl import Contract, hookimpl, place_name_sql
 
 NAME = "figures"
 #: The languages whose number words, units and cues this module knows (the parse's `lang_`).
@@ -293,8 +293,7 @@ def etl_enrich(db, config, changes):
                 SELECT e.doc_id, e.start, e."end", s.sentence, e.entity_id AS entity
                 FROM entities e JOIN sentences s
                   ON s.doc_id = e.doc_id AND e.start >= s.start AND e."end" <= s."end"
-                WHERE e.label IN ('GPE', 'LOC', 'FAC') AND e.form IS DISTINCT FROM '{DEMONYM_FORM}'
-                  AND e.entity_id IS NOT NULL AND e.segment IS NULL
+                WHERE {place_name_sql("e")} AND e.entity_id IS NOT NULL AND e.segment IS NULL
             ), figure_sentences AS (
                 SELECT f.doc_id, f.start, f."end", f.counts, s.sentence,
                        regexp_matches(substr(a.text, s.start + 1, f.start - s.start),

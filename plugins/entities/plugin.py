@@ -27,7 +27,7 @@ from bisect import bisect_right
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from etl import DEMONYM_FORM, NAME_FORM, Contract, Setting, hookimpl
+from etl import DEMONYM_FORM, NAME_FORM, PLACE_LABELS, Contract, Setting, hookimpl
 
 from .demonyms import LONGEST, place_of
 from .function_words import is_function_word
@@ -37,7 +37,6 @@ NAME = "entities"
 NOT_NAMES = ["DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"]
 
 PLACE, PERSON, ORG = "place", "PERSON", "ORG"
-PLACE_LABELS = ("GPE", "LOC", "FAC")
 #: Labels of models trained on WikiNER / CoNLL-style data (spaCy's French, natasha) in this table's terms.
 LABEL_ALIASES = {"PER": PERSON}
 #: Where the NLP plugin puts the parses of the segments beside the body ({seq: Doc}).

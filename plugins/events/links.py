@@ -31,7 +31,7 @@ from datetime import date
 
 import pyarrow as pa
 
-from etl import DEMONYM_FORM, Contract, Setting, hookimpl
+from etl import Contract, Setting, hookimpl, place_name_sql
 
 from . import stories as story_module
 
@@ -86,8 +86,7 @@ def etl_enrich(db, config, changes):
     db.register("_el_story_docs", pa.table({"doc_id": pa.array(sorted(stories), pa.string())}))
     rows = db.execute(f"""
         SELECT e.event_id, e.event_mention_id, e.doc_id, e.lemma, e.event_class,
-               CASE WHEN p.label IN ('GPE', 'LOC', 'FAC') AND p.form IS DISTINCT FROM '{DEMONYM_FORM}'
-                    THEN e.patient_entity_id END,
+               CASE WHEN {place_name_sql("p")} THEN e.patient_entity_id END,
                CASE WHEN d.written THEN e.range_start END, CASE WHEN d.written THEN e.range_end END
         FROM events e
         LEFT JOIN entities p ON p.mention_id = e.patient_mention_id

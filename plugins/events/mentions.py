@@ -22,20 +22,12 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from etl import DEMONYM_FORM
+from etl import names_a_place as is_place
 
 from .languages import lexicon_for
 from .lexicon import ENGLISH, FUTURE_WORDS, GOAL_WORDS, HEDGE_NOUNS, HEDGE_WORDS, MODALS, Lexicon
 
-PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 ACTOR_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP"})
-
-
-def is_place(mention: dict) -> bool:
-    """A place's name: not a nationality adjective ("in Ukrainian hands" happens in no place called so)."""
-    return mention.get("label") in PLACE_LABELS and mention.get("form") != DEMONYM_FORM
-
-
 KIND_OF = {"VERB": "verbal", "AUX": "verbal", "ADJ": "adjectival"}
 #: How far back "the city" may look for the place it stands for.
 ANAPHOR_REACH = 400

@@ -17,6 +17,8 @@ from typing import Any
 
 import duckdb
 
+from etl import PLACE_LABELS
+
 #: The only schemes an article's address may have to become a link; `javascript:`, `data:`, `vbscript:`
 #: and anything else are dropped here, server-side, whatever the page's CSP would do with them.
 LINK_SCHEMES = frozenset({"http", "https", "file"})
@@ -26,7 +28,7 @@ _TAB_OR_NEWLINE = re.compile(r"[\t\n\r]+")
 _SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*):")
 
 PERSON, PLACE, ORG = "people", "places", "organisations"
-ENTITY_GROUPS = {PERSON: ("PERSON",), PLACE: ("GPE", "LOC", "FAC"), ORG: ("ORG",)}
+ENTITY_GROUPS = {PERSON: ("PERSON",), PLACE: PLACE_LABELS, ORG: ("ORG",)}
 
 
 def safe_href(value: str | None) -> str | None:
