@@ -175,7 +175,9 @@ def run(paths: tuple[str, ...], out: str | None, config_file: str | None, plugin
                 if watch is None or (max_runs is not None and runs >= max_runs):
                     return
                 # What stays between runs (loaded models, plugin state) is frozen out of the cyclic garbage
-                # collector's reach: each of its full passes would walk the model's objects again.
+                # collector's reach: each of its full passes would walk the model's objects again. Thawed
+                # first, so that what the last freeze kept and has since become garbage is collected.
+                gc.unfreeze()
                 gc.collect()
                 gc.freeze()
                 time.sleep(watch)
