@@ -61,13 +61,11 @@ class PluginManager(pluggy.PluginManager):
         why, then `check_pending`."""
         known = {name for name in dir(hookspecs) if name.startswith("etl_")}
         for name, plugin in list(self.list_name_plugin()):
-            unknown = sorted(
-                caller.name for caller in (self.get_hookcallers(plugin) or [])
-                if not caller.has_spec() and caller.name not in known
-            )
+            callers = self.get_hookcallers(plugin) or []
+            unknown = sorted(caller.name for caller in callers if not caller.has_spec() and caller.name not in known)
             # pluggy never passes an argument that has a default: the plugin would never be told it
             defaulted = sorted(f"{impl.function.__name__}({', '.join(impl.kwargnames)}=...)"
-                               for caller in (self.get_hookcallers(plugin) or []) for impl in caller.get_hookimpls()
+                               for caller in callers for impl in caller.get_hookimpls()
                                if impl.plugin is plugin and impl.kwargnames)
             if unknown:
                 self.broken[name] = (
