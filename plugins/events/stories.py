@@ -433,9 +433,8 @@ def _cluster(db, docs: list[str], matrix, threshold: float, link: float,
     left, right, cosine = (np.asarray(found[k]) for k in ("a", "b", "cosine"))
     group = np.asarray(copies[list(copies)[1]], dtype=np.int64)
     close = cosine >= link
-    everyone = np.arange(n)
     neighbourhood = _components(n, left[close], right[close])
-    unit = _components(n, np.concatenate([left[close], everyone]), np.concatenate([right[close], group]))
+    unit = _components_with_copies(left[close], right[close], group)
     left, right, similarity = _known_pairs(left, right, cosine, neighbourhood, matrix)
     left, right, similarity = _weak_pairs(db, docs, left, right, similarity, neighbourhood, group, matrix,
                                           threshold)
@@ -468,7 +467,7 @@ def link_components(docs: list[str], left, right, similarity, group, threshold: 
     n = len(docs)
     strong = similarity >= threshold - MARGIN
     everyone = np.arange(n)
-    component = _components(n, np.concatenate([left[strong], everyone]), np.concatenate([right[strong], group]))
+    component = _components_with_copies(left[strong], right[strong], group)
     inside = component[left] == component[right]
     left, right, similarity = left[inside], right[inside], similarity[inside]
     by_component = np.argsort(component[left], kind="stable")
@@ -508,8 +507,7 @@ def _weak_pairs(db, docs, left, right, similarity, neighbourhood, group, matrix,
 
     n = len(docs)
     strong = similarity >= threshold - MARGIN
-    component = _components(n, np.concatenate([left[strong], np.arange(n)]),
-                            np.concatenate([right[strong], group]))
+    component = _components_with_copies(left[strong], right[strong], group)
     sizes = np.bincount(neighbourhood)
     completed = (sizes <= MAX_NEIGHBOURHOOD)[neighbourhood]
     # A component is covered when its members share one completed neighbourhood (the others' keys are
@@ -545,6 +543,14 @@ def _weak_pairs(db, docs, left, right, similarity, neighbourhood, group, matrix,
         np.concatenate([similarity, values[keep]])
     order = np.argsort(rows * n + columns, kind="stable")
     return rows[order], columns[order], values[order]
+
+
+def _components_with_copies(left, right, group):
+    """The components of the pairs (`left`, `right`) with each document joined to its first copy (`group`)."""
+    import numpy as np
+
+    n = len(group)
+    return _components(n, np.concatenate([left, np.arange(n)]), np.concatenate([right, group]))
 
 
 def _components(n: int, rows, columns):
