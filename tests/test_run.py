@@ -375,6 +375,29 @@ def test_parts_are_compacted_when_small_or_dead(seeds_copy, tmp_path):
     assert sorted(a["doc_id"] for a in rows(out, "articles")) == sorted({a["doc_id"] for a in rows(out, "articles")})
 
 
+def test_compaction_merges_parts_of_like_size_so_that_a_small_run_does_not_rewrite_the_corpus():
+    from etl.store.parts import MERGE_RATIO, merge_groups
+
+    def part(run: int, name: str) -> str:
+        return f"20261101T{run:02d}0000000000Z-{run:06x}-{name}"
+
+    first_run = {part(1, f"{i:02d}"): 64 for i in range(35)}
+    assert merge_groups(first_run, first_run, 10_000) == [sorted(first_run)], "one run's parts become one"
+    corpus = {part(1, "merged"): 2240}
+    daily = {**corpus, part(2, "a"): 22}
+    assert merge_groups(daily, daily, 10_000) == [], "1% more documents leaves the corpus's part as it is"
+    # Small parts of later runs merge with each other once they are of a size.
+    week = {**corpus, **{part(day, "a"): 22 for day in range(2, 6)}}
+    assert merge_groups(week, week, 10_000) == [[part(day, "a") for day in range(2, 6)]]
+    # ... and into the corpus's part once they are a fourth of it.
+    grown = {**corpus, part(2, "merged"): 2240 // MERGE_RATIO}
+    assert merge_groups(grown, grown, 10_000) == [sorted(grown)]
+    # A part at the target size is never merged with others; one more than half dead is rewritten alone.
+    full = {part(1, "full"): 10_000, part(2, "a"): 10}
+    assert merge_groups(full, full, 10_000) == []
+    assert merge_groups(full, {**full, part(1, "full"): 25_000}, 10_000) == [[part(1, "full")]]
+
+
 def test_every_sentence_index_leads_to_the_sentence_that_holds_the_row(seeds_out):
     spans = {(s["doc_id"], s["sentence"]): (s["start"], s["end"]) for s in rows(seeds_out, "sentences")}
     for table in ("entities", "dates"):

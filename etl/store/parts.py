@@ -30,6 +30,39 @@ from .manifest import Manifest
 
 #: Parts holding fewer live documents than this are merged by `compact`.
 COMPACT_TARGET_DOCS = 10_000
+#: A part is merged into the newer ones after it when it holds at most this many times their documents.
+MERGE_RATIO = 4
+
+
+def merge_groups(live: dict[str, int], sizes: dict[str, int], target: int) -> list[list[str]]:
+    """The parts to rewrite, in groups that each become one part: `live` and `sizes` are each part's live
+    and recorded documents.
+
+    As in a log-structured merge, the parts under `target` documents are taken from oldest to newest (part
+    names begin with their run's id, which begins with its time) onto a stack, and the two newest groups on it
+    are merged while they come from one run or the older holds at most `MERGE_RATIO` times the newer's
+    documents. The parts of one run merge into one; a run that adds 1% to a corpus leaves its part beside the
+    corpus's instead of rewriting the corpus with it.
+    A document is rewritten about log(target) / log(MERGE_RATIO + 1) times in its life, and the parts stay
+    few: about `MERGE_RATIO` of each size. A part more than half dead is rewritten whatever its size.
+    """
+    stack: list[tuple[list[str], int]] = []
+    for part in sorted(p for p, n in live.items() if n < target):
+        stack.append(([part], live[part]))
+        while (len(stack) > 1 and stack[-2][1] + stack[-1][1] <= target
+               and (stack[-2][1] <= MERGE_RATIO * stack[-1][1] or _run_of(stack[-2][0][-1]) == _run_of(part))):
+            (newer, count), (older, before) = stack.pop(), stack.pop()
+            stack.append((older + newer, before + count))
+    groups = [group for group, _ in stack if len(group) > 1]
+    merged = {part for group in groups for part in group}
+    groups += [[part] for part, n in sorted(live.items())
+               if part not in merged and n < sizes.get(part, n) / 2]
+    return groups
+
+
+def _run_of(part: str) -> str:
+    """The id of the run that wrote `part` (`<run id>-<suffix>`; a run id is `<time>-<hex>`)."""
+    return "-".join(part.split("-", 2)[:2])
 
 
 class DamagedParts(StoreError):
@@ -126,21 +159,8 @@ class Parts:
         live = self.manifest.live_parts()
         sizes = self.manifest.part_sizes()
         dead = [p for p in sizes if p not in live]
-        candidates = [p for p, n in live.items() if n < target // 4 or n < sizes.get(p, n) / 2]
-        merge = candidates if len(candidates) > 1 or any(live[p] < sizes.get(p, 0) for p in candidates) else []
-        groups, current, count = [], [], 0
-        for part in sorted(merge):
-            current.append(part)
-            count += live[part]
-            if count >= target:
-                groups.append(current)
-                current, count = [], 0
-        if current:
-            groups.append(current)
         rewritten = 0
-        for group in groups:
-            if len(group) == 1 and live[group[0]] == sizes.get(group[0]):
-                continue
+        for group in merge_groups(live, sizes, target):
             self._merge(group, tables, run_id)
             rewritten += len(group)
         if dead:
