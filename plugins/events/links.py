@@ -136,19 +136,50 @@ def event_ids(mentions: list[Mention], stories: dict[str, str]) -> dict[str, str
         blocks[(stories.get(mention.doc_id, mention.doc_id), mention.key)].append(mention)
     ids: dict[str, str] = {}
     for block in blocks.values():
-        events: list[list[Mention]] = []
+        events: list[_Event] = []
         for mention in block:
             for event in events:
-                if all(compatible(mention, other) for other in event):
-                    event.append(mention)
+                if event.admits(mention):
+                    event.add(mention)
                     break
             else:
-                events.append([mention])
+                events.append(_Event(mention))
         for event in events:
-            first = min(m.mention_id for m in event)
+            first = min(m.mention_id for m in event.mentions)
             event_id = hashlib.sha256(first.encode()).hexdigest()[:32]
-            ids.update((m.mention_id, event_id) for m in event)
+            ids.update((m.mention_id, event_id) for m in event.mentions)
     return ids
+
+
+class _Event:
+    """Mentions taken as one event, with what `compatible` reads of them all summed up, so that a mention is
+    checked against the event at once rather than against each member (a story of a thousand reports holds
+    thousands of mentions of one class): the places done to, and the span of the day-precise dates."""
+
+    def __init__(self, mention: Mention) -> None:
+        self.mentions: list[Mention] = []
+        self.places: set[str] = set()
+        self.earliest: date | None = None
+        self.latest: date | None = None
+        self.add(mention)
+
+    def add(self, mention: Mention) -> None:
+        self.mentions.append(mention)
+        if mention.place_patient:
+            self.places.add(mention.place_patient)
+        if precise(mention):
+            start = mention.range_start
+            self.earliest = start if self.earliest is None else min(self.earliest, start)
+            self.latest = start if self.latest is None else max(self.latest, start)
+
+    def admits(self, mention: Mention) -> bool:
+        """Whether `mention` is `compatible` with every member."""
+        if mention.place_patient and self.places - {mention.place_patient}:
+            return False
+        if not precise(mention) or self.earliest is None:
+            return True
+        start = mention.range_start
+        return (start - self.earliest).days <= DATE_SLACK_DAYS and (self.latest - start).days <= DATE_SLACK_DAYS
 
 
 def compatible(a: Mention, b: Mention) -> bool:
