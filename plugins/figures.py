@@ -284,8 +284,9 @@ def etl_enrich(db, config, changes):
 
     Each article's figures depend on that article's rows alone: an incremental run redoes the articles
     added and those whose entity ids changed."""
-    only = ("" if changes is None else
-            "AND figures.doc_id IN (SELECT doc_id FROM etl_changes WHERE change IN ('added', 'touched'))")
+    # Each part of the query is cut to the articles redone: the corpus's entities and sentences are not read.
+    scope = "(SELECT doc_id FROM etl_changes WHERE change IN ('added', 'touched'))"
+    only = {alias: "" if changes is None else f"AND {alias}.doc_id IN {scope}" for alias in ("e", "f", "figures")}
     db.execute(f"""
         UPDATE figures SET about_entity_id = pick.entity
         FROM (
@@ -293,14 +294,14 @@ def etl_enrich(db, config, changes):
                 SELECT e.doc_id, e.start, e."end", s.sentence, e.entity_id AS entity
                 FROM entities e JOIN sentences s
                   ON s.doc_id = e.doc_id AND e.start >= s.start AND e."end" <= s."end"
-                WHERE {place_name_sql("e")} AND e.entity_id IS NOT NULL AND e.segment IS NULL
+                WHERE {place_name_sql("e")} AND e.entity_id IS NOT NULL AND e.segment IS NULL {only["e"]}
             ), figure_sentences AS (
                 SELECT f.doc_id, f.start, f."end", f.counts, s.sentence,
                        regexp_matches(substr(a.text, s.start + 1, f.start - s.start),
                                       '\\b(the|this) ([a-z-]+ )?(city|town|village|settlement)\\b', 'i') AS anaphoric
                 FROM figures f JOIN sentences s ON s.doc_id = f.doc_id AND f.start >= s.start AND f.start < s."end"
                 JOIN articles a ON a.doc_id = f.doc_id
-                WHERE f.segment IS NULL
+                WHERE f.segment IS NULL {only["f"]}
             ), nearest AS (
                 SELECT fs.doc_id, fs.start,
                        arg_min(p.entity, (CASE WHEN p."end" <= fs.start THEN fs.start - p."end"
@@ -320,7 +321,7 @@ def etl_enrich(db, config, changes):
                    END AS entity
             FROM figures f LEFT JOIN figure_sentences fs USING (doc_id, start)
             LEFT JOIN nearest n USING (doc_id, start) LEFT JOIN main_place m USING (doc_id)
-            WHERE f.segment IS NULL
+            WHERE f.segment IS NULL {only["f"]}
         ) AS pick
-        WHERE figures.doc_id = pick.doc_id AND figures.start = pick.start AND figures.segment IS NULL {only}
+        WHERE figures.doc_id = pick.doc_id AND figures.start = pick.start AND figures.segment IS NULL {only["figures"]}
     """)
