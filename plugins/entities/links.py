@@ -173,12 +173,12 @@ def etl_enrich(db, config, changes):
             db.execute(f"DROP TABLE IF EXISTS {table}")
         changes = None
     seeds = _refresh_mentions(db, changes)
-    seeds |= _relabel(db, script_similarity)
+    scripts = several_scripts({("ANY", ""): Counter(dict.fromkeys(db.execute(
+        f"SELECT DISTINCT surface, language FROM {MENTIONS} WHERE key IS NOT NULL").fetchall(), 1))})
+    seeds |= _relabel(db, script_similarity, scripts)
     majority = db.execute(f"""SELECT {LANGUAGE_SQL.format(column="language")} AS lang FROM articles
                               WHERE lang IS NOT NULL GROUP BY lang ORDER BY count(*) DESC, lang LIMIT 1""").fetchall()
     majority = majority[0][0] if majority else None
-    scripts = several_scripts({("ANY", ""): Counter(dict.fromkeys(db.execute(
-        f"SELECT DISTINCT surface, language FROM {MENTIONS} WHERE key IS NOT NULL").fetchall(), 1))})
     state = {"majority": str(majority), "scripts": str(scripts)}
     if incremental and dict(db.execute(f"SELECT name, value FROM {STATE}").fetchall()) != state:
         incremental = False  # every canonical name, or every cross-script link, may change
@@ -224,20 +224,32 @@ def _refresh_mentions(db, changes) -> set[tuple[str, str]]:
     return seeds
 
 
-def _relabel(db, script_similarity: int) -> set[tuple[str, str]]:
+def _relabel(db, script_similarity: int, scripts: bool) -> set[tuple[str, str]]:
     """Give every mention the label the corpus evidence gives its name (`corpus_labels`, over the whole
     corpus: a name's evidence is a few counts); return the names, before and after, whose mentions'
-    label changed (every new mention's)."""
+    label changed (every new mention's). `scripts`: whether names are written in several scripts."""
     columns = ("key", "label", "mentions", "place", "person", "org")
+    mixed, surnames = "", None
+    if not scripts:
+        # Each name is its own family, and only one the model labelled as two kinds of thing can be
+        # relabelled: the evidence of the others (most of a corpus's names) is not read.
+        kind = CLASS_SQL.replace("label", "label0")
+        db.execute(f"""CREATE OR REPLACE TEMP TABLE _el_mixed AS SELECT key FROM {MENTIONS} WHERE key IS NOT NULL
+                       GROUP BY key HAVING count(DISTINCT {kind}) FILTER ({kind} <> 'NORP') > 1""")
+        mixed = "AND key IN (SELECT key FROM _el_mixed)"
+        surnames = {name for (name,) in db.execute(f"""
+            SELECT DISTINCT regexp_extract(key, '[^ ]*$') AS last FROM {MENTIONS}
+            WHERE label0 = 'PERSON' AND contains(key, ' ') AND last IN (SELECT key FROM _el_mixed)""").fetchall()}
     stats = [dict(zip(columns, row)) for row in db.execute(
         f"SELECT key, label0, count(*), count(*) FILTER (place), count(*) FILTER (person), "
-        f"count(*) FILTER (org) FROM {MENTIONS} WHERE key IS NOT NULL GROUP BY key, label0").fetchall()]
+        f"count(*) FILTER (org) FROM {MENTIONS} WHERE key IS NOT NULL {mixed} GROUP BY key, label0").fetchall()]
     families = script_families(db.execute(
         f"SELECT DISTINCT key, surface, language FROM {MENTIONS} WHERE key IS NOT NULL").fetchall(),
-        script_similarity)
+        script_similarity) if scripts else {}
     _register(db, "_el_relabel", [{"key": k, "label": old, "new_label": new}
-                                  for (k, old), new in corpus_labels(stats, families).items()],
+                                  for (k, old), new in corpus_labels(stats, families, surnames).items()],
               ["key", "label", "new_label"])
+    db.execute("DROP TABLE IF EXISTS _el_mixed")
     db.execute(f"""CREATE OR REPLACE TEMP TABLE _el_changed AS
         SELECT m.doc_id, m.mention_id, m.class AS old_class, m.key, x.label, {CLASS_SQL.replace("label", "x.label")}
             AS class
@@ -504,19 +516,22 @@ def prepare_mentions(db, docs: str | None = None) -> None:
     db.execute("DROP TABLE _el_demonyms")
 
 
-def corpus_labels(stats: Iterable[dict], family_of: dict[str, str] | None = None) -> dict[tuple[str, str], str]:
+def corpus_labels(stats: Iterable[dict], family_of: dict[str, str] | None = None,
+                  surnames: set[str] | None = None) -> dict[tuple[str, str], str]:
     """The new label of each (key, label) that the corpus evidence changes; see the module docstring.
 
     `stats` rows: key, label, mentions, and how many of them have place / person / org context.
     `family_of` maps a key to the key its name is written with in other scripts or cases (see
     `script_families`): their evidence is weighed together, so "Сіверськ", which an English model
-    labels ORG, takes the place label "in Siversk" gives it."""
+    labels ORG, takes the place label "in Siversk" gives it. `surnames`: the last words of the names
+    labelled persons, when `stats` holds only some names (by default, read from `stats`)."""
+    stats = list(stats)
     family_of = family_of or {}
     by_name: dict[str, list[dict]] = defaultdict(list)
     for row in stats:
         by_name[family_of.get(row["key"], row["key"])].append(row)
-    person_surnames = {row["key"].rsplit(" ", 1)[1] for row in stats
-                       if " " in row["key"] and row["label"] == "PERSON"}
+    person_surnames = surnames if surnames is not None else {
+        row["key"].rsplit(" ", 1)[1] for row in stats if " " in row["key"] and row["label"] == "PERSON"}
     changes = {}
     for rows in by_name.values():
         kinds = {CLASS_OF.get(r["label"], "OTHER") for r in rows} - {"NORP"}
