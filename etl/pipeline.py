@@ -275,20 +275,34 @@ class Pipeline:
         }
         return hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()
 
-    def output_fingerprint(self, out: Path) -> str:
-        """Digest of what decides a published version besides the documents: the extraction fingerprint,
-        the enrich and load plugins (order, versions, settings), the views, and where the output is
-        (the catalog names its files by path). Equal, with no document changed, the version would come
-        out the same: the run publishes nothing new."""
+    def enrich_fingerprint(self) -> str:
+        """Digest of what decides the enriched tables besides the documents: the extraction fingerprint and
+        the enrich plugins (order, versions, settings). An incremental run takes over only an enrich state
+        kept under the same one; loaders, views and the output's place do not enter it, so that changing a
+        view or moving the output folder does not enrich the corpus again."""
         from . import __version__
 
-        later = ("enrich", "load")
+        plan = [s.plugin for s in self.plans["enrich"]]
         state = {
             "extraction": self.fingerprint(),
             "etl": __version__,
-            "stages": {stage: [s.plugin for s in self.plans[stage]] for stage in later},
+            "enrich": plan,
             "plugins": {name: {"version": self.pm.origin(name).version, "settings": self._output_settings(name)}
-                        for stage in later for name in [s.plugin for s in self.plans[stage]]},
+                        for name in plan},
+        }
+        return hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()
+
+    def output_fingerprint(self, out: Path) -> str:
+        """Digest of what decides a published version besides the documents: the enrich fingerprint, the
+        load plugins (order, versions, settings), the views, and where the output is (the catalog names
+        its files by path). Equal, with no document changed, the version would come out the same: the run
+        publishes nothing new."""
+        plan = [s.plugin for s in self.plans["load"]]
+        state = {
+            "enrich": self.enrich_fingerprint(),
+            "load": plan,
+            "plugins": {name: {"version": self.pm.origin(name).version, "settings": self._output_settings(name)}
+                        for name in plan},
             "views": self.views,
             "out": str(Path(out).absolute()),
         }

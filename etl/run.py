@@ -162,7 +162,7 @@ def run(paths: Sequence[str | Path], config: Config, *, pm: PluginManager | None
                     manifest.finish_run(run_id, "running", tally.counts, time.perf_counter() - started)
                     generation = manifest.generation()
                     rows, enrich_failures, cleanup = _enrich_and_publish(pipeline, store, run_id, progress, timings,
-                                                                          enrich, output_fingerprint)
+                                                                          enrich, pipeline.enrich_fingerprint())
                     break
                 except DamagedParts as exc:
                     # A part file damaged in a way the quick check cannot see (same size and time) fails
@@ -417,7 +417,7 @@ def task_files(todo: Sequence[tuple[str, int]], batch_size: int, workers: int) -
 
 def _enrich_and_publish(pipeline: Pipeline, store: Store, run_id: str, progress: Progress,
                         timings: dict[str, float], enrich: dict[str, Any],
-                        fingerprint: str) -> tuple[dict[str, int], list[PluginFailed], list[str]]:
+                        enrich_fingerprint: str) -> tuple[dict[str, int], list[PluginFailed], list[str]]:
     """Load the layer (or take over the kept enrich state), enrich, write and publish a version; returns
     the rows, the enrich failures and what could not be tidied after publishing (the version is
     published all the same)."""
@@ -427,7 +427,7 @@ def _enrich_and_publish(pipeline: Pipeline, store: Store, run_id: str, progress:
     state = EnrichState(store.state)
     try:
         rows, failures, version_dir, publish_started, keep = _enrich_and_load(
-            pipeline, store, run_id, progress, timings, work, state, enrich, fingerprint)
+            pipeline, store, run_id, progress, timings, work, state, enrich, enrich_fingerprint)
     except BaseException:
         # The work database can be as large as the corpus: a run that failed, on a full disk say,
         # must not leave it taking the space the next run needs.
@@ -442,7 +442,7 @@ def _enrich_and_publish(pipeline: Pipeline, store: Store, run_id: str, progress:
 
 
 def _open_enrich(pipeline: Pipeline, store: Store, run_id: str, work: Path, state: EnrichState,
-                 enrich: dict[str, Any], fingerprint: str,
+                 enrich: dict[str, Any], enrich_fingerprint: str,
                  live: pa.Table) -> tuple[duckdb.DuckDBPyConnection, Changes | None, bool]:
     """The enrich database: the kept state with the changed documents swapped (incremental), or the whole
     layer loaded afresh; `enrich` says which and why. The last value: whether every enrich plugin can
@@ -454,7 +454,7 @@ def _open_enrich(pipeline: Pipeline, store: Store, run_id: str, work: Path, stat
         state.drop()
         why = f"enrich plugin {full[0]!r} does not declare incremental=True in its contract"
     else:
-        path, why = state.take(work, fingerprint)
+        path, why = state.take(work, enrich_fingerprint)
     db = duckdb.connect(str(path or work / ENRICH_DATABASE))
     try:
         db.execute("SET TimeZone = 'UTC'")
@@ -496,12 +496,12 @@ def _swap_documents(db: duckdb.DuckDBPyConnection, store: Store, tables: dict[st
 
 def _enrich_and_load(pipeline: Pipeline, store: Store, run_id: str, progress: Progress, timings: dict[str, float],
                      work: Path, state: EnrichState, enrich: dict[str, Any],
-                     fingerprint: str) -> tuple[dict[str, int], list[PluginFailed], Path, float, bool]:
+                     enrich_fingerprint: str) -> tuple[dict[str, int], list[PluginFailed], Path, float, bool]:
     run = pipeline.run_context(run_id, store.out)
     progress.stage("enriching")
     enrich_started = time.perf_counter()
     live = store.manifest.live_versions()
-    db, changes, keep = _open_enrich(pipeline, store, run_id, work, state, enrich, fingerprint, live)
+    db, changes, keep = _open_enrich(pipeline, store, run_id, work, state, enrich, enrich_fingerprint, live)
     with closing(db):
         enrich["seconds"] = {}
         failures = run_enrich(pipeline, run, db, changes, enrich["seconds"])
@@ -528,5 +528,5 @@ def _enrich_and_load(pipeline: Pipeline, store: Store, run_id: str, progress: Pr
             raise
         rows = {t: db.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in pipeline.tables}
         if keep:
-            record_state(db, fingerprint, live)
+            record_state(db, enrich_fingerprint, live)
     return rows, failures, version_dir, publish_started, keep

@@ -11,7 +11,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from conftest import NLP_PLUGINS, rows, run_pipeline
-from etl import Contract, hookimpl
+from etl import Contract, Setting, hookimpl
 from etl.manager import get_plugin_manager
 from etl.model import doc_id_for
 from etl.sources import source_uri
@@ -173,19 +173,43 @@ def test_after_a_plugin_fails_the_next_run_enriches_the_whole_corpus(tmp_path):
     assert len(first_words(out)) == 3
 
 
-def test_a_changed_setting_makes_the_next_run_enrich_the_whole_corpus(tmp_path):
+def test_a_changed_enrich_setting_makes_the_next_run_enrich_the_whole_corpus(tmp_path):
+    class Tunable(FirstWords):
+        @hookimpl
+        def etl_settings(self):
+            return {"lowercase": Setting(True, bool, "compare first words in lower case")}
+
     corpus = tmp_path / "in"
     corpus.mkdir()
     write(corpus, "a.txt", "Alpha troops entered the town.")
-    words = FirstWords()
+    words = Tunable()
     out = tmp_path / "out"
     run_pipeline(corpus, out, pm=manager(("first_words", words)), disable=DISABLED)
     write(corpus, "b.txt", "Beta officials denied the report.")
     summary = run_pipeline(corpus, out, pm=manager(("first_words", words)), disable=DISABLED,
-                           plugins={"parquet": {"docs_per_file": 7}})
+                           plugins={"first_words": {"lowercase": False}})
 
     assert words.calls == [None, None]
     assert summary.enrich["mode"] == "full" and "settings" in summary.enrich["why"]
+
+
+def test_a_moved_output_folder_or_a_changed_loader_setting_keeps_the_enrich_state(tmp_path):
+    """What is published changes (the catalog names files by path; files are cut otherwise), what is
+    enriched does not: the next run still enriches only what changed."""
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    write(corpus, "a.txt", "Alpha troops entered the town.")
+    words = FirstWords()
+    run_pipeline(corpus, tmp_path / "out", pm=manager(("first_words", words)), disable=DISABLED)
+    shutil.move(tmp_path / "out", tmp_path / "moved")
+    write(corpus, "b.txt", "Alpha officials denied the report.")
+    summary = run_pipeline(corpus, tmp_path / "moved", pm=manager(("first_words", words)), disable=DISABLED,
+                           plugins={"parquet": {"docs_per_file": 7}})
+
+    assert summary.status == "completed" and summary.enrich["mode"] == "incremental"
+    assert words.calls[1].added == {doc_of(corpus / "b.txt")}
+    assert first_words(tmp_path / "moved") == sorted(
+        [(doc_of(corpus / "a.txt"), "alpha", 2), (doc_of(corpus / "b.txt"), "alpha", 2)])
 
 
 STORY = ("The regional council voted on Friday to close the old river bridge after engineers found deep cracks "
