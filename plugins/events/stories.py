@@ -326,39 +326,52 @@ def _incremental(db, cap: int, threshold: float, link: float, changes) -> dict[s
                        SELECT DISTINCT doc_id FROM {VECTORS} WHERE term IN (SELECT term FROM _el_flipped)""")
     db.execute("DROP TABLE _el_flipped")
     db.execute(f"CREATE TEMP TABLE _el_chosen AS {_select_sql('AND v.doc_id IN (SELECT doc_id FROM _el_choosing)')}")
-    # Documents whose proposed terms changed: their candidate pairs are computed again.
-    moved = {d for (d,) in db.execute(f"""
-        SELECT doc_id FROM (SELECT doc_id, term FROM _el_chosen EXCEPT
-                            SELECT doc_id, term FROM {SELECTED} WHERE doc_id IN (SELECT doc_id FROM _el_choosing))
-        UNION SELECT doc_id FROM (SELECT doc_id, term FROM {SELECTED}
-                                  WHERE doc_id IN (SELECT doc_id FROM _el_choosing)
-                                  EXCEPT SELECT doc_id, term FROM _el_chosen)""").fetchall()} | fresh
-    # A document that only chose again keeps its vector, so its pairs still there keep their cosine: the
-    # pairs it lost are dropped and those it gained computed. Every pair of a fresh document is computed.
-    with _registered(db, "_el_rechosen", moved - fresh):
-        of_rechosen = f"{_PAIRS_SQL} WHERE s1.doc_id IN (SELECT doc_id FROM _el_rechosen)"
-        db.execute(f"CREATE TEMP TABLE _el_old_pairs AS {of_rechosen}")
+    # The candidate pairs change only through the (document, term) selections that changed: a document that
+    # chose again mostly keeps 39 of its 40 terms, and computing all its pairs again (each term's postings)
+    # would cost hundreds of times the change. Fresh documents (new vector) lose and gain all their pairs.
+    with _registered(db, "_el_fresh", fresh):
+        db.execute(f"""CREATE TEMP TABLE _el_dropped AS
+                       SELECT doc_id, term FROM {SELECTED} WHERE doc_id IN (SELECT doc_id FROM _el_choosing)
+                       EXCEPT SELECT doc_id, term FROM _el_chosen""")
+        db.execute(f"""CREATE TEMP TABLE _el_gained AS
+                       SELECT doc_id, term FROM _el_chosen WHERE doc_id NOT IN (SELECT doc_id FROM _el_fresh)
+                       EXCEPT SELECT doc_id, term FROM {SELECTED}
+                       WHERE doc_id IN (SELECT doc_id FROM _el_choosing)""")
+        moved = fresh | {d for (d,) in db.execute(
+            "SELECT doc_id FROM _el_dropped UNION SELECT doc_id FROM _el_gained").fetchall()}
+        # The stored pairs a dropped selection made (the selections are still the old ones, fresh documents'
+        # gone): they are lost unless the two documents still share a selected term.
+        db.execute(f"""CREATE TEMP TABLE _el_maybe_lost AS SELECT DISTINCT c.a, c.b FROM (
+                           SELECT least(d.doc_id, s.doc_id) AS a, greatest(d.doc_id, s.doc_id) AS b
+                           FROM _el_dropped d JOIN {SELECTED} s ON s.term = d.term AND s.doc_id <> d.doc_id) c
+                       SEMI JOIN {PAIRS} p ON p.a = c.a AND p.b = c.b""")
         db.execute(f"DELETE FROM {SELECTED} WHERE doc_id IN (SELECT doc_id FROM _el_choosing)")
         db.execute(f"INSERT INTO {SELECTED} SELECT doc_id, term FROM _el_chosen")
-        db.execute(f"CREATE TEMP TABLE _el_new_pairs AS {of_rechosen}")
-    db.execute("DROP TABLE _el_chosen")
-    db.execute("DROP TABLE _el_choosing")
+    for table in ("_el_chosen", "_el_choosing", "_el_dropped"):
+        db.execute(f"DROP TABLE {table}")
     with _registered(db, "_el_moved", moved | removed):
         dirty_units |= {u for (u,) in db.execute(
             f"SELECT DISTINCT unit FROM {STORIES} WHERE doc_id IN (SELECT doc_id FROM _el_moved)").fetchall()}
     with _registered(db, "_el_fresh", fresh | removed):
         db.execute(f"""DELETE FROM {PAIRS} WHERE a IN (SELECT doc_id FROM _el_fresh)
                        OR b IN (SELECT doc_id FROM _el_fresh)""")
-        db.execute(f"""DELETE FROM {PAIRS} USING (SELECT a, b FROM _el_old_pairs EXCEPT
-                                                  SELECT a, b FROM _el_new_pairs) lost
+        db.execute(f"""DELETE FROM {PAIRS} USING (
+                           SELECT a, b FROM _el_maybe_lost EXCEPT
+                           SELECT m.a, m.b FROM _el_maybe_lost m JOIN {SELECTED} s1 ON s1.doc_id = m.a
+                           JOIN {SELECTED} s2 ON s2.doc_id = m.b AND s2.term = s1.term) lost
                        WHERE {PAIRS}.a = lost.a AND {PAIRS}.b = lost.b""")
-        new_pairs = f"""SELECT a, b FROM (SELECT a, b FROM _el_new_pairs EXCEPT SELECT a, b FROM _el_old_pairs)
-                        WHERE a NOT IN (SELECT doc_id FROM _el_fresh) AND b NOT IN (SELECT doc_id FROM _el_fresh)
+        # A pair a gained selection makes and that is stored was a candidate already (its documents kept
+        # their vectors, so their cosine); one not stored is measured (a weak candidate of before stays out).
+        new_pairs = f"""SELECT c.a, c.b FROM (
+                            SELECT DISTINCT least(g.doc_id, s.doc_id) AS a, greatest(g.doc_id, s.doc_id) AS b
+                            FROM _el_gained g JOIN {SELECTED} s ON s.term = g.term AND s.doc_id <> g.doc_id
+                            WHERE s.doc_id NOT IN (SELECT doc_id FROM _el_fresh)) c
+                        ANTI JOIN {PAIRS} p ON p.a = c.a AND p.b = c.b
                         UNION {_PAIRS_SQL} WHERE s1.doc_id IN (SELECT doc_id FROM _el_fresh)"""
         db.execute(f"CREATE TEMP TABLE _el_todo AS {new_pairs}")
     involved = sorted({d for (d,) in db.execute("SELECT a FROM _el_todo UNION SELECT b FROM _el_todo").fetchall()})
     _store_pairs(db, "SELECT a, b FROM _el_todo", involved, link - MARGIN)
-    for table in ("_el_old_pairs", "_el_new_pairs", "_el_todo"):
+    for table in ("_el_gained", "_el_maybe_lost", "_el_todo"):
         db.execute(f"DROP TABLE {table}")
     with _registered(db, "_el_units", dirty_units):
         seeds = moved | {d for (d,) in db.execute(
@@ -696,3 +709,4 @@ def pair_cosines(matrix, left, right, pairs: int = 1 << 18):
         start = end
     cosine[order] = found
     return cosine
+
