@@ -11,9 +11,11 @@ corpus and an incremental call give the same stories.
   the corpus, at most `MAX_POSTING`) is eligible; each document proposes its `MAX_TERMS_PER_DOC`
   rarest eligible terms (`event_links__selected`), and two documents proposing one term are a candidate
   pair. A term's eligibility changes only when its document frequency (or the cap) crosses a bound: then
-  the documents holding it choose again. Only the pairs of at least `NEIGHBOURHOOD_LINK` are kept, with
-  their cosine (`event_links__pairs`: on the synthetic 10k layer 48k of 6.5M); the weak ones are found
-  again from the selected terms where they count (see below).
+  the documents holding it choose again, and their pairs change only through the (document, term)
+  selections that changed (a pair through a dropped one is lost unless another selected term still joins
+  the two; one through an added one is new unless stored already). Only the pairs of at least
+  `NEIGHBOURHOOD_LINK` are kept, with their cosine (`event_links__pairs`: on the synthetic 10k layer 48k
+  of 6.5M); the weak ones are found again from the selected terms where they count (see below).
 - **Units, neighbourhoods, components.** Units: the components of the graph of pairs of at least
   min(`NEIGHBOURHOOD_LINK`, `story_similarity`) plus copy groups (`articles.dup_group`); the documents of a
   neighbourhood (chained by such pairs, up to `MAX_NEIGHBOURHOOD`) are compared all with all, other pairs
