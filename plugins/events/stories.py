@@ -678,10 +678,11 @@ def average_linkage(groups: list[list[int]], similarity: dict[tuple[int, int], f
 def pair_cosines(matrix, left, right, pairs: int = 1 << 18):
     """The cosines of the pairs of rows (`left[k]`, `right[k]`) of `matrix`: for about `pairs` pairs at a
     time, the product of the rows of one side with those of the other only (not with every row: that is
-    the square of the corpus). When a few documents are in most pairs (an incremental call's), they are
-    the rows. Either way a pair's sum is taken over its
-    common columns in their order, whichever rows are in the block, so its cosine is the same in any
-    call."""
+    the square of the corpus). When a few documents are in most pairs (an incremental call's), each of them
+    is multiplied with its own partners alone: a block of them would compute every row with every partner
+    of the block, mostly cells no pair wants. Either way a pair's sum is taken over its common columns in
+    their order (from 0, adding the products one after the other: the other products of the dense row are
+    0 and leave it as it is), whichever rows are in the block, so its cosine is the same in any call."""
     import numpy as np
 
     cosine = np.zeros(len(left))
@@ -689,12 +690,23 @@ def pair_cosines(matrix, left, right, pairs: int = 1 << 18):
         return cosine
     count = np.bincount(np.concatenate([left, right]))
     swap = count[right] > count[left]
-    if 2 * len(np.unique(np.where(swap, right, left))) > len(np.unique(left)):
+    few = 2 * len(np.unique(np.where(swap, right, left))) <= len(np.unique(left))
+    if not few:
         swap[:] = False  # no few documents in most pairs (a full call): blocks of consecutive rows are faster
     side, other = np.where(swap, right, left), np.where(swap, left, right)
     order = np.argsort(side, kind="stable")
     side, other = side[order], other[order]
     found = np.zeros(len(side))
+    if few:
+        dense = np.zeros(matrix.shape[1])
+        bounds = np.flatnonzero(np.r_[True, side[1:] != side[:-1], True]).tolist()
+        for start, end in zip(bounds[:-1], bounds[1:]):
+            at = slice(matrix.indptr[side[start]], matrix.indptr[side[start] + 1])
+            dense[matrix.indices[at]] = matrix.data[at]
+            found[start:end] = matrix[other[start:end]] @ dense
+            dense[matrix.indices[at]] = 0.0
+        cosine[order] = found
+        return cosine
     start = 0
     while start < len(side):
         end = int(np.searchsorted(side, side[min(len(side), start + pairs) - 1], side="right"))
