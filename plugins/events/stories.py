@@ -197,14 +197,19 @@ def _stored_matrix(db, docs: list[str]):
     db.register("_el_index", pa.table({"doc_id": pa.array(docs, pa.string()),
                                        "i": pa.array(range(len(docs)), pa.int64())}))
     try:
-        found = db.execute(f"""SELECT x.i, v.key, v.weight
-                               FROM {VECTORS} v JOIN _el_index x ON x.doc_id = v.doc_id""").fetchnumpy()
+        # A key's column is its rank among the keys of `docs`, ranked here: numpy's unique with its inverse
+        # sorts every cell (27M of 100k documents: 8 s; this, 2 s).
+        found = db.execute(f"""WITH cells AS (SELECT x.i, v.key, v.weight
+                                              FROM {VECTORS} v JOIN _el_index x ON x.doc_id = v.doc_id),
+                                    ranks AS (SELECT key, row_number() OVER (ORDER BY key) - 1 AS c
+                                              FROM (SELECT DISTINCT key FROM cells))
+                               SELECT cells.i, ranks.c, cells.weight FROM cells JOIN ranks ON ranks.key = cells.key
+                               """).fetchnumpy()
     finally:
         db.unregister("_el_index")
     import numpy as np
 
-    rows = np.asarray(found["i"])
-    columns = np.unique(np.asarray(found["key"]), return_inverse=True)[1].reshape(-1)
+    rows, columns = np.asarray(found["i"]), np.asarray(found["c"])
     matrix = csr_matrix((found["weight"], (rows, columns)),
                         shape=(len(docs), int(columns.max()) + 1 if len(columns) else 1))
     matrix.sort_indices()
