@@ -203,3 +203,22 @@ def test_weak_candidate_pairs_outside_a_completed_neighbourhood_still_weigh_in_t
     assert db.execute(f"SELECT count(*) FROM {stories.PAIRS}").fetchall() == [(3,)], "a~b, c~d, a~c"
     assert stored == {doc: "a" for doc in "abcd"}
     assert stored == unit_reference(db, 0.13, 0.12)
+
+
+def test_a_pairs_cosine_is_the_same_bit_for_bit_whichever_pairs_come_with_it():
+    """An incremental call measures the pairs of a few documents (each with its own partners), a full call
+    blocks of consecutive documents with theirs: a stored cosine must not depend on which."""
+    from scipy.sparse import random as sparse_random
+
+    rng = np.random.default_rng(5)
+    matrix = sparse_random(60, 40, density=0.5, format="csr", random_state=rng)
+    matrix.data = rng.random(len(matrix.data)) * np.array([1.0, 1e-7, 1e7])[np.arange(len(matrix.data)) % 3]
+    matrix.sort_indices()
+    everything = np.array([(a, b) for a in range(60) for b in range(a + 1, 60)], dtype=np.int64)
+    whole = stories.pair_cosines(matrix, everything[:, 0], everything[:, 1])
+    expected = {(a, b): v for (a, b), v in zip(everything.tolist(), whole.tolist())}
+    assert expected[(0, 1)] == (matrix[0] @ matrix[1].T).toarray()[0, 0]
+    few = np.array([(a, b) for a in (3, 17, 41) for b in range(60) if b != a], dtype=np.int64)
+    left, right = few.min(axis=1), few.max(axis=1)
+    got = stories.pair_cosines(matrix, left, right)
+    assert [expected[(a, b)] for a, b in zip(left.tolist(), right.tolist())] == got.tolist()

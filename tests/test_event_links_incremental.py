@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections import Counter
 from dataclasses import dataclass, field, replace
 
 import duckdb
@@ -257,3 +258,56 @@ def test_word_weights_do_not_depend_on_the_corpus():
     assert [t for t, _ in one][0] == "valparaiso", "terms come rarest first"
     flat = dict(stories.document_vector("zzword yyword", "xx", []))
     assert flat["zzword"] == flat["yyword"], "a language without a word list weighs its words alike"
+
+
+def test_terms_crossing_the_cap_change_the_pairs_of_documents_that_stay(monkeypatch):
+    """A term whose document frequency crosses the cap (or the cap moves with the corpus's size) makes the
+    documents holding it choose again, although their vectors did not change: the pairs they lose (unless
+    another selected term joins them still) and gain must be those of a full call."""
+    monkeypatch.setattr(stories, "MAX_TERMS_PER_DOC", 4)  # a dropped term is replaced by the next one
+    rng = random.Random(11)
+    # Pseudo-words all weigh the same: a document proposes its alphabetically first eligible ones.
+    words = [f"zq{k:02d}vel" for k in range(24)]
+
+    def doc() -> Doc:
+        picked = sorted(rng.sample(words, rng.randint(5, 9)))
+        return Doc(" ".join(picked + ["flood"]), [f"name{rng.randrange(3)}"], ["flood"])
+
+    settings = {"story_max_df": 0.3, "story_similarity": 0.3}  # cap 12 of 40 documents: near most words' df
+    corpus = {f"d{k:03d}": doc() for k in range(40)}
+    counter = [len(corpus)]
+    db = database(corpus)
+    links.etl_enrich(db=db, config=config(**settings), changes=None)
+    seen = Counter()
+    for step in range(6):
+        final = dict(corpus)
+        # Growing, then shrinking: dfs and the cap cross each other both ways.
+        adds, removes = (rng.randint(4, 8), rng.randint(0, 2)) if step < 3 else (rng.randint(0, 2),
+                                                                                  rng.randint(4, 8))
+        for doc_id in rng.sample(sorted(final), removes):
+            del final[doc_id]
+        for _ in range(adds):
+            counter[0] += 1
+            final[f"d{counter[0]:03d}"] = doc()
+        changed = rng.choice(sorted(set(final) & set(corpus)))
+        final[changed] = doc()
+        eligible = dict(db.execute(f"SELECT term, eligible FROM {stories.TERMS}").fetchall())
+        selected = set(db.execute(f"SELECT doc_id, term FROM {stories.SELECTED}").fetchall())
+        pairs = set(db.execute(f"SELECT a, b FROM {stories.PAIRS}").fetchall())
+        changes = swap(db, corpus, final, set())
+        links.etl_enrich(db=db, config=config(**settings), changes=changes)
+        whole = database(final)
+        links.etl_enrich(db=whole, config=config(**settings), changes=None)
+        assert provided(db) == provided(whole), f"step {step}"
+        stayed = set(final) - changes.added
+        now = dict(db.execute(f"SELECT term, eligible FROM {stories.TERMS}").fetchall())
+        seen["became eligible"] += any(now[t] and not e for t, e in eligible.items() if t in now)
+        seen["became ineligible"] += any(e and not now[t] for t, e in eligible.items() if t in now)
+        chosen = set(db.execute(f"SELECT doc_id, term FROM {stories.SELECTED}").fetchall())
+        seen["chose again"] += any(d in stayed for d, _ in chosen ^ selected)
+        kept_pairs = set(db.execute(f"SELECT a, b FROM {stories.PAIRS}").fetchall())
+        seen["lost a pair"] += any(a in stayed and b in stayed for a, b in pairs - kept_pairs)
+        seen["gained a pair"] += any(a in stayed and b in stayed for a, b in kept_pairs - pairs)
+        corpus = final
+    assert all(seen[k] for k in ("became eligible", "became ineligible", "chose again", "lost a pair",
+                                 "gained a pair")), seen

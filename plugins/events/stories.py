@@ -11,9 +11,11 @@ corpus and an incremental call give the same stories.
   the corpus, at most `MAX_POSTING`) is eligible; each document proposes its `MAX_TERMS_PER_DOC`
   rarest eligible terms (`event_links__selected`), and two documents proposing one term are a candidate
   pair. A term's eligibility changes only when its document frequency (or the cap) crosses a bound: then
-  the documents holding it choose again. Only the pairs of at least `NEIGHBOURHOOD_LINK` are kept, with
-  their cosine (`event_links__pairs`: on the synthetic 10k layer 48k of 6.5M); the weak ones are found
-  again from the selected terms where they count (see below).
+  the documents holding it choose again, and their pairs change only through the (document, term)
+  selections that changed (a pair through a dropped one is lost unless another selected term still joins
+  the two; one through an added one is new unless stored already). Only the pairs of at least
+  `NEIGHBOURHOOD_LINK` are kept, with their cosine (`event_links__pairs`: on the synthetic 10k layer 48k
+  of 6.5M); the weak ones are found again from the selected terms where they count (see below).
 - **Units, neighbourhoods, components.** Units: the components of the graph of pairs of at least
   min(`NEIGHBOURHOOD_LINK`, `story_similarity`) plus copy groups (`articles.dup_group`); the documents of a
   neighbourhood (chained by such pairs, up to `MAX_NEIGHBOURHOOD`) are compared all with all, other pairs
@@ -195,14 +197,19 @@ def _stored_matrix(db, docs: list[str]):
     db.register("_el_index", pa.table({"doc_id": pa.array(docs, pa.string()),
                                        "i": pa.array(range(len(docs)), pa.int64())}))
     try:
-        found = db.execute(f"""SELECT x.i, v.key, v.weight
-                               FROM {VECTORS} v JOIN _el_index x ON x.doc_id = v.doc_id""").fetchnumpy()
+        # A key's column is its rank among the keys of `docs`, ranked here: numpy's unique with its inverse
+        # sorts every cell (27M of 100k documents: 8 s; this, 2 s).
+        found = db.execute(f"""WITH cells AS (SELECT x.i, v.key, v.weight
+                                              FROM {VECTORS} v JOIN _el_index x ON x.doc_id = v.doc_id),
+                                    ranks AS (SELECT key, row_number() OVER (ORDER BY key) - 1 AS c
+                                              FROM (SELECT DISTINCT key FROM cells))
+                               SELECT cells.i, ranks.c, cells.weight FROM cells JOIN ranks ON ranks.key = cells.key
+                               """).fetchnumpy()
     finally:
         db.unregister("_el_index")
     import numpy as np
 
-    rows = np.asarray(found["i"])
-    columns = np.unique(np.asarray(found["key"]), return_inverse=True)[1].reshape(-1)
+    rows, columns = np.asarray(found["i"]), np.asarray(found["c"])
     matrix = csr_matrix((found["weight"], (rows, columns)),
                         shape=(len(docs), int(columns.max()) + 1 if len(columns) else 1))
     matrix.sort_indices()
@@ -326,39 +333,52 @@ def _incremental(db, cap: int, threshold: float, link: float, changes) -> dict[s
                        SELECT DISTINCT doc_id FROM {VECTORS} WHERE term IN (SELECT term FROM _el_flipped)""")
     db.execute("DROP TABLE _el_flipped")
     db.execute(f"CREATE TEMP TABLE _el_chosen AS {_select_sql('AND v.doc_id IN (SELECT doc_id FROM _el_choosing)')}")
-    # Documents whose proposed terms changed: their candidate pairs are computed again.
-    moved = {d for (d,) in db.execute(f"""
-        SELECT doc_id FROM (SELECT doc_id, term FROM _el_chosen EXCEPT
-                            SELECT doc_id, term FROM {SELECTED} WHERE doc_id IN (SELECT doc_id FROM _el_choosing))
-        UNION SELECT doc_id FROM (SELECT doc_id, term FROM {SELECTED}
-                                  WHERE doc_id IN (SELECT doc_id FROM _el_choosing)
-                                  EXCEPT SELECT doc_id, term FROM _el_chosen)""").fetchall()} | fresh
-    # A document that only chose again keeps its vector, so its pairs still there keep their cosine: the
-    # pairs it lost are dropped and those it gained computed. Every pair of a fresh document is computed.
-    with _registered(db, "_el_rechosen", moved - fresh):
-        of_rechosen = f"{_PAIRS_SQL} WHERE s1.doc_id IN (SELECT doc_id FROM _el_rechosen)"
-        db.execute(f"CREATE TEMP TABLE _el_old_pairs AS {of_rechosen}")
+    # The candidate pairs change only through the (document, term) selections that changed: a document that
+    # chose again mostly keeps 39 of its 40 terms, and computing all its pairs again (each term's postings)
+    # would cost hundreds of times the change. Fresh documents (new vector) lose and gain all their pairs.
+    with _registered(db, "_el_fresh", fresh):
+        db.execute(f"""CREATE TEMP TABLE _el_dropped AS
+                       SELECT doc_id, term FROM {SELECTED} WHERE doc_id IN (SELECT doc_id FROM _el_choosing)
+                       EXCEPT SELECT doc_id, term FROM _el_chosen""")
+        db.execute(f"""CREATE TEMP TABLE _el_gained AS
+                       SELECT doc_id, term FROM _el_chosen WHERE doc_id NOT IN (SELECT doc_id FROM _el_fresh)
+                       EXCEPT SELECT doc_id, term FROM {SELECTED}
+                       WHERE doc_id IN (SELECT doc_id FROM _el_choosing)""")
+        moved = fresh | {d for (d,) in db.execute(
+            "SELECT doc_id FROM _el_dropped UNION SELECT doc_id FROM _el_gained").fetchall()}
+        # The stored pairs a dropped selection made (the selections are still the old ones, fresh documents'
+        # gone): they are lost unless the two documents still share a selected term.
+        db.execute(f"""CREATE TEMP TABLE _el_maybe_lost AS SELECT DISTINCT c.a, c.b FROM (
+                           SELECT least(d.doc_id, s.doc_id) AS a, greatest(d.doc_id, s.doc_id) AS b
+                           FROM _el_dropped d JOIN {SELECTED} s ON s.term = d.term AND s.doc_id <> d.doc_id) c
+                       SEMI JOIN {PAIRS} p ON p.a = c.a AND p.b = c.b""")
         db.execute(f"DELETE FROM {SELECTED} WHERE doc_id IN (SELECT doc_id FROM _el_choosing)")
         db.execute(f"INSERT INTO {SELECTED} SELECT doc_id, term FROM _el_chosen")
-        db.execute(f"CREATE TEMP TABLE _el_new_pairs AS {of_rechosen}")
-    db.execute("DROP TABLE _el_chosen")
-    db.execute("DROP TABLE _el_choosing")
+    for table in ("_el_chosen", "_el_choosing", "_el_dropped"):
+        db.execute(f"DROP TABLE {table}")
     with _registered(db, "_el_moved", moved | removed):
         dirty_units |= {u for (u,) in db.execute(
             f"SELECT DISTINCT unit FROM {STORIES} WHERE doc_id IN (SELECT doc_id FROM _el_moved)").fetchall()}
     with _registered(db, "_el_fresh", fresh | removed):
         db.execute(f"""DELETE FROM {PAIRS} WHERE a IN (SELECT doc_id FROM _el_fresh)
                        OR b IN (SELECT doc_id FROM _el_fresh)""")
-        db.execute(f"""DELETE FROM {PAIRS} USING (SELECT a, b FROM _el_old_pairs EXCEPT
-                                                  SELECT a, b FROM _el_new_pairs) lost
+        db.execute(f"""DELETE FROM {PAIRS} USING (
+                           SELECT a, b FROM _el_maybe_lost EXCEPT
+                           SELECT m.a, m.b FROM _el_maybe_lost m JOIN {SELECTED} s1 ON s1.doc_id = m.a
+                           JOIN {SELECTED} s2 ON s2.doc_id = m.b AND s2.term = s1.term) lost
                        WHERE {PAIRS}.a = lost.a AND {PAIRS}.b = lost.b""")
-        new_pairs = f"""SELECT a, b FROM (SELECT a, b FROM _el_new_pairs EXCEPT SELECT a, b FROM _el_old_pairs)
-                        WHERE a NOT IN (SELECT doc_id FROM _el_fresh) AND b NOT IN (SELECT doc_id FROM _el_fresh)
+        # A pair a gained selection makes and that is stored was a candidate already (its documents kept
+        # their vectors, so their cosine); one not stored is measured (a weak candidate of before stays out).
+        new_pairs = f"""SELECT c.a, c.b FROM (
+                            SELECT DISTINCT least(g.doc_id, s.doc_id) AS a, greatest(g.doc_id, s.doc_id) AS b
+                            FROM _el_gained g JOIN {SELECTED} s ON s.term = g.term AND s.doc_id <> g.doc_id
+                            WHERE s.doc_id NOT IN (SELECT doc_id FROM _el_fresh)) c
+                        ANTI JOIN {PAIRS} p ON p.a = c.a AND p.b = c.b
                         UNION {_PAIRS_SQL} WHERE s1.doc_id IN (SELECT doc_id FROM _el_fresh)"""
         db.execute(f"CREATE TEMP TABLE _el_todo AS {new_pairs}")
     involved = sorted({d for (d,) in db.execute("SELECT a FROM _el_todo UNION SELECT b FROM _el_todo").fetchall()})
     _store_pairs(db, "SELECT a, b FROM _el_todo", involved, link - MARGIN)
-    for table in ("_el_old_pairs", "_el_new_pairs", "_el_todo"):
+    for table in ("_el_gained", "_el_maybe_lost", "_el_todo"):
         db.execute(f"DROP TABLE {table}")
     with _registered(db, "_el_units", dirty_units):
         seeds = moved | {d for (d,) in db.execute(
@@ -663,10 +683,11 @@ def average_linkage(groups: list[list[int]], similarity: dict[tuple[int, int], f
 def pair_cosines(matrix, left, right, pairs: int = 1 << 18):
     """The cosines of the pairs of rows (`left[k]`, `right[k]`) of `matrix`: for about `pairs` pairs at a
     time, the product of the rows of one side with those of the other only (not with every row: that is
-    the square of the corpus). When a few documents are in most pairs (an incremental call's), they are
-    the rows. Either way a pair's sum is taken over its
-    common columns in their order, whichever rows are in the block, so its cosine is the same in any
-    call."""
+    the square of the corpus). When a few documents are in most pairs (an incremental call's), each of them
+    is multiplied with its own partners alone: a block of them would compute every row with every partner
+    of the block, mostly cells no pair wants. Either way a pair's sum is taken over its common columns in
+    their order (from 0, adding the products one after the other: the other products of the dense row are
+    0 and leave it as it is), whichever rows are in the block, so its cosine is the same in any call."""
     import numpy as np
 
     cosine = np.zeros(len(left))
@@ -674,12 +695,23 @@ def pair_cosines(matrix, left, right, pairs: int = 1 << 18):
         return cosine
     count = np.bincount(np.concatenate([left, right]))
     swap = count[right] > count[left]
-    if 2 * len(np.unique(np.where(swap, right, left))) > len(np.unique(left)):
+    few = 2 * len(np.unique(np.where(swap, right, left))) <= len(np.unique(left))
+    if not few:
         swap[:] = False  # no few documents in most pairs (a full call): blocks of consecutive rows are faster
     side, other = np.where(swap, right, left), np.where(swap, left, right)
     order = np.argsort(side, kind="stable")
     side, other = side[order], other[order]
     found = np.zeros(len(side))
+    if few:
+        dense = np.zeros(matrix.shape[1])
+        bounds = np.flatnonzero(np.r_[True, side[1:] != side[:-1], True]).tolist()
+        for start, end in zip(bounds[:-1], bounds[1:]):
+            at = slice(matrix.indptr[side[start]], matrix.indptr[side[start] + 1])
+            dense[matrix.indices[at]] = matrix.data[at]
+            found[start:end] = matrix[other[start:end]] @ dense
+            dense[matrix.indices[at]] = 0.0
+        cosine[order] = found
+        return cosine
     start = 0
     while start < len(side):
         end = int(np.searchsorted(side, side[min(len(side), start + pairs) - 1], side="right"))
@@ -696,3 +728,4 @@ def pair_cosines(matrix, left, right, pairs: int = 1 << 18):
         start = end
     cosine[order] = found
     return cosine
+
