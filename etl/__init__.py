@@ -5,7 +5,7 @@ plugins and programs: the document model, the settings type, helpers for parse p
 types a plugin may raise.
 """
 
-__version__ = "0.5.0"
+__version__ = "0.6.0"
 
 from .catalog import CATALOG_NAME, QueryError, open_catalog, write_catalog  # noqa: E402
 from .changes import Changes  # noqa: E402
