@@ -94,7 +94,7 @@ def etl_enrich(db, config, changes):
                    WHERE doc_id IN (SELECT doc_id FROM _el_story_docs) GROUP BY ALL) d
                ON d.doc_id = e.doc_id AND d.sentence = e.sentence AND d.value = e.date_value
         WHERE e.doc_id IN (SELECT doc_id FROM _el_story_docs)
-        ORDER BY e.doc_id, e.start""").fetchall()
+        ORDER BY e.doc_id, e.start, e.event_mention_id""").fetchall()
     db.unregister("_el_story_docs")
     if not rows:
         return
