@@ -376,7 +376,7 @@ def test_parts_are_compacted_when_small_or_dead(seeds_copy, tmp_path):
 
 
 def test_compaction_merges_parts_of_like_size_so_that_a_small_run_does_not_rewrite_the_corpus():
-    from etl.store.parts import MERGE_RATIO, merge_groups
+    from etl.store.parts import MERGE_RATIO, merge_groups, merged_part_name
 
     def part(run: int, name: str) -> str:
         return f"20261101T{run:02d}0000000000Z-{run:06x}-{name}"
@@ -392,6 +392,12 @@ def test_compaction_merges_parts_of_like_size_so_that_a_small_run_does_not_rewri
     # ... and into the corpus's part once they are a fourth of it.
     grown = {**corpus, part(2, "merged"): 2240 // MERGE_RATIO}
     assert merge_groups(grown, grown, 10_000) == [sorted(grown)]
+    # A merged part keeps its place by age: made in run 3 from runs 1 and 2, it is not run 3's own part, and
+    # the next small runs merge with run 3's part, not with it.
+    compacted = {part(1, "a"): 1000, part(2, "a"): 1000, part(3, "a"): 100}
+    assert merge_groups(compacted, compacted, 10_000) == [[part(1, "a"), part(2, "a")]]
+    later = {merged_part_name([part(1, "a"), part(2, "a")]): 2000, part(3, "a"): 100, part(4, "a"): 100}
+    assert merge_groups(later, later, 10_000) == [[part(3, "a"), part(4, "a")]]
     # A part at the target size is never merged with others; one more than half dead is rewritten alone.
     full = {part(1, "full"): 10_000, part(2, "a"): 10}
     assert merge_groups(full, full, 10_000) == []

@@ -32,22 +32,23 @@ from .manifest import Manifest
 COMPACT_TARGET_DOCS = 10_000
 #: A part is merged into the newer ones after it when it holds at most this many times their documents.
 MERGE_RATIO = 4
+#: What the name of a part made by `compact` says after its run id.
+MERGED = "merged"
 
 
 def merge_groups(live: dict[str, int], sizes: dict[str, int], target: int) -> list[list[str]]:
     """The parts to rewrite, in groups that each become one part: `live` and `sizes` are each part's live
     and recorded documents.
 
-    As in a log-structured merge, the parts under `target` documents are taken from oldest to newest (part
-    names begin with their run's id, which begins with its time) onto a stack, and the two newest groups on it
-    are merged while they come from one run or the older holds at most `MERGE_RATIO` times the newer's
-    documents. The parts of one run merge into one; a run that adds 1% to a corpus leaves its part beside the
-    corpus's instead of rewriting the corpus with it.
+    As in a log-structured merge, the parts under `target` documents are taken from oldest to newest (`_age`)
+    onto a stack, and the two newest groups on it are merged while they come from one run or the older holds
+    at most `MERGE_RATIO` times the newer's documents. The parts of one run merge into one; a run that adds 1%
+    to a corpus leaves its part beside the corpus's instead of rewriting the corpus with it.
     A document is rewritten about log(target) / log(MERGE_RATIO + 1) times in its life, and the parts stay
     few: about `MERGE_RATIO` of each size. A part more than half dead is rewritten whatever its size.
     """
     stack: list[tuple[list[str], int]] = []
-    for part in sorted(p for p, n in live.items() if n < target):
+    for part in sorted((p for p, n in live.items() if n < target), key=_age):
         stack.append(([part], live[part]))
         while (len(stack) > 1 and stack[-2][1] + stack[-1][1] <= target
                and (stack[-2][1] <= MERGE_RATIO * stack[-1][1] or _run_of(stack[-2][0][-1]) == _run_of(part))):
@@ -60,9 +61,22 @@ def merge_groups(live: dict[str, int], sizes: dict[str, int], target: int) -> li
     return groups
 
 
+def merged_part_name(group: list[str]) -> str:
+    """The name of the part `group` (oldest first) becomes: after the run of its newest documents, not the
+    run that merges it, so that it keeps its place among the parts by age (`_age`)."""
+    return f"{_run_of(group[-1])}-{MERGED}-{uuid.uuid4().hex[:12]}"
+
+
 def _run_of(part: str) -> str:
-    """The id of the run that wrote `part` (`<run id>-<suffix>`; a run id is `<time>-<hex>`)."""
+    """The id of the run whose documents `part` holds, the newest of them for a merged part (`<run id>-<suffix>`;
+    a run id is `<time>-<hex>`, so that run ids sort by time)."""
     return "-".join(part.split("-", 2)[:2])
+
+
+def _age(part: str) -> tuple[str, bool, str]:
+    """Parts in the order their documents came: by run, and within a run a merged part (which holds the run's
+    first documents, and maybe older ones) before the run's own."""
+    return _run_of(part), not part.split("-", 2)[2].startswith(f"{MERGED}-"), part
 
 
 class DamagedParts(StoreError):
@@ -170,7 +184,7 @@ class Parts:
         return rewritten
 
     def _merge(self, group: list[str], tables: dict[str, pa.Schema], run_id: str) -> None:
-        new = f"{run_id}-merged-{uuid.uuid4().hex[:12]}"
+        new = merged_part_name(group)
         staging = self.folder / f"{new}.tmp"
         staging.mkdir()
         written = []
