@@ -152,7 +152,7 @@ def event_ids(mentions: list[Mention], stories: dict[str, str]) -> dict[str, str
 
 
 class _Event:
-    """Mentions taken as one event, with what `compatible` reads of them all summed up, so that a mention is
+    """Mentions taken as one event, with what tells events apart summed up over them, so that a mention is
     checked against the event at once rather than against each member (a story of a thousand reports holds
     thousands of mentions of one class): the places done to, and the span of the day-precise dates."""
 
@@ -173,26 +173,20 @@ class _Event:
             self.latest = start if self.latest is None else max(self.latest, start)
 
     def admits(self, mention: Mention) -> bool:
-        """Whether `mention` is `compatible` with every member."""
+        """Whether `mention` may be one event with every member.
+
+        Only strong evidence keeps two mentions of one class in one story apart, because the arguments read
+        without a parse are often incomplete (on ECB+, splitting on every differing argument cost 4 points of
+        CoNLL F1): two different places captured, attacked or hit, or two day-precise dates written out in
+        full (not "Friday", whose day depends on an anchor the text may not give) more than
+        `DATE_SLACK_DAYS` apart.
+        """
         if mention.place_patient and self.places - {mention.place_patient}:
             return False
         if not precise(mention) or self.earliest is None:
             return True
         start = mention.range_start
         return (start - self.earliest).days <= DATE_SLACK_DAYS and (self.latest - start).days <= DATE_SLACK_DAYS
-
-
-def compatible(a: Mention, b: Mention) -> bool:
-    """Whether two mentions of one class in one story may be one event.
-
-    Only strong evidence keeps them apart, because the arguments read without a parse are often
-    incomplete (on ECB+, splitting on every differing argument cost 4 points of CoNLL F1): two
-    different places captured, attacked or hit, or two day-precise dates written out in full (not
-    "Friday", whose day depends on an anchor the text may not give) more than `DATE_SLACK_DAYS` apart.
-    """
-    if a.place_patient and b.place_patient and a.place_patient != b.place_patient:
-        return False
-    return not (precise(a) and precise(b) and (abs((a.range_start - b.range_start).days) > DATE_SLACK_DAYS))
 
 
 def precise(mention: Mention) -> bool:
