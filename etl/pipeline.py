@@ -287,8 +287,7 @@ class Pipeline:
             "extraction": self.fingerprint(),
             "etl": __version__,
             "enrich": plan,
-            "plugins": {name: {"version": self.pm.origin(name).version, "settings": self._output_settings(name)}
-                        for name in plan},
+            "plugins": self._plugins_state(plan),
         }
         return hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -301,12 +300,16 @@ class Pipeline:
         state = {
             "enrich": self.enrich_fingerprint(),
             "load": plan,
-            "plugins": {name: {"version": self.pm.origin(name).version, "settings": self._output_settings(name)}
-                        for name in plan},
+            "plugins": self._plugins_state(plan),
             "views": self.views,
             "out": str(Path(out).absolute()),
         }
         return hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()
+
+    def _plugins_state(self, plan: list[str]) -> dict[str, Any]:
+        """Each plugin of `plan`: its version and the settings that may change its rows."""
+        return {name: {"version": self.pm.origin(name).version, "settings": self._output_settings(name)}
+                for name in plan}
 
     def _output_settings(self, plugin: str) -> dict[str, Any]:
         """The plugin's settings that may change its rows (see `Setting.affects_output`)."""
